@@ -1,0 +1,145 @@
+package dev.iclab.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * The tensor operations iclab's models need that DJL lacks or makes awkward. All compute in FP32;
+ * results belong to the manager of the first input unless said otherwise.
+ */
+public final class Ops {
+  /** Added to masked attention scores; finite so a fully masked (padding) row cannot give NaN. */
+  public static final float MASKED = -1e30f;
+
+  private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+
+  private Ops() {}
+
+  /** y = x W^T + b, with W in the nn.Linear layout [out, in]; b may be null. */
+  public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return Linear.linear(x, weight, bias).singletonOrThrow();
+  }
+
+  /** LayerNorm over the last axis with biased variance: (x - mean) / sqrt(var + eps) * w + b. */
+  public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
+    Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+    return LayerNorm.layerNorm(x, normalized, weight, bias, (float) eps).singletonOrThrow();
+  }
+
+  /** RMSNorm over the last axis: w * x / sqrt(mean(x^2) + eps). */
+  public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+    NDArray meanSquare = x.square().mean(new int[] {-1}, true); // [..., 1]
+    return x.mul(meanSquare.add((float) eps).sqrt().pow(-1f)).mul(weight);
+  }
+
+  /** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)) (HF "gelu"). */
+  public static NDArray geluErf(NDArray x) {
+    return x.mul(x.mul((float) (1 / Math.sqrt(2))).erf().add(1f)).mul(0.5f);
+  }
+
+  /** Tanh-approximated GELU (HF "gelu_new", "gelu_pytorch_tanh"). */
+  public static NDArray geluTanh(NDArray x) {
+    NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul(SQRT_2_OVER_PI);
+    return x.mul(inner.tanh().add(1f)).mul(0.5f);
+  }
+
+  /** SiLU (swish): x * sigmoid(x). */
+  public static NDArray silu(NDArray x) {
+    return x.mul(Activation.sigmoid(x));
+  }
+
+  /** Applies an HF {@code hidden_act} by name. */
+  public static NDArray activation(String name, NDArray x) {
+    return switch (name) {
+      case "gelu" -> geluErf(x);
+      case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> geluTanh(x);
+      case "silu", "swish" -> silu(x);
+      case "relu" -> Activation.relu(x);
+      default -> throw new IllegalArgumentException("unsupported activation " + name);
+    };
+  }
+
+  /** Activation names {@link #activation} accepts. */
+  public static boolean isSupportedActivation(String name) {
+    return switch (name) {
+      case "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "silu", "swish", "relu" -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Additive attention mask [batch, 1, queries, keys]: 0 where query i (absolute position past + i)
+   * may see key j, {@link #MASKED} elsewhere. A key is visible when j <= past + i and, if a padding
+   * mask is given, its entry is 1.
+   *
+   * @param keyPadding [batch, keys] with 1 for real tokens and 0 for padding, or null for none
+   */
+  public static NDArray attentionMask(
+      NDManager manager, int batch, int queries, int past, NDArray keyPadding) {
+    int keys = past + queries;
+    float[] causal = new float[queries * keys];
+    for (int i = 0; i < queries; i++) {
+      for (int j = past + i + 1; j < keys; j++) {
+        causal[i * keys + j] = MASKED;
+      }
+    }
+    NDArray mask = manager.create(causal, new Shape(1, 1, queries, keys)); // [1, 1, q, k]
+    if (keyPadding != null) {
+      NDArray pad =
+          keyPadding
+              .toType(DataType.FLOAT32, false)
+              .sub(1f)
+              .mul(-MASKED)
+              .reshape(batch, 1, 1, keys); // [batch, 1, 1, k]
+      mask = mask.add(pad).maximum(MASKED); // [batch, 1, q, k]
+    }
+    return mask;
+  }
+
+  /**
+   * Scaled dot-product attention with grouped key/value heads and an observer.
+   *
+   * @param q [batch, heads, queries, headDim]
+   * @param k [batch, kvHeads, keys, headDim]
+   * @param v [batch, kvHeads, keys, headDim]
+   * @param mask additive mask broadcastable to [batch, heads, queries, keys], or null
+   * @return [batch, heads, queries, headDim]
+   */
+  public static NDArray attention(
+      NDArray q,
+      NDArray k,
+      NDArray v,
+      NDArray mask,
+      double scale,
+      int layer,
+      int queryOffset,
+      AttentionObserver observer) {
+    long heads = q.getShape().get(1);
+    long kvHeads = k.getShape().get(1);
+    if (heads % kvHeads != 0) {
+      throw new IllegalArgumentException(
+          "heads " + heads + " not a multiple of kv heads " + kvHeads);
+    }
+    if (heads != kvHeads) {
+      k = k.repeat(1, heads / kvHeads); // [batch, heads, keys, headDim]
+      v = v.repeat(1, heads / kvHeads); // [batch, heads, keys, headDim]
+    }
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale); // [b, h, q, k]
+    NDArray masked = mask == null ? scores : scores.add(mask);
+    NDArray probs = masked.softmax(-1); // [batch, heads, queries, keys]
+    if (observer != null && observer.observes(layer)) {
+      observer.onAttention(layer, queryOffset, scores, probs);
+    }
+    return probs.matMul(v); // [batch, heads, queries, headDim]
+  }
+
+  /** Log-softmax over the last axis. */
+  public static NDArray logSoftmax(NDArray x) {
+    return x.logSoftmax(-1);
+  }
+}

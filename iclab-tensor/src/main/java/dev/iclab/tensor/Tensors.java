@@ -1,0 +1,74 @@
+package dev.iclab.tensor;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.iclab.IclabException;
+import java.util.Locale;
+
+/**
+ * Entry point of the tensor layer: starts the PyTorch engine offline and hands out root managers.
+ *
+ * <p>DJL must never reach the network here (native downloads, usage tracking), so the offline
+ * switches are set before the engine class is first touched.
+ */
+public final class Tensors {
+  private static volatile boolean started;
+
+  private Tensors() {}
+
+  /** Sets DJL's offline switches; idempotent, and harmless when they were already given. */
+  public static void configureOffline() {
+    System.setProperty("ai.djl.offline", "true");
+    System.setProperty("offline", "true");
+    if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+  }
+
+  /** The PyTorch engine, started offline on first use. */
+  public static Engine engine() {
+    if (!started) {
+      synchronized (Tensors.class) {
+        if (!started) {
+          configureOffline();
+          started = true;
+        }
+      }
+    }
+    return Engine.getEngine("PyTorch");
+  }
+
+  /** A new root manager on the given device; the caller closes it. */
+  public static NDManager newManager(Device device) {
+    return engine().newBaseManager(device);
+  }
+
+  /** A new root manager on the CPU; the caller closes it. */
+  public static NDManager newManager() {
+    return newManager(Device.cpu());
+  }
+
+  /**
+   * Parses a device flag: {@code cpu}, {@code gpu} or {@code gpu:N}.
+   *
+   * @throws IclabException for anything else, or a GPU the engine does not see
+   */
+  public static Device device(String name) {
+    String n = name.trim().toLowerCase(Locale.ROOT);
+    if (n.equals("cpu")) {
+      return Device.cpu();
+    }
+    if (n.equals("gpu") || n.startsWith("gpu:") || n.equals("cuda") || n.startsWith("cuda:")) {
+      int index = n.contains(":") ? Integer.parseInt(n.substring(n.indexOf(':') + 1)) : 0;
+      int available = engine().getGpuCount();
+      if (index >= available) {
+        throw new IclabException(
+            "device '%s' asked for, but the engine sees %d GPU(s); use --device cpu, or install a CUDA build of the PyTorch native library"
+                .formatted(name, available));
+      }
+      return Device.gpu(index);
+    }
+    throw new IclabException("unknown device '%s'; use cpu, gpu or gpu:N".formatted(name));
+  }
+}
