@@ -1,0 +1,12 @@
+package dev.iclab.cli;
+
+import picocli.CommandLine;
+
+/** The one place where subcommands are registered: explicit entries, no class-path scanning. */
+final class Subcommands {
+  private Subcommands() {}
+
+  static void register(CommandLine top) {
+    // Registered in the order `iclab --help` lists them.
+  }
+}
