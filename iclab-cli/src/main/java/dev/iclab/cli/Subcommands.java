@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import dev.iclab.cli.bench.BenchCommand;
 import picocli.CommandLine;
 
 /** The one place where subcommands are registered: explicit entries, no class-path scanning. */
@@ -8,5 +9,7 @@ final class Subcommands {
 
   static void register(CommandLine top) {
     // Registered in the order `iclab --help` lists them.
+    CommandLine bench = new CommandLine(new BenchCommand());
+    top.addSubcommand("bench", bench);
   }
 }
