@@ -81,11 +81,23 @@ public final class Ops {
    */
   public static NDArray attentionMask(
       NDManager manager, int batch, int queries, int past, NDArray keyPadding) {
+    return attentionMask(manager, batch, queries, past, keyPadding, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #attentionMask(NDManager, int, int, int, NDArray)}, and also masking keys at {@code
+   * window} or more positions behind the query (sliding-window attention).
+   */
+  public static NDArray attentionMask(
+      NDManager manager, int batch, int queries, int past, NDArray keyPadding, int window) {
     int keys = past + queries;
     float[] causal = new float[queries * keys];
     for (int i = 0; i < queries; i++) {
-      for (int j = past + i + 1; j < keys; j++) {
-        causal[i * keys + j] = MASKED;
+      for (int j = 0; j < keys; j++) {
+        int distance = past + i - j;
+        if (distance < 0 || distance >= window) {
+          causal[i * keys + j] = MASKED;
+        }
       }
     }
     NDArray mask = manager.create(causal, new Shape(1, 1, queries, keys)); // [1, 1, q, k]

@@ -1,0 +1,47 @@
+package dev.iclab.lm.arch;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.iclab.lm.cache.KvCache;
+import dev.iclab.lm.config.ModelConfig;
+import java.util.Map;
+
+/**
+ * A loaded causal language model. It owns its weights (closing it frees them); every forward pass
+ * works in a caller-given scope manager, so nothing it computes outlives that scope.
+ */
+public interface CausalLM extends AutoCloseable {
+  ModelConfig config();
+
+  /** The manager that owns the weights; attach arrays here only on purpose. */
+  NDManager manager();
+
+  Device device();
+
+  /**
+   * Runs the model.
+   *
+   * @param scope manager that owns everything this pass creates (close it to free them)
+   * @param inputIds token ids, [batch, seq] of int64
+   * @return logits [batch, seq, vocab], or [batch, 1, vocab] with {@link ForwardOptions#lastOnly}
+   * @throws dev.iclab.lm.ContextOverflowException if past + seq exceeds the context window
+   */
+  NDArray forward(NDManager scope, NDArray inputIds, ForwardOptions options);
+
+  /** An empty KV cache for this model, owned by {@code parent}. */
+  default KvCache newCache(NDManager parent) {
+    return new KvCache(parent, config().numLayers());
+  }
+
+  /** The weights by Hugging Face name (the arrays the model computes with; tied ones once). */
+  Map<String, NDArray> parameters();
+
+  /** Total number of weight elements. */
+  default long parameterCount() {
+    return parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+  }
+
+  @Override
+  void close();
+}

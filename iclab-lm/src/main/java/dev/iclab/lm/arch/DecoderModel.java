@@ -1,0 +1,169 @@
+package dev.iclab.lm.arch;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import dev.iclab.lm.ContextOverflowException;
+import dev.iclab.lm.cache.KvCache;
+import dev.iclab.lm.config.ModelConfig;
+import dev.iclab.lm.weights.Checkpoint;
+import dev.iclab.tensor.AttentionObserver;
+import dev.iclab.tensor.Ops;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The part every decoder-only transformer shares: weight ownership, the context check, positions,
+ * masks, the loop over layers and the KV cache bookkeeping. An architecture supplies the embedding,
+ * one layer, and the output head.
+ */
+public abstract class DecoderModel implements CausalLM {
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+
+  protected DecoderModel(ModelConfig config, NDManager manager) {
+    this.config = config;
+    this.manager = manager;
+  }
+
+  /** What one forward pass shares across its layers. */
+  protected record Step(
+      NDManager scope,
+      NDArray positions, // [batch, seq] int64
+      NDArray mask, // [batch or 1, 1, seq, past + seq] additive, or null
+      KvCache cache,
+      AttentionObserver observer,
+      int past,
+      Rotary.Tables rotaryTables) { // null without rotary embedding
+
+    /** Appends to the cache when there is one; returns {keys, values} to attend to. */
+    public NDArray[] remember(int layer, NDArray k, NDArray v) {
+      if (cache == null) {
+        return new NDArray[] {k, v};
+      }
+      var all = cache.append(layer, k, v);
+      return new NDArray[] {all.get(0), all.get(1)};
+    }
+
+    public void observeOutput(int layer, NDArray output) {
+      if (observer != null && observer.observes(layer)) {
+        observer.onAttentionOutput(layer, past, output);
+      }
+    }
+  }
+
+  /** Token (and position) embeddings: [batch, seq] -> [batch, seq, hidden]. */
+  protected abstract NDArray embed(Step step, NDArray inputIds);
+
+  /** One decoder layer: [batch, seq, hidden] -> [batch, seq, hidden]. */
+  protected abstract NDArray layer(int index, NDArray hidden, Step step);
+
+  /** Final norm and vocabulary projection: [batch, seq, hidden] -> [batch, seq, vocab]. */
+  protected abstract NDArray logits(Step step, NDArray hidden);
+
+  /** The rotary embedding whose tables each pass computes once, or null. */
+  protected Rotary rotary() {
+    return null;
+  }
+
+  /** Keys more than this many positions behind a query are masked (Mistral); MAX_VALUE for none. */
+  protected int slidingWindow() {
+    return Integer.MAX_VALUE;
+  }
+
+  @Override
+  public final NDArray forward(NDManager scope, NDArray inputIds, ForwardOptions options) {
+    Shape shape = inputIds.getShape();
+    if (shape.dimension() != 2 || shape.get(1) < 1) {
+      throw new IllegalArgumentException("input ids must be [batch, seq>0], got " + shape);
+    }
+    int batch = (int) shape.get(0);
+    int seq = (int) shape.get(1);
+    KvCache cache = options.cache();
+    int past = cache == null ? 0 : cache.length();
+    if (past + seq > config.contextLength()) {
+      throw new ContextOverflowException(
+          "%d tokens (%d cached + %d new) exceed the model's context window of %d (max_position_embeddings); shorten the prompt or use fewer demonstrations"
+              .formatted(past + seq, past, seq, config.contextLength()));
+    }
+    NDArray ids = inputIds.toType(DataType.INT64, false);
+    NDArray padding = options.attentionMask();
+    NDArray positions = positions(scope, batch, seq, past, padding);
+    NDArray mask =
+        seq == 1 && padding == null && slidingWindow() > past
+            ? null
+            : Ops.attentionMask(scope, batch, seq, past, padding, slidingWindow());
+    Rotary rotary = rotary();
+    Rotary.Tables tables = rotary == null ? null : rotary.tables(scope, positions);
+    Step step = new Step(scope, positions, mask, cache, options.observer(), past, tables);
+    NDArray hidden = embed(step, ids); // [batch, seq, hidden]
+    for (int layer = 0; layer < config.numLayers(); layer++) {
+      hidden = layer(layer, hidden, step); // [batch, seq, hidden]
+    }
+    if (cache != null) {
+      cache.advance(seq);
+    }
+    if (options.lastOnly()) {
+      hidden = hidden.get(":, -1:, :"); // [batch, 1, hidden]
+    }
+    return logits(step, hidden); // [batch, seq or 1, vocab]
+  }
+
+  /** Absolute positions; with padding, counted over real tokens only (as HF generate does). */
+  private static NDArray positions(NDManager scope, int batch, int seq, int past, NDArray padding) {
+    if (padding == null) {
+      return scope
+          .arange(past, past + seq)
+          .toType(DataType.INT64, false)
+          .reshape(1, seq)
+          .repeat(0, batch); // [batch, seq]
+    }
+    NDArray counted =
+        padding.toType(DataType.INT64, false).cumSum(1).sub(1).maximum(0); // [batch, past+seq]
+    return counted.get(":, " + past + ":"); // [batch, seq]
+  }
+
+  /** Looks rows of {@code table} up: ids [batch, seq] -> [batch, seq, width]. */
+  protected static NDArray lookup(NDArray table, NDArray ids) {
+    return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  /** Loads a weight, shape-checked, and records it under its Hugging Face name. */
+  protected final NDArray load(Checkpoint checkpoint, String name, long... shape) {
+    NDArray array = checkpoint.load(manager, name, shape);
+    array.setName(name);
+    parameters.put(name, array);
+    return array;
+  }
+
+  @Override
+  public final ModelConfig config() {
+    return config;
+  }
+
+  @Override
+  public final NDManager manager() {
+    return manager;
+  }
+
+  @Override
+  public final Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public final Map<String, NDArray> parameters() {
+    return Collections.unmodifiableMap(parameters);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

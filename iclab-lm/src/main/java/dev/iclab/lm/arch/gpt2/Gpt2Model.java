@@ -1,0 +1,119 @@
+package dev.iclab.lm.arch.gpt2;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import dev.iclab.lm.arch.DecoderModel;
+import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.config.ModelConfig;
+import dev.iclab.lm.weights.Checkpoint;
+import dev.iclab.tensor.Ops;
+
+/**
+ * GPT-2: learned position embeddings, pre-LayerNorm blocks, fused Conv1D q/k/v ([in, out] weights,
+ * output laid out [q | k | v]), tied output head unless lm_head.weight is stored.
+ */
+final class Gpt2Model extends DecoderModel {
+  private final Gpt2Config gpt2;
+  private final NDArray tokenEmbedding; // [vocab, hidden]
+  private final NDArray positionEmbedding; // [positions, hidden]
+  private final Block[] blocks;
+  private final NDArray finalNormWeight; // [hidden]
+  private final NDArray finalNormBias; // [hidden]
+  private final NDArray head; // [vocab, hidden]
+
+  private record Block(
+      NDArray norm1Weight, // [hidden]
+      NDArray norm1Bias, // [hidden]
+      Dense qkv, // [hidden] -> [3 hidden]
+      Dense attentionOut, // [hidden] -> [hidden]
+      NDArray norm2Weight, // [hidden]
+      NDArray norm2Bias, // [hidden]
+      Dense up, // [hidden] -> [inner]
+      Dense down) {} // [inner] -> [hidden]
+
+  Gpt2Model(Gpt2Config gpt2, Checkpoint checkpoint, NDManager manager) {
+    super(gpt2.common(), manager);
+    this.gpt2 = gpt2;
+    ModelConfig c = gpt2.common();
+    long e = c.hiddenSize();
+    long inner = c.intermediateSize();
+    String p = checkpoint.contains("transformer.wte.weight") ? "transformer." : "";
+    tokenEmbedding = load(checkpoint, p + "wte.weight", c.vocabSize(), e);
+    positionEmbedding = load(checkpoint, p + "wpe.weight", gpt2.positions(), e);
+    blocks = new Block[c.numLayers()];
+    for (int i = 0; i < blocks.length; i++) {
+      String b = p + "h." + i + ".";
+      blocks[i] =
+          new Block(
+              load(checkpoint, b + "ln_1.weight", e),
+              load(checkpoint, b + "ln_1.bias", e),
+              Dense.conv1d(
+                  load(checkpoint, b + "attn.c_attn.weight", e, 3 * e),
+                  load(checkpoint, b + "attn.c_attn.bias", 3 * e)),
+              Dense.conv1d(
+                  load(checkpoint, b + "attn.c_proj.weight", e, e),
+                  load(checkpoint, b + "attn.c_proj.bias", e)),
+              load(checkpoint, b + "ln_2.weight", e),
+              load(checkpoint, b + "ln_2.bias", e),
+              Dense.conv1d(
+                  load(checkpoint, b + "mlp.c_fc.weight", e, inner),
+                  load(checkpoint, b + "mlp.c_fc.bias", inner)),
+              Dense.conv1d(
+                  load(checkpoint, b + "mlp.c_proj.weight", inner, e),
+                  load(checkpoint, b + "mlp.c_proj.bias", e)));
+    }
+    finalNormWeight = load(checkpoint, p + "ln_f.weight", e);
+    finalNormBias = load(checkpoint, p + "ln_f.bias", e);
+    head =
+        checkpoint.contains("lm_head.weight")
+                && !checkpoint.entry("lm_head.weight").equals(checkpoint.entry(p + "wte.weight"))
+            ? load(checkpoint, "lm_head.weight", c.vocabSize(), e)
+            : tokenEmbedding;
+  }
+
+  @Override
+  protected NDArray embed(Step step, NDArray inputIds) {
+    return lookup(tokenEmbedding, inputIds).add(lookup(positionEmbedding, step.positions()));
+  }
+
+  @Override
+  protected NDArray layer(int index, NDArray x, Step step) {
+    Block block = blocks[index];
+    ModelConfig c = config();
+    long batch = x.getShape().get(0);
+    long seq = x.getShape().get(1);
+    int heads = c.numHeads();
+    int headDim = c.headDim();
+    NDArray h = Ops.layerNorm(x, block.norm1Weight, block.norm1Bias, gpt2.layerNormEps());
+    NDList qkv = block.qkv.apply(h).split(3, 2); // 3 x [batch, seq, hidden]
+    NDArray q = splitHeads(qkv.get(0), batch, seq, heads, headDim); // [b, heads, seq, headDim]
+    NDArray k = splitHeads(qkv.get(1), batch, seq, heads, headDim); // [b, heads, seq, headDim]
+    NDArray v = splitHeads(qkv.get(2), batch, seq, heads, headDim); // [b, heads, seq, headDim]
+    NDArray[] kv = step.remember(index, k, v); // [b, heads, past + seq, headDim] each
+    double scale = gpt2.scaleWeights() ? 1 / Math.sqrt(headDim) : 1;
+    if (gpt2.scaleByInverseLayer()) {
+      scale /= index + 1;
+    }
+    NDArray attended =
+        Ops.attention(q, kv[0], kv[1], step.mask(), scale, index, step.past(), step.observer());
+    NDArray merged =
+        attended.transpose(0, 2, 1, 3).reshape(batch, seq, c.hiddenSize()); // [b, seq, hidden]
+    NDArray attentionOut = block.attentionOut.apply(merged); // [batch, seq, hidden]
+    step.observeOutput(index, attentionOut);
+    x = x.add(attentionOut);
+    NDArray m = Ops.layerNorm(x, block.norm2Weight, block.norm2Bias, gpt2.layerNormEps());
+    m = Ops.activation(gpt2.activation(), block.up.apply(m)); // [batch, seq, inner]
+    return x.add(block.down.apply(m)); // [batch, seq, hidden]
+  }
+
+  static NDArray splitHeads(NDArray x, long batch, long seq, int heads, int headDim) {
+    return x.reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
+  }
+
+  @Override
+  protected NDArray logits(Step step, NDArray hidden) {
+    NDArray normed = Ops.layerNorm(hidden, finalNormWeight, finalNormBias, gpt2.layerNormEps());
+    return Ops.linear(normed, head, null); // [batch, seq, vocab]
+  }
+}

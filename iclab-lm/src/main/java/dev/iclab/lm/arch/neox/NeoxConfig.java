@@ -1,0 +1,62 @@
+package dev.iclab.lm.arch.neox;
+
+import dev.iclab.lm.arch.RopeScaling;
+import dev.iclab.lm.config.HfConfig;
+import dev.iclab.lm.config.ModelConfig;
+import dev.iclab.tensor.Ops;
+
+/**
+ * GPT-NeoX config.json, Pythia-era keys (rotary_pct, rotary_emb_base) and current ones
+ * (partial_rotary_factor, rope_theta, attention_bias) alike.
+ *
+ * @param rotaryDims int(headDim * rotary_pct): only these leading head dimensions are rotated
+ */
+public record NeoxConfig(
+    ModelConfig common,
+    String activation,
+    double layerNormEps,
+    boolean parallelResidual,
+    boolean attentionBias,
+    int rotaryDims,
+    float[] inverseFrequencies) {
+
+  public NeoxConfig {
+    inverseFrequencies = inverseFrequencies.clone();
+  }
+
+  public static NeoxConfig from(HfConfig config) {
+    int hidden = config.integer("hidden_size");
+    int heads = config.integer("num_attention_heads");
+    int headDim = hidden / heads;
+    String activation = config.string("hidden_act", "gelu");
+    if (!Ops.isSupportedActivation(activation)) {
+      throw config.unsupported(
+          "hidden_act", "activation " + activation, "use gelu, gelu_new, relu or silu");
+    }
+    double pct = config.number("partial_rotary_factor", config.number("rotary_pct", 0.25));
+    int rotaryDims = (int) (headDim * pct);
+    double base = config.number("rope_theta", config.number("rotary_emb_base", 10000));
+    ModelConfig common =
+        new ModelConfig(
+            "gpt_neox",
+            config.integer("vocab_size"),
+            hidden,
+            config.integer("num_hidden_layers"),
+            heads,
+            heads,
+            headDim,
+            config.integer("intermediate_size"),
+            config.integer("max_position_embeddings", 2048),
+            config.bool("tie_word_embeddings", false),
+            config.has("bos_token_id") ? config.integer("bos_token_id") : null,
+            config.integers("eos_token_id"));
+    return new NeoxConfig(
+        common,
+        activation,
+        config.number("layer_norm_eps", 1e-5),
+        config.bool("use_parallel_residual", true),
+        config.bool("attention_bias", true),
+        rotaryDims,
+        RopeScaling.frequencies(config, rotaryDims, base));
+  }
+}

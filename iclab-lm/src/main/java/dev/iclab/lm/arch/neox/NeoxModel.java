@@ -1,0 +1,122 @@
+package dev.iclab.lm.arch.neox;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.iclab.lm.arch.DecoderModel;
+import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.arch.Rotary;
+import dev.iclab.lm.config.ModelConfig;
+import dev.iclab.lm.weights.Checkpoint;
+import dev.iclab.tensor.Ops;
+
+/**
+ * GPT-NeoX: separate LayerNorms for attention and MLP, a fused q/k/v projection laid out per head
+ * ([heads, 3, headDim], not [q | k | v]), partial rotary, and a parallel residual (x + attn(ln1 x)
+ * + mlp(ln2 x)) or a sequential one.
+ */
+final class NeoxModel extends DecoderModel {
+  private final NeoxConfig neox;
+  private final Rotary rotary;
+  private final NDArray embedding; // [vocab, hidden]
+  private final Block[] blocks;
+  private final NDArray finalNormWeight; // [hidden]
+  private final NDArray finalNormBias; // [hidden]
+  private final NDArray head; // [vocab, hidden]
+
+  private record Block(
+      NDArray inputNormWeight, // [hidden]
+      NDArray inputNormBias, // [hidden]
+      Dense qkv, // [hidden] -> [3 hidden], per head [q | k | v]
+      Dense dense, // [hidden] -> [hidden]
+      NDArray postNormWeight, // [hidden]
+      NDArray postNormBias, // [hidden]
+      Dense up, // [hidden] -> [intermediate]
+      Dense down) {} // [intermediate] -> [hidden]
+
+  NeoxModel(NeoxConfig neox, Checkpoint checkpoint, NDManager manager) {
+    super(neox.common(), manager);
+    this.neox = neox;
+    ModelConfig c = neox.common();
+    rotary = new Rotary(neox.rotaryDims(), neox.inverseFrequencies());
+    long e = c.hiddenSize();
+    long inner = c.intermediateSize();
+    embedding = load(checkpoint, "gpt_neox.embed_in.weight", c.vocabSize(), e);
+    blocks = new Block[c.numLayers()];
+    boolean bias = neox.attentionBias();
+    for (int i = 0; i < blocks.length; i++) {
+      String b = "gpt_neox.layers." + i + ".";
+      blocks[i] =
+          new Block(
+              load(checkpoint, b + "input_layernorm.weight", e),
+              load(checkpoint, b + "input_layernorm.bias", e),
+              Dense.linear(
+                  load(checkpoint, b + "attention.query_key_value.weight", 3 * e, e),
+                  bias ? load(checkpoint, b + "attention.query_key_value.bias", 3 * e) : null),
+              Dense.linear(
+                  load(checkpoint, b + "attention.dense.weight", e, e),
+                  bias ? load(checkpoint, b + "attention.dense.bias", e) : null),
+              load(checkpoint, b + "post_attention_layernorm.weight", e),
+              load(checkpoint, b + "post_attention_layernorm.bias", e),
+              Dense.linear(
+                  load(checkpoint, b + "mlp.dense_h_to_4h.weight", inner, e),
+                  load(checkpoint, b + "mlp.dense_h_to_4h.bias", inner)),
+              Dense.linear(
+                  load(checkpoint, b + "mlp.dense_4h_to_h.weight", e, inner),
+                  load(checkpoint, b + "mlp.dense_4h_to_h.bias", e)));
+    }
+    finalNormWeight = load(checkpoint, "gpt_neox.final_layer_norm.weight", e);
+    finalNormBias = load(checkpoint, "gpt_neox.final_layer_norm.bias", e);
+    head = c.tiedEmbeddings() ? embedding : load(checkpoint, "embed_out.weight", c.vocabSize(), e);
+  }
+
+  @Override
+  protected Rotary rotary() {
+    return rotary;
+  }
+
+  @Override
+  protected NDArray embed(Step step, NDArray inputIds) {
+    return lookup(embedding, inputIds); // [batch, seq, hidden]
+  }
+
+  @Override
+  protected NDArray layer(int index, NDArray x, Step step) {
+    Block block = blocks[index];
+    ModelConfig c = config();
+    long batch = x.getShape().get(0);
+    long seq = x.getShape().get(1);
+    int heads = c.numHeads();
+    int d = c.headDim();
+    NDArray h = Ops.layerNorm(x, block.inputNormWeight, block.inputNormBias, neox.layerNormEps());
+    NDArray fused =
+        block.qkv.apply(h).reshape(batch, seq, heads, 3 * d).transpose(0, 2, 1, 3); // [b,h,t,3d]
+    NDArray q = rotary.apply(fused.get(":, :, :, :" + d), step.rotaryTables()); // [b,h,t,d]
+    NDArray k = rotary.apply(fused.get(":, :, :, " + d + ":" + 2 * d), step.rotaryTables());
+    NDArray v = fused.get(":, :, :, " + 2 * d + ":"); // [batch, heads, seq, headDim]
+    NDArray[] kv = step.remember(index, k, v); // [batch, heads, past + seq, headDim] each
+    NDArray attended =
+        Ops.attention(
+            q, kv[0], kv[1], step.mask(), 1 / Math.sqrt(d), index, step.past(), step.observer());
+    NDArray merged =
+        attended.transpose(0, 2, 1, 3).reshape(batch, seq, c.hiddenSize()); // [b, seq, hidden]
+    NDArray attentionOut = block.dense.apply(merged); // [batch, seq, hidden]
+    step.observeOutput(index, attentionOut);
+    if (neox.parallelResidual()) {
+      NDArray m = mlp(block, x);
+      return x.add(attentionOut).add(m); // [batch, seq, hidden]
+    }
+    x = x.add(attentionOut);
+    return x.add(mlp(block, x)); // [batch, seq, hidden]
+  }
+
+  private NDArray mlp(Block block, NDArray x) {
+    NDArray m = Ops.layerNorm(x, block.postNormWeight, block.postNormBias, neox.layerNormEps());
+    return block.down.apply(Ops.activation(neox.activation(), block.up.apply(m)));
+  }
+
+  @Override
+  protected NDArray logits(Step step, NDArray hidden) {
+    NDArray normed = Ops.layerNorm(hidden, finalNormWeight, finalNormBias, neox.layerNormEps());
+    return Ops.linear(normed, head, null); // [batch, seq, vocab]
+  }
+}

@@ -1,0 +1,253 @@
+package dev.iclab.lm.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iclab.lm.ModelLoadException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The weights of a model directory: {@code model.safetensors}, or the shards named by {@code
+ * model.safetensors.index.json}. Tensors are read by their Hugging Face names and widened to FP32.
+ */
+public final class Checkpoint implements AutoCloseable {
+  public static final String SINGLE_FILE = "model.safetensors";
+  public static final String INDEX_FILE = "model.safetensors.index.json";
+
+  private final Path directory;
+  private final List<SafetensorsFile> files;
+  private final Map<String, SafetensorsFile> fileOf;
+
+  private Checkpoint(Path directory, List<SafetensorsFile> files) {
+    this.directory = directory;
+    this.files = List.copyOf(files);
+    Map<String, SafetensorsFile> map = new LinkedHashMap<>();
+    for (SafetensorsFile file : files) {
+      for (String name : file.entries().keySet()) {
+        SafetensorsFile previous = map.put(name, file);
+        if (previous != null) {
+          throw new ModelLoadException(
+              "tensor '%s' appears in both %s and %s; the checkpoint is inconsistent"
+                  .formatted(name, previous.path(), file.path()));
+        }
+      }
+    }
+    this.fileOf = Collections.unmodifiableMap(map);
+  }
+
+  /**
+   * Opens the checkpoint of a model directory.
+   *
+   * @throws ModelLoadException when no safetensors weights are there, a shard is missing, or a file
+   *     is corrupt
+   */
+  public static Checkpoint open(Path directory) {
+    Path index = directory.resolve(INDEX_FILE);
+    Path single = directory.resolve(SINGLE_FILE);
+    List<SafetensorsFile> files = new ArrayList<>();
+    try {
+      if (Files.exists(index)) {
+        for (Path shard : shardsOf(index)) {
+          if (!Files.exists(shard)) {
+            throw new ModelLoadException(
+                "shard %s named in %s is missing; download every shard of the checkpoint"
+                    .formatted(shard.getFileName(), index));
+          }
+          files.add(SafetensorsFile.open(shard));
+        }
+      } else if (Files.exists(single)) {
+        files.add(SafetensorsFile.open(single));
+      } else {
+        throw new ModelLoadException(noWeightsMessage(directory));
+      }
+      return new Checkpoint(directory, files);
+    } catch (RuntimeException e) {
+      files.forEach(SafetensorsFile::close);
+      throw e;
+    }
+  }
+
+  private static List<Path> shardsOf(Path index) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(index.toFile());
+    } catch (IOException e) {
+      throw new ModelLoadException(
+          "cannot parse %s: %s; re-download it".formatted(index, e.getMessage()), e);
+    }
+    JsonNode weightMap = root == null ? null : root.get("weight_map");
+    if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {
+      throw new ModelLoadException(
+          "%s has no weight_map object; it is not a safetensors shard index".formatted(index));
+    }
+    Set<String> names = new java.util.LinkedHashSet<>();
+    weightMap.fields().forEachRemaining(f -> names.add(f.getValue().asText()));
+    List<Path> shards = new ArrayList<>();
+    for (String name : names) {
+      Path shard = index.resolveSibling(name).normalize();
+      if (!shard.getParent().equals(index.getParent().normalize())) {
+        throw new ModelLoadException(
+            "%s names shard '%s' outside its directory; refusing to read it"
+                .formatted(index, name));
+      }
+      shards.add(shard);
+    }
+    return shards;
+  }
+
+  private static String noWeightsMessage(Path directory) {
+    String found = "";
+    try (var stream = Files.list(directory)) {
+      List<String> names = stream.map(p -> p.getFileName().toString()).sorted().toList();
+      if (names.stream().anyMatch(n -> n.endsWith(".bin") || n.endsWith(".pt"))) {
+        return ("%s has PyTorch pickle weights (.bin/.pt) but no model.safetensors; iclab reads only"
+                + " safetensors. Convert once in Python: model.save_pretrained(dir,"
+                + " safe_serialization=True)")
+            .formatted(directory);
+      }
+      found = " (it holds: " + String.join(", ", names) + ")";
+    } catch (IOException e) {
+      found = "";
+    }
+    return "no %s or %s in %s%s; point --model at a Hugging Face model directory"
+        .formatted(SINGLE_FILE, INDEX_FILE, directory, found);
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  /** Every tensor name, sorted. */
+  public Set<String> names() {
+    return Collections.unmodifiableSet(new TreeMap<>(fileOf).keySet());
+  }
+
+  /** Whether a tensor is stored under this name or under an alias that the metadata declares. */
+  public boolean contains(String name) {
+    return fileOf.containsKey(resolve(name));
+  }
+
+  public Optional<TensorEntry> entry(String name) {
+    SafetensorsFile file = fileOf.get(resolve(name));
+    return file == null ? Optional.empty() : Optional.of(file.entries().get(resolve(name)));
+  }
+
+  /**
+   * The stored name for {@code name}: itself, or the tensor that the {@code __metadata__} names as
+   * its alias (transformers writes tied weights once, e.g. {@code "model.embed_tokens.weight":
+   * "lm_head.weight"}).
+   */
+  private String resolve(String name) {
+    if (fileOf.containsKey(name)) {
+      return name;
+    }
+    for (SafetensorsFile file : files) {
+      String alias = file.metadata().get(name);
+      if (alias != null && fileOf.containsKey(alias)) {
+        return alias;
+      }
+    }
+    return name;
+  }
+
+  /** Each file's {@code __metadata__}, merged. */
+  public Map<String, String> metadata() {
+    Map<String, String> merged = new LinkedHashMap<>();
+    files.forEach(f -> merged.putAll(f.metadata()));
+    return merged;
+  }
+
+  /** The safetensors files of this checkpoint. */
+  public List<Path> files() {
+    return files.stream().map(SafetensorsFile::path).toList();
+  }
+
+  /**
+   * Loads a tensor as FP32 into {@code manager}, checking its shape.
+   *
+   * <p>FP32 data is handed to the engine without a copy: a read-only mapping of the file backs the
+   * array, so it must be {@code duplicate()}d before an in-place update (training); F16, BF16 and
+   * F64 are widened in Java into fresh arrays.
+   *
+   * @param expectedShape the shape the architecture needs
+   * @throws ModelLoadException if the tensor is missing, not floating point, or of another shape
+   */
+  public NDArray load(NDManager manager, String requested, long... expectedShape) {
+    String name = resolve(requested);
+    SafetensorsFile file = fileOf.get(name);
+    if (file == null) {
+      throw new ModelLoadException(
+          "tensor '%s' is missing from the checkpoint in %s; the weights do not match config.json (is model_type right? is a shard missing?)"
+              .formatted(name, directory));
+    }
+    TensorEntry entry = file.entries().get(name);
+    if (!Arrays.equals(entry.shape(), expectedShape)) {
+      throw new ModelLoadException(
+          "tensor '%s' in %s has shape %s but config.json implies %s; the weights and config.json do not match"
+              .formatted(
+                  name,
+                  file.path(),
+                  Arrays.toString(entry.shape()),
+                  Arrays.toString(expectedShape)));
+    }
+    return loadAsFloat(manager, file, entry);
+  }
+
+  private static NDArray loadAsFloat(NDManager manager, SafetensorsFile file, TensorEntry entry) {
+    Shape shape = new Shape(entry.shape());
+    ByteBuffer bytes = file.bytes(entry);
+    int n = Math.toIntExact(entry.elementCount());
+    switch (entry.dtype()) {
+      case F32:
+        return manager.create(bytes, shape, DataType.FLOAT32);
+      case F16:
+        {
+          float[] values = new float[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = HalfFloats.f16ToFloat(bytes.getShort(2 * i));
+          }
+          return manager.create(values, shape);
+        }
+      case BF16:
+        {
+          float[] values = new float[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = HalfFloats.bf16ToFloat(bytes.getShort(2 * i));
+          }
+          return manager.create(values, shape);
+        }
+      case F64:
+        {
+          float[] values = new float[n];
+          for (int i = 0; i < n; i++) {
+            values[i] = (float) bytes.getDouble(8 * i);
+          }
+          return manager.create(values, shape);
+        }
+      default:
+        throw new ModelLoadException(
+            "tensor '%s' in %s has dtype %s, which cannot hold weights (F32, F16, BF16 or F64 expected); quantised checkpoints are not supported"
+                .formatted(entry.name(), file.path(), entry.dtype()));
+    }
+  }
+
+  @Override
+  public void close() {
+    files.forEach(SafetensorsFile::close);
+  }
+}
