@@ -1,0 +1,127 @@
+package dev.iclab.lm.score;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ForwardOptions;
+import dev.iclab.lm.cache.KvCache;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Log-likelihood scoring, the primitive of classification by in-context learning. The context is
+ * computed once into a KV cache; all continuations are then scored in one batch over a copy of it.
+ */
+public final class Scorer {
+  private final CausalLM model;
+
+  public Scorer(CausalLM model) {
+    this.model = model;
+  }
+
+  /**
+   * Scores each continuation given the same context.
+   *
+   * @param contextIds at least one token (use BOS for an empty context)
+   * @param continuations each at least one token
+   */
+  public List<ContinuationScore> score(int[] contextIds, List<int[]> continuations) {
+    if (contextIds.length == 0) {
+      throw new IllegalArgumentException("empty context: prepend BOS");
+    }
+    int longest = 0;
+    for (int[] c : continuations) {
+      if (c.length == 0) {
+        throw new IllegalArgumentException("empty continuation");
+      }
+      longest = Math.max(longest, c.length);
+    }
+    try (NDManager scope = model.manager().newSubManager();
+        KvCache cache = model.newCache(scope)) {
+      NDArray context = scope.create(contextIds, new Shape(1, contextIds.length));
+      NDArray contextLast =
+          model
+              .forward(scope, context, ForwardOptions.withCache(cache).lastOnly(true))
+              .logSoftmax(-1); // [1, 1, vocab]
+      float[] firstLogProbs = contextLast.toFloatArray(); // [vocab]
+      float[][] rest =
+          longest > 1 ? continuationLogProbs(scope, cache, continuations, longest) : null;
+      List<ContinuationScore> scores = new ArrayList<>();
+      for (int i = 0; i < continuations.size(); i++) {
+        int[] tokens = continuations.get(i);
+        float[] logProbs = new float[tokens.length];
+        logProbs[0] = firstLogProbs[tokens[0]];
+        for (int t = 1; t < tokens.length; t++) {
+          logProbs[t] = rest[i][t - 1];
+        }
+        scores.add(new ContinuationScore(tokens, logProbs));
+      }
+      return scores;
+    }
+  }
+
+  /**
+   * Feeds every continuation but its last token after the cached context, as one right-padded batch
+   * (causal attention keeps the padding out of real positions), and gathers the log-probability of
+   * each following token. Row i, entry t-1 is log P(token t | context, tokens before t).
+   */
+  private float[][] continuationLogProbs(
+      NDManager scope, KvCache cache, List<int[]> continuations, int longest) {
+    int n = continuations.size();
+    int width = longest - 1;
+    int[] inputs = new int[n * width];
+    int[] targets = new int[n * width];
+    for (int i = 0; i < n; i++) {
+      int[] c = continuations.get(i);
+      for (int t = 0; t + 1 < c.length; t++) {
+        inputs[i * width + t] = c[t];
+        targets[i * width + t] = c[t + 1];
+      }
+    }
+    try (KvCache batchCache = cache.repeatBatch(scope, n)) {
+      NDArray ids = scope.create(inputs, new Shape(n, width));
+      NDArray logProbs =
+          model
+              .forward(scope, ids, ForwardOptions.withCache(batchCache))
+              .logSoftmax(-1); // [n, w, V]
+      NDArray picked =
+          logProbs
+              .gather(
+                  scope.create(targets, new Shape(n, width, 1)).toType(DataType.INT64, false), 2)
+              .reshape(n, width); // [n, width]
+      float[] flat = picked.toFloatArray();
+      float[][] rows = new float[n][width];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(flat, i * width, rows[i], 0, width);
+      }
+      return rows;
+    }
+  }
+
+  /**
+   * Log-probability of every token after the first given the ones before it, in one forward pass.
+   *
+   * @return [ids.length - 1] values
+   */
+  public float[] tokenLogProbs(int[] ids) {
+    if (ids.length < 2) {
+      return new float[0];
+    }
+    try (NDManager scope = model.manager().newSubManager()) {
+      int[] targets = new int[ids.length - 1];
+      System.arraycopy(ids, 1, targets, 0, targets.length);
+      NDArray input = scope.create(ids, new Shape(1, ids.length));
+      NDArray logProbs =
+          model
+              .forward(scope, input.get(":, :-1"), ForwardOptions.NONE)
+              .logSoftmax(-1); // [1, seq-1, vocab]
+      return logProbs
+          .gather(
+              scope.create(targets, new Shape(1, targets.length, 1)).toType(DataType.INT64, false),
+              2)
+          .toFloatArray();
+    }
+  }
+}
