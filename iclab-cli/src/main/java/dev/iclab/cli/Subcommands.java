@@ -9,6 +9,11 @@ final class Subcommands {
 
   static void register(CommandLine top) {
     // Registered in the order `iclab --help` lists them.
+    top.addSubcommand("inspect", new InspectCommand());
+    top.addSubcommand("generate", new GenerateCommand());
+    top.addSubcommand("logits", new LogitsCommand());
+    top.addSubcommand("score", new ScoreCommand());
+    top.addSubcommand("perplexity", new PerplexityCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     top.addSubcommand("bench", bench);
   }

@@ -1,0 +1,68 @@
+package dev.iclab.cli;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.arch.ForwardOptions;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code iclab logits}: the logits at the last position of a prompt. */
+@Command(
+    name = "logits",
+    mixinStandardHelpOptions = true,
+    description =
+        "Print the logits at the last position (all of them with --json, else the top 10).")
+public final class LogitsCommand implements Callable<Integer> {
+  @Mixin ModelOptions modelOptions;
+  @Mixin PromptOptions promptOptions;
+  @Mixin VerbosityMixin verbosity;
+
+  @Option(names = "--json", description = "Print {\"ids\": [...], \"last_logits\": [...]}.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    try (LanguageModel lm = modelOptions.open();
+        NDManager scope = lm.model().manager().newSubManager()) {
+      int[] ids = promptOptions.ids(lm);
+      float[] logits =
+          lm.model()
+              .forward(
+                  scope,
+                  scope.create(ids, new Shape(1, ids.length)),
+                  ForwardOptions.NONE.lastOnly(true))
+              .toFloatArray();
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        var node = Json.object();
+        node.set("ids", Json.MAPPER.valueToTree(ids));
+        node.set("last_logits", Json.MAPPER.valueToTree(logits));
+        Json.print(out, node);
+        return 0;
+      }
+      out.printf("%d prompt tokens; top 10 next tokens:%n", ids.length);
+      IntStream.range(0, logits.length)
+          .boxed()
+          .sorted((a, b) -> Float.compare(logits[b], logits[a]))
+          .limit(10)
+          .forEach(
+              id ->
+                  out.printf(
+                      "%8d  %10.4f  %s%n",
+                      id,
+                      logits[id],
+                      lm.tokenizer().map(t -> "'" + t.decode(new int[] {id}) + "'").orElse("")));
+      out.flush();
+      return 0;
+    }
+  }
+}
