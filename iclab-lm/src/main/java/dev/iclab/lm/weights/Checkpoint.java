@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.lm.ModelLoadException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -212,38 +214,35 @@ public final class Checkpoint implements AutoCloseable {
     Shape shape = new Shape(entry.shape());
     ByteBuffer bytes = file.bytes(entry);
     int n = Math.toIntExact(entry.elementCount());
-    switch (entry.dtype()) {
-      case F32:
-        return manager.create(bytes, shape, DataType.FLOAT32);
-      case F16:
-        {
-          float[] values = new float[n];
-          for (int i = 0; i < n; i++) {
-            values[i] = HalfFloats.f16ToFloat(bytes.getShort(2 * i));
-          }
-          return manager.create(values, shape);
-        }
-      case BF16:
-        {
-          float[] values = new float[n];
-          for (int i = 0; i < n; i++) {
-            values[i] = HalfFloats.bf16ToFloat(bytes.getShort(2 * i));
-          }
-          return manager.create(values, shape);
-        }
-      case F64:
-        {
-          float[] values = new float[n];
-          for (int i = 0; i < n; i++) {
-            values[i] = (float) bytes.getDouble(8 * i);
-          }
-          return manager.create(values, shape);
-        }
-      default:
-        throw new ModelLoadException(
-            "tensor '%s' in %s has dtype %s, which cannot hold weights (F32, F16, BF16 or F64 expected); quantised checkpoints are not supported"
-                .formatted(entry.name(), file.path(), entry.dtype()));
+    if (entry.dtype() == DType.F32) {
+      return manager.create(bytes, shape, DataType.FLOAT32);
     }
+    if (!entry.dtype().isLoadableAsFloat()) {
+      throw new ModelLoadException(
+          "tensor '%s' in %s has dtype %s, which cannot hold weights (F32, F16, BF16 or F64 expected); quantised checkpoints are not supported"
+              .formatted(entry.name(), file.path(), entry.dtype()));
+    }
+    // Widen straight into native memory that the engine then uses without another copy.
+    ByteBuffer widened = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
+    FloatBuffer out = widened.asFloatBuffer();
+    switch (entry.dtype()) {
+      case F16 -> {
+        for (int i = 0; i < n; i++) {
+          out.put(i, HalfFloats.f16ToFloat(bytes.getShort(2 * i)));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < n; i++) {
+          out.put(i, HalfFloats.bf16ToFloat(bytes.getShort(2 * i)));
+        }
+      }
+      default -> {
+        for (int i = 0; i < n; i++) {
+          out.put(i, (float) bytes.getDouble(8 * i));
+        }
+      }
+    }
+    return manager.create(widened, shape, DataType.FLOAT32);
   }
 
   @Override
