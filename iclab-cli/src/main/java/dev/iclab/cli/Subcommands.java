@@ -1,6 +1,7 @@
 package dev.iclab.cli;
 
 import dev.iclab.cli.bench.BenchCommand;
+import dev.iclab.cli.bench.RuntimeBench;
 import picocli.CommandLine;
 
 /** The one place where subcommands are registered: explicit entries, no class-path scanning. */
@@ -15,6 +16,7 @@ final class Subcommands {
     top.addSubcommand("score", new ScoreCommand());
     top.addSubcommand("perplexity", new PerplexityCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
+    bench.addSubcommand("runtime", new RuntimeBench());
     top.addSubcommand("bench", bench);
   }
 }

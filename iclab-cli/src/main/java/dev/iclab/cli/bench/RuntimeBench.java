@@ -1,0 +1,290 @@
+package dev.iclab.cli.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.cli.Json;
+import dev.iclab.cli.VerbosityMixin;
+import dev.iclab.lm.ModelLoader;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ForwardOptions;
+import dev.iclab.lm.cache.KvCache;
+import dev.iclab.lm.config.ModelConfig;
+import dev.iclab.lm.weights.DType;
+import dev.iclab.tensor.Tensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iclab bench runtime}: forward throughput against the machine's matmul ceiling, generation
+ * latency with and without the KV cache, and memory (load size, growth over many forwards), on
+ * random-weight checkpoints of real shapes written to a temporary directory.
+ */
+@Command(
+    name = "runtime",
+    mixinStandardHelpOptions = true,
+    description = "Benchmark the model runtime and write JSON results.")
+public final class RuntimeBench implements Callable<Integer> {
+  @Mixin VerbosityMixin verbosity;
+
+  @Option(
+      names = "--out",
+      defaultValue = "runs/bench/runtime.json",
+      description = "JSON result file (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(
+      names = "--forwards",
+      defaultValue = "1000",
+      description = "Repeated forwards for the memory-growth check (default: ${DEFAULT-VALUE}).")
+  int forwards;
+
+  @Option(names = "--skip-large", description = "Skip the ~500M-parameter FP16 load.")
+  boolean skipLarge;
+
+  @Option(
+      names = "--repeats",
+      defaultValue = "5",
+      description = "Timed repeats per measurement; the median is reported.")
+  int repeats;
+
+  @Spec CommandSpec spec;
+
+  private PrintWriter log;
+
+  @Override
+  public Integer call() throws IOException {
+    log = spec.commandLine().getErr();
+    ObjectNode result = Json.object();
+    result.put("suite", "runtime");
+    result.put("cores", Runtime.getRuntime().availableProcessors());
+    result.put("java", Runtime.version().toString());
+    result.put("djl", ai.djl.engine.Engine.getDjlVersion());
+    Path temp = Files.createTempDirectory("iclab-bench-");
+    try {
+      double ceiling = matmulCeiling();
+      result.put("matmul_gflops", ceiling);
+      Path gpt2 = RandomCheckpoints.gpt2(temp.resolve("gpt2-small"), 12, 768, 12, 50257, 2048);
+      try (CausalLM model = ModelLoader.standard().load(gpt2)) {
+        result.put(
+            "model", "GPT-2 small shape (124M parameters, random weights, n_positions 2048)");
+        result.set("forward", forward(model, ceiling));
+        result.set("generation", generation(model));
+        result.set("memory_growth", growth(model));
+      }
+      if (!skipLarge) {
+        result.set("load_memory", largeLoad(temp.resolve("llama-500m")));
+      }
+    } finally {
+      try (Stream<Path> files = Files.walk(temp)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Path parent = out.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path tmp = parent.resolve(out.getFileName() + ".tmp");
+    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), result);
+    Files.move(
+        tmp,
+        out,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Json.print(spec.commandLine().getOut(), result);
+    log.println("wrote " + out);
+    return 0;
+  }
+
+  private double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  private interface Timed {
+    void run();
+  }
+
+  /** Median seconds of {@code repeats} runs after one warm-up. */
+  private double time(int times, Timed work) {
+    work.run();
+    double[] seconds = new double[times];
+    for (int i = 0; i < times; i++) {
+      long start = System.nanoTime();
+      work.run();
+      seconds[i] = (System.nanoTime() - start) / 1e9;
+    }
+    return median(seconds);
+  }
+
+  private double matmulCeiling() {
+    int n = 1024;
+    try (NDManager manager = Tensors.newManager()) {
+      NDArray a = manager.randomNormal(new Shape(n, n));
+      NDArray b = manager.randomNormal(new Shape(n, n));
+      double seconds =
+          time(
+              repeats,
+              () -> {
+                try (NDManager scope = manager.newSubManager()) {
+                  NDArray c = a.matMul(b);
+                  c.attach(scope);
+                  c.toFloatArray();
+                }
+              });
+      double gflops = 2.0 * n * n * n / seconds / 1e9;
+      log.printf("matmul %dx%d: %.1f GFLOP/s%n", n, n, gflops);
+      return gflops;
+    }
+  }
+
+  /** FLOPs of one forward of {@code t} tokens: projections, attention (full square), head. */
+  static double forwardFlops(ModelConfig c, int t) {
+    double d = c.hiddenSize();
+    double projections = 2.0 * t * c.numLayers() * (4 * d * d + 2 * d * c.intermediateSize());
+    double attention = 2.0 * 2 * c.numLayers() * (double) t * t * d;
+    double head = 2.0 * t * d * c.vocabSize();
+    return projections + attention + head;
+  }
+
+  private ArrayNode forward(CausalLM model, double ceiling) {
+    ArrayNode rows = Json.MAPPER.createArrayNode();
+    for (int tokens : new int[] {128, 512}) {
+      int[] ids = randomIds(tokens, model.config().vocabSize());
+      double seconds = time(repeats, () -> run(model, ids, ForwardOptions.NONE));
+      double gflops = forwardFlops(model.config(), tokens) / seconds / 1e9;
+      ObjectNode row = rows.addObject();
+      row.put("tokens", tokens);
+      row.put("seconds_median", seconds);
+      row.put("tokens_per_s", tokens / seconds);
+      row.put("gflops", gflops);
+      row.put("fraction_of_matmul_ceiling", gflops / ceiling);
+      log.printf(
+          "forward %d tokens: %.3f s, %.0f tok/s, %.1f GFLOP/s (%.0f%% of matmul)%n",
+          tokens, seconds, tokens / seconds, gflops, 100 * gflops / ceiling);
+    }
+    return rows;
+  }
+
+  private static void run(CausalLM model, int[] ids, ForwardOptions options) {
+    try (NDManager scope = model.manager().newSubManager()) {
+      model.forward(scope, scope.create(ids, new Shape(1, ids.length)), options).toFloatArray();
+    }
+  }
+
+  private ArrayNode generation(CausalLM model) {
+    ArrayNode rows = Json.MAPPER.createArrayNode();
+    int vocab = model.config().vocabSize();
+    for (int position : new int[] {64, 256, 1024}) {
+      int[] prompt = randomIds(position, vocab);
+      int[] withNext = Arrays.copyOf(prompt, position + 1);
+      withNext[position] = 7;
+      double uncached =
+          time(
+              Math.min(repeats, 3), () -> run(model, withNext, ForwardOptions.NONE.lastOnly(true)));
+      double cached;
+      try (NDManager session = model.manager().newSubManager();
+          KvCache cache = model.newCache(session)) {
+        try (NDManager scope = session.newSubManager()) {
+          model.forward(
+              scope, scope.create(prompt, new Shape(1, position)), ForwardOptions.withCache(cache));
+        }
+        double[] steps = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+          long start = System.nanoTime();
+          run(model, new int[] {7}, ForwardOptions.withCache(cache).lastOnly(true));
+          steps[i] = (System.nanoTime() - start) / 1e9;
+        }
+        cached = median(steps);
+      }
+      ObjectNode row = rows.addObject();
+      row.put("position", position);
+      row.put("cached_ms_per_token", cached * 1e3);
+      row.put("uncached_ms_per_token", uncached * 1e3);
+      row.put("speedup", uncached / cached);
+      log.printf(
+          "next token at position %d: %.1f ms with cache, %.1f ms without (%.1fx)%n",
+          position, cached * 1e3, uncached * 1e3, uncached / cached);
+    }
+    return rows;
+  }
+
+  private ObjectNode growth(CausalLM model) {
+    int[] ids = randomIds(16, model.config().vocabSize());
+    long early = 0;
+    int checkpoint = Math.min(100, forwards);
+    for (int i = 1; i <= forwards; i++) {
+      run(model, ids, ForwardOptions.NONE);
+      if (i == checkpoint) {
+        early = residentBytes();
+      }
+    }
+    long late = residentBytes();
+    ObjectNode node = Json.object();
+    node.put("forwards", forwards);
+    node.put("tokens_per_forward", ids.length);
+    node.put("rss_bytes_after_" + checkpoint, early);
+    node.put("rss_bytes_after_" + forwards, late);
+    node.put("growth_bytes", late - early);
+    log.printf(
+        "RSS after %d forwards %.1f MiB, after %d %.1f MiB%n",
+        checkpoint, early / 1048576.0, forwards, late / 1048576.0);
+    return node;
+  }
+
+  private ObjectNode largeLoad(Path dir) {
+    log.println("writing a ~500M-parameter FP16 Llama-shaped checkpoint ...");
+    RandomCheckpoints.llama(dir, 14, 1536, 12, 4, 4096, 32000, DType.F16);
+    System.gc();
+    long before = residentBytes();
+    ObjectNode node = Json.object();
+    try (CausalLM model = ModelLoader.standard().load(dir)) {
+      long after = residentBytes();
+      long parameters = model.parameterCount();
+      long fp32 = parameters * 4;
+      node.put("parameters", parameters);
+      node.put("stored", "F16");
+      node.put("fp32_weight_bytes", fp32);
+      node.put("rss_delta_bytes", after - before);
+      node.put("rss_delta_over_fp32_bytes", (after - before) / (double) fp32);
+      log.printf(
+          "loaded %,d parameters (FP16 on disk): RSS +%.0f MiB for %.0f MiB of FP32 weights (ratio %.2f)%n",
+          parameters,
+          (after - before) / 1048576.0,
+          fp32 / 1048576.0,
+          (after - before) / (double) fp32);
+    }
+    return node;
+  }
+
+  private static int[] randomIds(int n, int vocab) {
+    return new SplittableRandom(n).ints(n, 0, vocab).toArray();
+  }
+
+  /** Resident set size of this process (Linux /proc), in bytes. */
+  static long residentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+}
