@@ -56,6 +56,19 @@ public final class ModelLocator {
   }
 
   /**
+   * Resolves {@code model} like {@link #resolve(String)}, downloading a hub id that is not cached.
+   *
+   * @throws IclabException as {@link #resolve(String)} and {@link HubDownloader#download}
+   */
+  public Path resolveOrDownload(String model, HubDownloader downloader, DownloadProgress progress) {
+    if (Files.isDirectory(Path.of(model))) {
+      return resolve(model);
+    }
+    ModelId id = ModelId.parse(model);
+    return findCached(id).orElseGet(() -> downloader.download(id, progress));
+  }
+
+  /**
    * The cached snapshot of {@code id}, if the cache has one.
    *
    * @throws IclabException when the snapshot exists but has no config.json
