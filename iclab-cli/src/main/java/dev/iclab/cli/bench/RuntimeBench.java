@@ -222,27 +222,55 @@ public final class RuntimeBench implements Callable<Integer> {
     return rows;
   }
 
+  /**
+   * Memory after {@code forwards / 5} and after {@code forwards} forwards. RSS includes the Java
+   * heap, which grows until the collector settles, so native memory is estimated as RSS minus the
+   * committed heap after a collection; the arrays owned by the model's manager must stay constant.
+   */
   private ObjectNode growth(CausalLM model) {
     int[] ids = randomIds(16, model.config().vocabSize());
-    long early = 0;
-    int checkpoint = Math.min(100, forwards);
-    for (int i = 1; i <= forwards; i++) {
-      run(model, ids, ForwardOptions.NONE);
-      if (i == checkpoint) {
-        early = residentBytes();
-      }
-    }
-    long late = residentBytes();
+    int early = Math.max(1, forwards / 5);
     ObjectNode node = Json.object();
     node.put("forwards", forwards);
     node.put("tokens_per_forward", ids.length);
-    node.put("rss_bytes_after_" + checkpoint, early);
-    node.put("rss_bytes_after_" + forwards, late);
-    node.put("growth_bytes", late - early);
-    log.printf(
-        "RSS after %d forwards %.1f MiB, after %d %.1f MiB%n",
-        checkpoint, early / 1048576.0, forwards, late / 1048576.0);
+    ObjectNode first = null;
+    for (int i = 1; i <= forwards; i++) {
+      run(model, ids, ForwardOptions.NONE);
+      if (i == early || i == forwards) {
+        ObjectNode sample = memorySample(model);
+        node.set("after_" + i, sample);
+        if (i == early) {
+          first = sample;
+        } else {
+          node.put(
+              "native_growth_bytes",
+              sample.get("native_bytes").asLong() - first.get("native_bytes").asLong());
+          node.put(
+              "model_arrays_growth",
+              sample.get("model_arrays").asInt() - first.get("model_arrays").asInt());
+        }
+        log.printf(
+            "after %d forwards: RSS %.1f MiB, heap committed %.1f MiB, native %.1f MiB, model arrays %d%n",
+            i,
+            sample.get("rss_bytes").asLong() / 1048576.0,
+            sample.get("heap_committed_bytes").asLong() / 1048576.0,
+            sample.get("native_bytes").asLong() / 1048576.0,
+            sample.get("model_arrays").asInt());
+      }
+    }
     return node;
+  }
+
+  private static ObjectNode memorySample(CausalLM model) {
+    System.gc();
+    long rss = residentBytes();
+    long heap = Runtime.getRuntime().totalMemory();
+    ObjectNode sample = Json.object();
+    sample.put("rss_bytes", rss);
+    sample.put("heap_committed_bytes", heap);
+    sample.put("native_bytes", rss - heap);
+    sample.put("model_arrays", model.manager().getManagedArrays().size());
+    return sample;
   }
 
   private ObjectNode largeLoad(Path dir) {
