@@ -31,6 +31,14 @@ public final class ModelLoader {
    *     config or weights are missing, unsupported or corrupt
    */
   public CausalLM load(Path directory, Device device) {
+    return load(directory, device, false);
+  }
+
+  /**
+   * As {@link #load(Path, Device)}; with {@code trainable} every weight lives in engine-owned
+   * memory (not a read-only file mapping), so training may update it in place.
+   */
+  public CausalLM load(Path directory, Device device, boolean trainable) {
     if (!Files.isDirectory(directory)) {
       throw new ModelLoadException(
           "model directory %s does not exist; give a directory with config.json and model.safetensors, or a hub id from the local Hugging Face cache"
@@ -40,7 +48,7 @@ public final class ModelLoader {
     Architecture architecture = registry.of(config);
     architecture.describe(config); // reject unsupported settings before reading any weight
     NDManager manager = Tensors.newManager(device);
-    try (Checkpoint checkpoint = Checkpoint.open(directory)) {
+    try (Checkpoint checkpoint = Checkpoint.open(directory, trainable)) {
       return architecture.load(config, checkpoint, manager);
     } catch (RuntimeException e) {
       manager.close();

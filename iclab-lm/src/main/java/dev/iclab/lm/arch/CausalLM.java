@@ -37,6 +37,12 @@ public interface CausalLM extends AutoCloseable {
   /** The weights by Hugging Face name (the arrays the model computes with; tied ones once). */
   Map<String, NDArray> parameters();
 
+  /**
+   * The linear projections by Hugging Face module path (e.g. {@code
+   * model.layers.0.self_attn.q_proj}), in model order; tuning methods attach adapters to them.
+   */
+  Map<String, Dense> projections();
+
   /** Total number of weight elements. */
   default long parameterCount() {
     return parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();

@@ -2,6 +2,8 @@ package dev.iclab.lm.arch;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -26,6 +28,7 @@ public abstract class DecoderModel implements CausalLM {
   private final ModelConfig config;
   private final NDManager manager;
   private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+  private final Map<String, Dense> projections = new LinkedHashMap<>();
 
   protected DecoderModel(ModelConfig config, NDManager manager) {
     this.config = config;
@@ -58,8 +61,13 @@ public abstract class DecoderModel implements CausalLM {
     }
   }
 
-  /** Token (and position) embeddings: [batch, seq] -> [batch, seq, hidden]. */
-  protected abstract NDArray embed(Step step, NDArray inputIds);
+  /** Token embeddings: [batch, seq] -> [batch, seq, hidden]. */
+  protected abstract NDArray embedTokens(NDArray inputIds);
+
+  /** Adds learned position embeddings (GPT-2); rotary models return the input unchanged. */
+  protected NDArray addPositions(Step step, NDArray hidden) {
+    return hidden;
+  }
 
   /** One decoder layer: [batch, seq, hidden] -> [batch, seq, hidden]. */
   protected abstract NDArray layer(int index, NDArray hidden, Step step);
@@ -84,16 +92,29 @@ public abstract class DecoderModel implements CausalLM {
       throw new IllegalArgumentException("input ids must be [batch, seq>0], got " + shape);
     }
     int batch = (int) shape.get(0);
-    int seq = (int) shape.get(1);
     KvCache cache = options.cache();
     int past = cache == null ? 0 : cache.length();
+    NDArray hidden = embedTokens(inputIds.toType(DataType.INT64, false)); // [batch, seq, hidden]
+    NDArray padding = options.attentionMask();
+    int prefix = 0;
+    if (options.inputPrefix() != null && past == 0 && options.inputPrefix().getShape().get(1) > 0) {
+      NDArray soft = options.inputPrefix(); // [1 or batch, prefix, hidden]
+      prefix = (int) soft.getShape().get(1);
+      if (soft.getShape().get(0) != batch) {
+        soft = soft.repeat(0, batch);
+      }
+      hidden = NDArrays.concat(new NDList(soft, hidden), 1); // [batch, prefix + seq, hidden]
+      if (padding != null) {
+        NDArray ones = scope.ones(new Shape(batch, prefix), padding.getDataType());
+        padding = NDArrays.concat(new NDList(ones, padding), 1); // [batch, prefix + seq]
+      }
+    }
+    int seq = (int) hidden.getShape().get(1);
     if (past + seq > config.contextLength()) {
       throw new ContextOverflowException(
           "%d tokens (%d cached + %d new) exceed the model's context window of %d (max_position_embeddings); shorten the prompt or use fewer demonstrations"
               .formatted(past + seq, past, seq, config.contextLength()));
     }
-    NDArray ids = inputIds.toType(DataType.INT64, false);
-    NDArray padding = options.attentionMask();
     NDArray positions = positions(scope, batch, seq, past, padding);
     NDArray mask =
         seq == 1 && padding == null && slidingWindow() > past
@@ -102,7 +123,7 @@ public abstract class DecoderModel implements CausalLM {
     Rotary rotary = rotary();
     Rotary.Tables tables = rotary == null ? null : rotary.tables(scope, positions);
     Step step = new Step(scope, positions, mask, cache, options.observer(), past, tables);
-    NDArray hidden = embed(step, ids); // [batch, seq, hidden]
+    hidden = addPositions(step, hidden);
     for (int layer = 0; layer < config.numLayers(); layer++) {
       hidden = layer(layer, hidden, step); // [batch, seq, hidden]
     }
@@ -111,8 +132,10 @@ public abstract class DecoderModel implements CausalLM {
     }
     if (options.lastOnly()) {
       hidden = hidden.get(":, -1:, :"); // [batch, 1, hidden]
+    } else if (prefix > 0) {
+      hidden = hidden.get(":, " + prefix + ":, :"); // [batch, tokens, hidden]
     }
-    return logits(step, hidden); // [batch, seq or 1, vocab]
+    return logits(step, hidden); // [batch, tokens or 1, vocab]
   }
 
   /** Absolute positions; with padding, counted over real tokens only (as HF generate does). */
@@ -140,6 +163,35 @@ public abstract class DecoderModel implements CausalLM {
     array.setName(name);
     parameters.put(name, array);
     return array;
+  }
+
+  /** Loads an nn.Linear projection ({@code module.weight} [out, in], optional bias). */
+  protected final Dense linear(
+      Checkpoint checkpoint, String module, long out, long in, boolean bias) {
+    return register(
+        Dense.linear(
+            module,
+            load(checkpoint, module + ".weight", out, in),
+            bias ? load(checkpoint, module + ".bias", out) : null));
+  }
+
+  /** Loads a GPT-2 Conv1D projection ({@code module.weight} [in, out], bias [out]). */
+  protected final Dense conv1d(Checkpoint checkpoint, String module, long in, long out) {
+    return register(
+        Dense.conv1d(
+            module,
+            load(checkpoint, module + ".weight", in, out),
+            load(checkpoint, module + ".bias", out)));
+  }
+
+  private Dense register(Dense dense) {
+    projections.put(dense.name(), dense);
+    return dense;
+  }
+
+  @Override
+  public final Map<String, Dense> projections() {
+    return Collections.unmodifiableMap(projections);
   }
 
   @Override

@@ -34,9 +34,11 @@ public final class Checkpoint implements AutoCloseable {
   private final Path directory;
   private final List<SafetensorsFile> files;
   private final Map<String, SafetensorsFile> fileOf;
+  private final boolean ownedMemory;
 
-  private Checkpoint(Path directory, List<SafetensorsFile> files) {
+  private Checkpoint(Path directory, List<SafetensorsFile> files, boolean ownedMemory) {
     this.directory = directory;
+    this.ownedMemory = ownedMemory;
     this.files = List.copyOf(files);
     Map<String, SafetensorsFile> map = new LinkedHashMap<>();
     for (SafetensorsFile file : files) {
@@ -59,6 +61,15 @@ public final class Checkpoint implements AutoCloseable {
    *     is corrupt
    */
   public static Checkpoint open(Path directory) {
+    return open(directory, false);
+  }
+
+  /**
+   * Opens a checkpoint whose FP32 tensors are copied into engine-owned memory when {@code
+   * ownedMemory} (needed by anything that updates weights in place, e.g. training), rather than
+   * backed by a read-only mapping of the file.
+   */
+  public static Checkpoint open(Path directory, boolean ownedMemory) {
     Path index = directory.resolve(INDEX_FILE);
     Path single = directory.resolve(SINGLE_FILE);
     List<SafetensorsFile> files = new ArrayList<>();
@@ -77,7 +88,7 @@ public final class Checkpoint implements AutoCloseable {
       } else {
         throw new ModelLoadException(noWeightsMessage(directory));
       }
-      return new Checkpoint(directory, files);
+      return new Checkpoint(directory, files, ownedMemory);
     } catch (RuntimeException e) {
       files.forEach(SafetensorsFile::close);
       throw e;
@@ -207,7 +218,13 @@ public final class Checkpoint implements AutoCloseable {
                   Arrays.toString(entry.shape()),
                   Arrays.toString(expectedShape)));
     }
-    return loadAsFloat(manager, file, entry);
+    NDArray array = loadAsFloat(manager, file, entry);
+    if (ownedMemory && entry.dtype() == DType.F32) {
+      NDArray copy = array.duplicate();
+      array.close();
+      return copy;
+    }
+    return array;
   }
 
   private static NDArray loadAsFloat(NDManager manager, SafetensorsFile file, TensorEntry entry) {

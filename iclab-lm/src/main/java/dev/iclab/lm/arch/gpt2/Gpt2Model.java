@@ -48,20 +48,12 @@ final class Gpt2Model extends DecoderModel {
           new Block(
               load(checkpoint, b + "ln_1.weight", e),
               load(checkpoint, b + "ln_1.bias", e),
-              Dense.conv1d(
-                  load(checkpoint, b + "attn.c_attn.weight", e, 3 * e),
-                  load(checkpoint, b + "attn.c_attn.bias", 3 * e)),
-              Dense.conv1d(
-                  load(checkpoint, b + "attn.c_proj.weight", e, e),
-                  load(checkpoint, b + "attn.c_proj.bias", e)),
+              conv1d(checkpoint, b + "attn.c_attn", e, 3 * e),
+              conv1d(checkpoint, b + "attn.c_proj", e, e),
               load(checkpoint, b + "ln_2.weight", e),
               load(checkpoint, b + "ln_2.bias", e),
-              Dense.conv1d(
-                  load(checkpoint, b + "mlp.c_fc.weight", e, inner),
-                  load(checkpoint, b + "mlp.c_fc.bias", inner)),
-              Dense.conv1d(
-                  load(checkpoint, b + "mlp.c_proj.weight", inner, e),
-                  load(checkpoint, b + "mlp.c_proj.bias", e)));
+              conv1d(checkpoint, b + "mlp.c_fc", e, inner),
+              conv1d(checkpoint, b + "mlp.c_proj", inner, e));
     }
     finalNormWeight = load(checkpoint, p + "ln_f.weight", e);
     finalNormBias = load(checkpoint, p + "ln_f.bias", e);
@@ -73,8 +65,13 @@ final class Gpt2Model extends DecoderModel {
   }
 
   @Override
-  protected NDArray embed(Step step, NDArray inputIds) {
-    return lookup(tokenEmbedding, inputIds).add(lookup(positionEmbedding, step.positions()));
+  protected NDArray embedTokens(NDArray inputIds) {
+    return lookup(tokenEmbedding, inputIds); // [batch, seq, hidden]
+  }
+
+  @Override
+  protected NDArray addPositions(Step step, NDArray hidden) {
+    return hidden.add(lookup(positionEmbedding, step.positions())); // [batch, seq, hidden]
   }
 
   @Override

@@ -52,23 +52,17 @@ final class LlamaModel extends DecoderModel {
       blocks[i] =
           new Block(
               load(checkpoint, b + "input_layernorm.weight", e),
-              projection(checkpoint, b + "self_attn.q_proj", qDim, e, llama.attentionBias()),
-              projection(checkpoint, b + "self_attn.k_proj", kvDim, e, llama.attentionBias()),
-              projection(checkpoint, b + "self_attn.v_proj", kvDim, e, llama.attentionBias()),
-              projection(checkpoint, b + "self_attn.o_proj", e, qDim, llama.outputBias()),
+              linear(checkpoint, b + "self_attn.q_proj", qDim, e, llama.attentionBias()),
+              linear(checkpoint, b + "self_attn.k_proj", kvDim, e, llama.attentionBias()),
+              linear(checkpoint, b + "self_attn.v_proj", kvDim, e, llama.attentionBias()),
+              linear(checkpoint, b + "self_attn.o_proj", e, qDim, llama.outputBias()),
               load(checkpoint, b + "post_attention_layernorm.weight", e),
-              projection(checkpoint, b + "mlp.gate_proj", inner, e, llama.mlpBias()),
-              projection(checkpoint, b + "mlp.up_proj", inner, e, llama.mlpBias()),
-              projection(checkpoint, b + "mlp.down_proj", e, inner, llama.mlpBias()));
+              linear(checkpoint, b + "mlp.gate_proj", inner, e, llama.mlpBias()),
+              linear(checkpoint, b + "mlp.up_proj", inner, e, llama.mlpBias()),
+              linear(checkpoint, b + "mlp.down_proj", e, inner, llama.mlpBias()));
     }
     finalNorm = load(checkpoint, "model.norm.weight", e);
     head = tied ? embedding : load(checkpoint, "lm_head.weight", c.vocabSize(), e);
-  }
-
-  private Dense projection(Checkpoint checkpoint, String name, long out, long in, boolean bias) {
-    return Dense.linear(
-        load(checkpoint, name + ".weight", out, in),
-        bias ? load(checkpoint, name + ".bias", out) : null);
   }
 
   @Override
@@ -82,7 +76,7 @@ final class LlamaModel extends DecoderModel {
   }
 
   @Override
-  protected NDArray embed(Step step, NDArray inputIds) {
+  protected NDArray embedTokens(NDArray inputIds) {
     return lookup(embedding, inputIds); // [batch, seq, hidden]
   }
 

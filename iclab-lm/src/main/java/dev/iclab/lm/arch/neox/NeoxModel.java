@@ -49,20 +49,12 @@ final class NeoxModel extends DecoderModel {
           new Block(
               load(checkpoint, b + "input_layernorm.weight", e),
               load(checkpoint, b + "input_layernorm.bias", e),
-              Dense.linear(
-                  load(checkpoint, b + "attention.query_key_value.weight", 3 * e, e),
-                  bias ? load(checkpoint, b + "attention.query_key_value.bias", 3 * e) : null),
-              Dense.linear(
-                  load(checkpoint, b + "attention.dense.weight", e, e),
-                  bias ? load(checkpoint, b + "attention.dense.bias", e) : null),
+              linear(checkpoint, b + "attention.query_key_value", 3 * e, e, bias),
+              linear(checkpoint, b + "attention.dense", e, e, bias),
               load(checkpoint, b + "post_attention_layernorm.weight", e),
               load(checkpoint, b + "post_attention_layernorm.bias", e),
-              Dense.linear(
-                  load(checkpoint, b + "mlp.dense_h_to_4h.weight", inner, e),
-                  load(checkpoint, b + "mlp.dense_h_to_4h.bias", inner)),
-              Dense.linear(
-                  load(checkpoint, b + "mlp.dense_4h_to_h.weight", e, inner),
-                  load(checkpoint, b + "mlp.dense_4h_to_h.bias", e)));
+              linear(checkpoint, b + "mlp.dense_h_to_4h", inner, e, true),
+              linear(checkpoint, b + "mlp.dense_4h_to_h", e, inner, true));
     }
     finalNormWeight = load(checkpoint, "gpt_neox.final_layer_norm.weight", e);
     finalNormBias = load(checkpoint, "gpt_neox.final_layer_norm.bias", e);
@@ -75,7 +67,7 @@ final class NeoxModel extends DecoderModel {
   }
 
   @Override
-  protected NDArray embed(Step step, NDArray inputIds) {
+  protected NDArray embedTokens(NDArray inputIds) {
     return lookup(embedding, inputIds); // [batch, seq, hidden]
   }
 
