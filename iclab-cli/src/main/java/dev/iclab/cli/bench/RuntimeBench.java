@@ -74,6 +74,7 @@ public final class RuntimeBench implements Callable<Integer> {
     result.put("cores", Runtime.getRuntime().availableProcessors());
     result.put("java", Runtime.version().toString());
     result.put("djl", ai.djl.engine.Engine.getDjlVersion());
+    result.put("load_average_at_start", loadAverage());
     Path temp = Files.createTempDirectory("iclab-bench-");
     try {
       double ceiling = matmulCeiling();
@@ -300,6 +301,15 @@ public final class RuntimeBench implements Callable<Integer> {
 
   private static int[] randomIds(int n, int vocab) {
     return new SplittableRandom(n).ints(n, 0, vocab).toArray();
+  }
+
+  /** The 1-minute load average: other work on the machine skews every timing here. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** Resident set size of this process (Linux /proc), in bytes. */
