@@ -1,8 +1,10 @@
 package dev.iclab.emergence;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.emergence.data.GaussianItems;
 import dev.iclab.emergence.data.ItemSource;
@@ -106,6 +108,7 @@ public final class EmergenceRun {
       List<Metrics> metrics = new ArrayList<>();
       long done = 0;
       if (resume) {
+        requireSameConfig(folder, spec);
         done =
             Checkpoint.load(
                 folder, model.manager(), model.parameters().arrays(), trainer.optimizerState());
@@ -185,6 +188,25 @@ public final class EmergenceRun {
           result.metrics().isEmpty() ? null : result.last(),
           stepsPerSecond);
       return result;
+    }
+  }
+
+  /** A resumed run may change its number of steps, nothing else. */
+  private static void requireSameConfig(Path folder, RunSpec spec) {
+    Path runJson = folder.resolve("run.json");
+    try {
+      JsonNode saved = JSON.readTree(runJson.toFile()).path("config");
+      // Through text, so numbers compare as parsed JSON (an int and a long are equal there).
+      ObjectNode now = (ObjectNode) JSON.readTree(JSON.writeValueAsString(spec));
+      ((ObjectNode) now.path("train")).set("steps", saved.path("train").path("steps"));
+      if (!now.equals(saved)) {
+        throw new IclabException(
+            "--resume: the settings differ from those in %s (only --steps may change); rerun with the original flags or use another --out"
+                .formatted(runJson));
+      }
+    } catch (IOException e) {
+      throw new IclabException(
+          "--resume: cannot read %s: %s".formatted(runJson, e.getMessage()), e);
     }
   }
 
