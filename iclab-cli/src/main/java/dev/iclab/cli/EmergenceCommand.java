@@ -35,7 +35,7 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--preset", description = "quick, paper-cpu or paper (default quick).")
   String preset = "quick";
 
-  @Option(names = "--data", description = "Item source: gaussian.")
+  @Option(names = "--data", description = "Item source: gaussian or omniglot.")
   String data;
 
   @Option(names = "--format", description = "Token format: interleaved (paper) or paired.")
@@ -67,6 +67,15 @@ public final class EmergenceCommand implements Runnable {
 
   @Option(names = "--item-dim", description = "Dimension of Gaussian items.")
   Integer itemDim;
+
+  @Option(names = "--omniglot-dir", description = "Omniglot folder (for --data omniglot).")
+  String omniglotDir;
+
+  @Option(names = "--image-side", description = "Omniglot images downsampled to N x N.")
+  Integer imageSide;
+
+  @Option(names = "--augment", arity = "1", description = "Multiply Omniglot classes by 8 (rotations/flips).")
+  Boolean augment;
 
   @Option(names = "--arch", description = "transformer, lstm or rnn.")
   String arch;
@@ -161,6 +170,9 @@ public final class EmergenceCommand implements Runnable {
     flags.put("labels", labels);
     flags.put("labels-per-class", labelsPerClass);
     flags.put("item-dim", itemDim);
+    flags.put("omniglot-dir", omniglotDir);
+    flags.put("image-side", imageSide);
+    flags.put("augment", augment);
     flags.put("arch", arch);
     flags.put("layers", layers);
     flags.put("heads", heads);

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.emergence.data.GaussianItems;
 import dev.iclab.emergence.data.ItemSource;
+import dev.iclab.emergence.data.OmniglotIndex;
+import dev.iclab.emergence.data.OmniglotItems;
 import dev.iclab.emergence.data.SequenceSampler;
 import dev.iclab.emergence.data.TokenEncoder;
 import dev.iclab.emergence.eval.Accuracies;
@@ -89,7 +91,8 @@ public final class EmergenceRun {
     }
     Seeds seeds = Seeds.of(spec.seed());
     SequenceSampler sampler = new SequenceSampler(spec.data(), seeds.data());
-    ItemSource items = GaussianItems.of(spec.data(), spec.itemDim(), seeds.items());
+    ItemSource items = items(spec, seeds);
+    int imageSide = items instanceof OmniglotItems omniglot ? omniglot.side() : 0;
     TokenEncoder encoder = new TokenEncoder(items, spec.format(), spec.data().labels());
     ModelConfig modelConfig =
         new ModelConfig(
@@ -99,7 +102,8 @@ public final class EmergenceRun {
             spec.width(),
             encoder.inputDim(),
             spec.data().labels(),
-            spec.format().tokens(spec.data().contextPairs()));
+            spec.format().tokens(spec.data().contextPairs()),
+            imageSide);
     Evaluator evaluator = new Evaluator(sampler, encoder, spec.train().evalSize(), seeds.eval());
     long wallStart = System.nanoTime();
     try (NDManager root = Tensors.newManager();
@@ -189,6 +193,20 @@ public final class EmergenceRun {
           stepsPerSecond);
       return result;
     }
+  }
+
+  private static ItemSource items(RunSpec spec, Seeds seeds) {
+    if (spec.items().equals("omniglot")) {
+      return new OmniglotItems(
+          OmniglotIndex.scan(Path.of(spec.omniglotDir())),
+          spec.imageSide(),
+          spec.augment(),
+          spec.data().classes(),
+          spec.data().holdoutClasses(),
+          spec.data().noise(),
+          spec.data().exemplarsPerClass());
+    }
+    return GaussianItems.of(spec.data(), spec.itemDim(), seeds.items());
   }
 
   /** A resumed run may change its number of steps, nothing else. */

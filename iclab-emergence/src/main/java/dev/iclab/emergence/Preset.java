@@ -98,11 +98,20 @@ public enum Preset {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
+  /** $ICLAB_SHARED/data/omniglot, else ../shared/data/omniglot beside the working folder. */
+  private static String defaultOmniglotDir() {
+    String shared = System.getenv("ICLAB_SHARED");
+    return (shared == null || shared.isBlank() ? "../shared" : shared) + "/data/omniglot";
+  }
+
   /** All settings of this preset. */
   Map<String, String> defaults() {
     Map<String, String> d = new LinkedHashMap<>();
     d.put("data", "gaussian");
     d.put("item-dim", "63");
+    d.put("omniglot-dir", defaultOmniglotDir());
+    d.put("image-side", "15");
+    d.put("augment", "true");
     d.put("context-pairs", "8");
     d.put("p-bursty", "0.9");
     d.put("holdout-classes", "100");

@@ -10,8 +10,11 @@ import dev.iclab.emergence.train.TrainConfig;
  * Everything that defines one emergence run; written to run.json as the resolved config.
  *
  * @param name short name of the run (its folder in a sweep)
- * @param items item source: {@code gaussian}
+ * @param items item source: {@code gaussian} or {@code omniglot}
  * @param itemDim dimension of a Gaussian item vector
+ * @param omniglotDir the Omniglot folder (omniglot items only)
+ * @param imageSide Omniglot images are downsampled to imageSide x imageSide
+ * @param augment multiply Omniglot classes by 8 with rotations and flips
  * @param format how pairs become tokens
  * @param data the training distribution
  * @param arch model architecture
@@ -25,6 +28,9 @@ public record RunSpec(
     String name,
     String items,
     int itemDim,
+    String omniglotDir,
+    int imageSide,
+    boolean augment,
     TokenFormat format,
     DataDistribution data,
     Architecture arch,
@@ -39,10 +45,9 @@ public record RunSpec(
           "run name '%s' must be letters, digits and . _ = , - only (it names a folder)"
               .formatted(name));
     }
-    if (!"gaussian".equals(items)) {
+    if (!"gaussian".equals(items) && !"omniglot".equals(items)) {
       throw new IclabException(
-          "--data %s is not available; use --data gaussian (Omniglot items are not wired into training yet)"
-              .formatted(items));
+          "--data %s is not available; use --data gaussian or --data omniglot".formatted(items));
     }
     if (itemDim < 1) {
       throw new IclabException("--item-dim must be >= 1, got " + itemDim);

@@ -99,6 +99,29 @@ class EmergenceRunTest {
   }
 
   @Test
+  void shortOmniglotRunTrainsTheResNetEmbedder(@TempDir Path dir) {
+    Path omniglot = dev.iclab.tensor.SharedAssets.require("data/omniglot");
+    RunSpec spec =
+        small()
+            .with("data", "omniglot")
+            .with("omniglot-dir", omniglot.toString())
+            .with("classes", "16")
+            .with("holdout-classes", "10")
+            .with("image-side", "15")
+            .with("batch", "8")
+            .with("eval-size", "16")
+            .with("steps", "6")
+            .with("eval-every", "3")
+            .toSpec("omniglot");
+    EmergenceRun.Result r = EmergenceRun.run(spec, dir, false, Map.of(), QUIET);
+    assertEquals(2, r.metrics().size());
+    for (Metrics m : r.metrics()) {
+      assertTrue(Double.isFinite(m.loss()), "loss " + m.loss());
+      assertEquals(16, m.iclN());
+    }
+  }
+
+  @Test
   void sweepIsTheCartesianProductOfItsAxes() {
     List<Map.Entry<String, Settings>> runs =
         Settings.sweep(small(), List.of("p-bursty=0,0.9", "arch=transformer,lstm,rnn"));

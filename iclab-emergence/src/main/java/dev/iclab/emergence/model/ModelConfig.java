@@ -12,10 +12,28 @@ import dev.iclab.IclabException;
  * @param inputDim width of an input token vector (item dim + labels)
  * @param labels output classes (the label vocabulary)
  * @param tokens sequence length the positional embedding covers
+ * @param imageSide side of square image items embedded by a ResNet, or 0 for vector items
  */
 public record ModelConfig(
-    Architecture arch, int layers, int heads, int width, int inputDim, int labels, int tokens) {
+    Architecture arch,
+    int layers,
+    int heads,
+    int width,
+    int inputDim,
+    int labels,
+    int tokens,
+    int imageSide) {
+  /** A model over vector items. */
+  public ModelConfig(
+      Architecture arch, int layers, int heads, int width, int inputDim, int labels, int tokens) {
+    this(arch, layers, heads, width, inputDim, labels, tokens, 0);
+  }
+
   public ModelConfig {
+    if (imageSide < 0 || (imageSide > 0 && inputDim != imageSide * imageSide + labels)) {
+      throw new IllegalArgumentException(
+          "image side %d does not fit input dim %d".formatted(imageSide, inputDim));
+    }
     if (layers < 1) {
       throw new IclabException("--layers must be >= 1, got " + layers);
     }

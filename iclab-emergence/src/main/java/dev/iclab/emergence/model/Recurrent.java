@@ -19,8 +19,7 @@ final class Recurrent implements SequenceModel {
   private final NDManager manager;
   private final ParameterStore params;
   private final int hidden;
-  private final NDArray embedWeight; // [width, inputDim]
-  private final NDArray embedBias; // [width]
+  private final InputEmbedding embedding;
   private final NDList cellParams; // per layer: w_ih [g * hidden, in], w_hh, b_ih, b_hh
   private final NDArray headWeight; // [labels, hidden]
   private final NDArray headBias; // [labels]
@@ -32,9 +31,7 @@ final class Recurrent implements SequenceModel {
     this.hidden = matchedHidden(config);
     int w = config.width();
     int gates = gates(config.arch());
-    embedWeight =
-        params.normal("embed.weight", 1 / Math.sqrt(config.inputDim()), w, config.inputDim());
-    embedBias = params.constant("embed.bias", 0f, w);
+    embedding = new InputEmbedding(params, config);
     cellParams = new NDList();
     double std = 1 / Math.sqrt(hidden);
     for (int l = 0; l < config.layers(); l++) {
@@ -53,7 +50,7 @@ final class Recurrent implements SequenceModel {
   static int matchedHidden(ModelConfig config) {
     long target = transformerParameters(config);
     int w = config.width();
-    long embed = (long) w * config.inputDim() + w;
+    long embed = InputEmbedding.parameterCount(config);
     for (int h = 1; ; h++) {
       long g = gates(config.arch());
       long cells = g * h * (w + h) + 2 * g * h;
@@ -68,7 +65,7 @@ final class Recurrent implements SequenceModel {
   /** Parameter count of the transformer with this config (mirrors {@link Transformer}). */
   static long transformerParameters(ModelConfig c) {
     long w = c.width();
-    long embed = w * c.inputDim() + w + (long) c.tokens() * w;
+    long embed = InputEmbedding.parameterCount(c) + (long) c.tokens() * w;
     long block = 12 * w * w + 13 * w;
     return embed + c.layers() * block + 2 * w + w * c.labels() + c.labels();
   }
@@ -85,7 +82,7 @@ final class Recurrent implements SequenceModel {
   public NDArray logits(NDArray inputs, int positions, AttentionObserver observer) {
     NDManager step = inputs.getManager();
     long batch = inputs.getShape().get(0);
-    NDArray x = Ops.linear(inputs, embedWeight, embedBias); // [batch, tokens, width]
+    NDArray x = embedding.apply(inputs); // [batch, tokens, width]
     Shape stateShape = new Shape(config.layers(), batch, hidden);
     NDArray h0 = step.zeros(stateShape); // [layers, batch, hidden]
     NDList out =

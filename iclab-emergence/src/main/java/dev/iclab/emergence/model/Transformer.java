@@ -17,8 +17,7 @@ final class Transformer implements SequenceModel {
   private final ModelConfig config;
   private final NDManager manager;
   private final ParameterStore params;
-  private final NDArray embedWeight; // [width, inputDim]
-  private final NDArray embedBias; // [width]
+  private final InputEmbedding embedding;
   private final NDArray position; // [tokens, width]
   private final Block[] blocks;
   private final NDArray finalNormWeight; // [width]
@@ -45,9 +44,7 @@ final class Transformer implements SequenceModel {
     this.manager = manager;
     this.params = new ParameterStore(manager, seed);
     int w = config.width();
-    embedWeight =
-        params.normal("embed.weight", 1 / Math.sqrt(config.inputDim()), w, config.inputDim());
-    embedBias = params.constant("embed.bias", 0f, w);
+    embedding = new InputEmbedding(params, config);
     position = params.normal("position", 0.1, config.tokens(), w);
     // Residual projections are scaled down with depth so the residual stream starts near unit size.
     double residualStd = 1 / Math.sqrt(w) / Math.sqrt(2.0 * config.layers());
@@ -82,7 +79,7 @@ final class Transformer implements SequenceModel {
     int width = config.width();
     int heads = config.heads();
     int headDim = width / heads;
-    NDArray x = Ops.linear(inputs, embedWeight, embedBias); // [batch, tokens, width]
+    NDArray x = embedding.apply(inputs); // [batch, tokens, width]
     x = x.add(position.get("0:" + tokens)); // [batch, tokens, width]
     NDArray mask = Ops.attentionMask(inputs.getManager(), (int) batch, tokens, 0, null);
     for (int l = 0; l < blocks.length; l++) {
