@@ -1,6 +1,7 @@
 package dev.iclab.cli;
 
 import dev.iclab.cli.bench.BenchCommand;
+import dev.iclab.cli.bench.EmergenceBench;
 import dev.iclab.cli.bench.RuntimeBench;
 import picocli.CommandLine;
 
@@ -10,13 +11,16 @@ final class Subcommands {
 
   static void register(CommandLine top) {
     // Registered in the order `iclab --help` lists them.
+    top.addSubcommand("quickstart", new QuickstartCommand());
     top.addSubcommand("inspect", new InspectCommand());
     top.addSubcommand("generate", new GenerateCommand());
     top.addSubcommand("logits", new LogitsCommand());
     top.addSubcommand("score", new ScoreCommand());
     top.addSubcommand("perplexity", new PerplexityCommand());
+    top.addSubcommand("emergence", new EmergenceCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
+    bench.addSubcommand("emergence", new EmergenceBench());
     top.addSubcommand("bench", bench);
   }
 }

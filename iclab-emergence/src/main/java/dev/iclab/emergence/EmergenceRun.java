@@ -1,0 +1,300 @@
+package dev.iclab.emergence;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.IclabException;
+import dev.iclab.emergence.data.GaussianItems;
+import dev.iclab.emergence.data.ItemSource;
+import dev.iclab.emergence.data.OmniglotIndex;
+import dev.iclab.emergence.data.OmniglotItems;
+import dev.iclab.emergence.data.SequenceSampler;
+import dev.iclab.emergence.data.TokenEncoder;
+import dev.iclab.emergence.eval.Accuracies;
+import dev.iclab.emergence.eval.Evaluator;
+import dev.iclab.emergence.model.ModelConfig;
+import dev.iclab.emergence.model.SequenceModel;
+import dev.iclab.emergence.report.AtomicFiles;
+import dev.iclab.emergence.report.Metrics;
+import dev.iclab.emergence.report.SweepReport;
+import dev.iclab.emergence.train.Checkpoint;
+import dev.iclab.emergence.train.Trainer;
+import dev.iclab.tensor.Tensors;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one emergence experiment into a folder: metrics.jsonl (one line per evaluation), run.json
+ * (resolved config, seeds, versions, final numbers), checkpoint.bin/json (resumable), icl.png,
+ * iwl.png, iwl_zero_shot.png and report.html.
+ */
+public final class EmergenceRun {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Receives progress; called on the training thread. */
+  public interface Listener {
+    default void started(RunSpec spec, long firstStep) {}
+
+    default void stepped(long step, double loss) {}
+
+    default void evaluated(Metrics metrics) {}
+
+    default void finished() {}
+  }
+
+  /** What a finished run produced. */
+  public record Result(
+      RunSpec spec, Path folder, List<Metrics> metrics, double wallSeconds, double stepsPerSecond) {
+    public Metrics last() {
+      return metrics.get(metrics.size() - 1);
+    }
+  }
+
+  /** Seeds derived from the master seed, recorded in run.json. */
+  public record Seeds(long data, long items, long init, long eval) {
+    static Seeds of(long seed) {
+      return new Seeds(seed * 1_000 + 1, seed * 1_000 + 2, seed * 1_000 + 3, seed * 1_000 + 4);
+    }
+  }
+
+  private EmergenceRun() {}
+
+  /**
+   * Trains and evaluates one run.
+   *
+   * @param resume continue from the folder's checkpoint (it must exist)
+   * @param versions software versions to record in run.json
+   * @throws IclabException when the folder already holds a run and resume is off, or on I/O errors
+   */
+  public static Result run(
+      RunSpec spec, Path folder, boolean resume, Map<String, String> versions, Listener listener) {
+    Path metricsFile = folder.resolve("metrics.jsonl");
+    if (resume && !Checkpoint.exists(folder)) {
+      throw new IclabException(
+          "--resume: no checkpoint.json in %s; run without --resume to start it".formatted(folder));
+    }
+    if (!resume && (Checkpoint.exists(folder) || Files.exists(metricsFile))) {
+      throw new IclabException(
+          "%s already holds a run; add --resume to continue it, or choose another --out"
+              .formatted(folder));
+    }
+    Seeds seeds = Seeds.of(spec.seed());
+    SequenceSampler sampler = new SequenceSampler(spec.data(), seeds.data());
+    ItemSource items = items(spec, seeds);
+    int imageSide = items instanceof OmniglotItems omniglot ? omniglot.side() : 0;
+    TokenEncoder encoder = new TokenEncoder(items, spec.format(), spec.data().labels());
+    ModelConfig modelConfig =
+        new ModelConfig(
+            spec.arch(),
+            spec.layers(),
+            spec.heads(),
+            spec.width(),
+            encoder.inputDim(),
+            spec.data().labels(),
+            spec.format().tokens(spec.data().contextPairs()),
+            imageSide);
+    Evaluator evaluator = new Evaluator(sampler, encoder, spec.train().evalSize(), seeds.eval());
+    long wallStart = System.nanoTime();
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(modelConfig, root, seeds.init());
+        Trainer trainer = new Trainer(model, sampler, encoder, spec.train(), root)) {
+      List<Metrics> metrics = new ArrayList<>();
+      long done = 0;
+      if (resume) {
+        requireSameConfig(folder, spec);
+        done =
+            Checkpoint.load(
+                folder, model.manager(), model.parameters().arrays(), trainer.optimizerState());
+        metrics.addAll(readMetrics(metricsFile, done));
+        writeMetrics(metricsFile, metrics);
+      }
+      writeRunJson(folder, spec, seeds, versions, model.parameters().count(), "running", null, 0);
+      listener.started(spec, done + 1);
+      double trainSeconds =
+          metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).elapsedSeconds();
+      double lossSum = 0;
+      int lossCount = 0;
+      int steps = spec.train().steps();
+      try (BufferedWriter out =
+          Files.newBufferedWriter(
+              metricsFile,
+              StandardCharsets.UTF_8,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.APPEND)) {
+        for (long step = done + 1; step <= steps; step++) {
+          long t0 = System.nanoTime();
+          float loss = trainer.step(step);
+          trainSeconds += (System.nanoTime() - t0) / 1e9;
+          lossSum += loss;
+          lossCount++;
+          listener.stepped(step, loss);
+          if (step % spec.train().evalEvery() == 0 || step == steps) {
+            Accuracies acc = evaluator.evaluate(model, root);
+            Metrics m =
+                new Metrics(
+                    step,
+                    lossSum / lossCount,
+                    acc.icl(),
+                    acc.iclAllLabels(),
+                    acc.iclCount(),
+                    acc.iwl(),
+                    acc.iwlZeroShot(),
+                    acc.iwlCount(),
+                    acc.iwlChance(),
+                    trainSeconds);
+            lossSum = 0;
+            lossCount = 0;
+            metrics.add(m);
+            out.write(
+                JSON.copy().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            out.newLine();
+            out.flush();
+            listener.evaluated(m);
+          }
+          int every = spec.train().checkpointEvery();
+          if ((every > 0 && step % every == 0) || step == steps) {
+            Checkpoint.save(folder, step, model.parameters().arrays(), trainer.optimizerState());
+          }
+        }
+      } catch (IOException e) {
+        throw new IclabException("cannot write %s: %s".formatted(metricsFile, e.getMessage()), e);
+      }
+      listener.finished();
+      double wall = (System.nanoTime() - wallStart) / 1e9;
+      long trained = steps - done;
+      double stepsPerSecond =
+          trained == 0
+              ? Double.NaN
+              : trained / Math.max(1e-9, trainSeconds - firstElapsed(metrics, done));
+      Result result = new Result(spec, folder, List.copyOf(metrics), wall, stepsPerSecond);
+      SweepReport.write(
+          folder,
+          spec.name(),
+          List.of(new SweepReport.Entry(spec, folder, result.metrics(), wall)));
+      writeRunJson(
+          folder,
+          spec,
+          seeds,
+          versions,
+          model.parameters().count(),
+          "done",
+          result.metrics().isEmpty() ? null : result.last(),
+          stepsPerSecond);
+      return result;
+    }
+  }
+
+  private static ItemSource items(RunSpec spec, Seeds seeds) {
+    if (spec.items().equals("omniglot")) {
+      return new OmniglotItems(
+          OmniglotIndex.scan(Path.of(spec.omniglotDir())),
+          spec.imageSide(),
+          spec.augment(),
+          spec.data().classes(),
+          spec.data().holdoutClasses(),
+          spec.data().noise(),
+          spec.data().exemplarsPerClass());
+    }
+    return GaussianItems.of(spec.data(), spec.itemDim(), seeds.items());
+  }
+
+  /** A resumed run may change its number of steps, nothing else. */
+  private static void requireSameConfig(Path folder, RunSpec spec) {
+    Path runJson = folder.resolve("run.json");
+    try {
+      JsonNode saved = JSON.readTree(runJson.toFile()).path("config");
+      // Through text, so numbers compare as parsed JSON (an int and a long are equal there).
+      ObjectNode now = (ObjectNode) JSON.readTree(JSON.writeValueAsString(spec));
+      ((ObjectNode) now.path("train")).set("steps", saved.path("train").path("steps"));
+      if (!now.equals(saved)) {
+        throw new IclabException(
+            "--resume: the settings differ from those in %s (only --steps may change); rerun with the original flags or use another --out"
+                .formatted(runJson));
+      }
+    } catch (IOException e) {
+      throw new IclabException(
+          "--resume: cannot read %s: %s".formatted(runJson, e.getMessage()), e);
+    }
+  }
+
+  private static double firstElapsed(List<Metrics> metrics, long done) {
+    for (Metrics m : metrics) {
+      if (m.step() == done) {
+        return m.elapsedSeconds();
+      }
+    }
+    return 0;
+  }
+
+  private static void writeRunJson(
+      Path folder,
+      RunSpec spec,
+      Seeds seeds,
+      Map<String, String> versions,
+      long parameters,
+      String status,
+      Metrics last,
+      double stepsPerSecond) {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("status", status);
+    run.put("config", spec);
+    run.put("seeds", seeds);
+    run.put("parameters", parameters);
+    run.put("versions", versions);
+    if (last != null) {
+      run.put("final", last);
+      run.put("train_steps_per_s", stepsPerSecond);
+    }
+    try {
+      AtomicFiles.writeString(folder.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
+    } catch (IOException e) {
+      throw new IllegalStateException("run.json not serialisable", e);
+    }
+  }
+
+  /** Reads metrics.jsonl, keeping evaluations up to {@code maxStep}. */
+  public static List<Metrics> readMetrics(Path file, long maxStep) {
+    List<Metrics> metrics = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return metrics;
+    }
+    try {
+      for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          Metrics m = JSON.readValue(line, Metrics.class);
+          if (m.step() <= maxStep) {
+            metrics.add(m);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new IclabException(
+          "cannot read %s: %s; remove the folder and restart".formatted(file, e.getMessage()), e);
+    }
+    return metrics;
+  }
+
+  private static void writeMetrics(Path file, List<Metrics> metrics) {
+    StringBuilder text = new StringBuilder();
+    try {
+      for (Metrics m : metrics) {
+        text.append(JSON.copy().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m))
+            .append('\n');
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    AtomicFiles.writeString(file, text.toString());
+  }
+}

@@ -1,0 +1,135 @@
+package dev.iclab.emergence;
+
+import dev.iclab.IclabException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Named starting points for a run; any flag overrides them.
+ *
+ * <ul>
+ *   <li>{@code quick}: minutes on a 2-core CPU. Uses the PAIRED token format (item and label in one
+ *       token), where one attention layer suffices for ICL, so it appears within a few hundred
+ *       steps; the paper's interleaved format needs thousands of steps here. 1,600 classes as in
+ *       the paper, so non-bursty training can memorise them (IWL) within the same steps.
+ *   <li>{@code paper-cpu}: the paper's INTERLEAVED format with Gaussian items, a 2-layer
+ *       transformer and many classes, the smallest setting where ICL emerges in the interleaved
+ *       format on this CPU (tens of minutes per run); the sweeps of the four effects start from it.
+ *   <li>{@code paper}: Chan et al.'s small setting (12 layers, 8 heads, width 64, 1,600 classes, lr
+ *       3e-4 with warm-up, clip 0.25, batch 32, 500k steps); far too long for a CPU.
+ * </ul>
+ */
+public enum Preset {
+  QUICK(
+      Map.of(
+          "format",
+          "paired",
+          "classes",
+          "1600",
+          "steps",
+          "500",
+          "eval-every",
+          "50",
+          "lr",
+          "3e-3",
+          "layers",
+          "2",
+          "batch",
+          "128")),
+  PAPER_CPU(
+      Map.of(
+          "format",
+          "interleaved",
+          "classes",
+          "65536",
+          "steps",
+          "6000",
+          "eval-every",
+          "250",
+          "lr",
+          "3e-3",
+          "layers",
+          "2",
+          "batch",
+          "128")),
+  PAPER(
+      Map.of(
+          "format",
+          "interleaved",
+          "classes",
+          "1600",
+          "steps",
+          "500000",
+          "eval-every",
+          "5000",
+          "lr",
+          "3e-4",
+          "layers",
+          "12",
+          "heads",
+          "8",
+          "batch",
+          "32",
+          "warmup",
+          "4000",
+          "clip",
+          "0.25"));
+
+  private final Map<String, String> overrides;
+
+  Preset(Map<String, String> overrides) {
+    this.overrides = overrides;
+  }
+
+  /** Parses quick, paper-cpu or paper. */
+  public static Preset parse(String name) {
+    return switch (name.trim().toLowerCase(Locale.ROOT)) {
+      case "quick" -> QUICK;
+      case "paper-cpu" -> PAPER_CPU;
+      case "paper" -> PAPER;
+      default ->
+          throw new IclabException(
+              "unknown preset '%s'; use quick, paper-cpu or paper".formatted(name));
+    };
+  }
+
+  public String flag() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** $ICLAB_SHARED/data/omniglot, else ../shared/data/omniglot beside the working folder. */
+  private static String defaultOmniglotDir() {
+    String shared = System.getenv("ICLAB_SHARED");
+    return (shared == null || shared.isBlank() ? "../shared" : shared) + "/data/omniglot";
+  }
+
+  /** All settings of this preset. */
+  Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("data", "gaussian");
+    d.put("item-dim", "63");
+    d.put("omniglot-dir", defaultOmniglotDir());
+    d.put("image-side", "15");
+    d.put("augment", "true");
+    d.put("context-pairs", "8");
+    d.put("p-bursty", "0.9");
+    d.put("holdout-classes", "100");
+    d.put("zipf", "0");
+    d.put("noise", "0.1");
+    d.put("exemplars", "0");
+    d.put("labels", "32");
+    d.put("labels-per-class", "1");
+    d.put("arch", "transformer");
+    d.put("heads", "4");
+    d.put("width", "64");
+    d.put("warmup", "100");
+    d.put("clip", "1.0");
+    d.put("checkpoint-every", "1000");
+    d.put("eval-size", "1024");
+    d.put("loss-all-labels", "false");
+    d.put("seed", "1");
+    d.putAll(overrides);
+    return d;
+  }
+}

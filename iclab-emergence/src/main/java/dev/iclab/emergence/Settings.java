@@ -1,0 +1,206 @@
+package dev.iclab.emergence;
+
+import dev.iclab.IclabException;
+import dev.iclab.emergence.data.DataDistribution;
+import dev.iclab.emergence.data.TokenFormat;
+import dev.iclab.emergence.model.Architecture;
+import dev.iclab.emergence.train.TrainConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Run settings as flag name to value (without the leading dashes), so presets, command-line flags
+ * and sweep axes all speak the same keys. {@link #toSpec} parses and validates them.
+ */
+public final class Settings {
+  /** Every key a preset, a flag or {@code --sweep} may set. */
+  public static final Set<String> KEYS =
+      Set.of(
+          "data",
+          "format",
+          "p-bursty",
+          "classes",
+          "holdout-classes",
+          "zipf",
+          "noise",
+          "exemplars",
+          "labels",
+          "labels-per-class",
+          "context-pairs",
+          "item-dim",
+          "omniglot-dir",
+          "image-side",
+          "augment",
+          "arch",
+          "layers",
+          "heads",
+          "width",
+          "steps",
+          "batch",
+          "lr",
+          "warmup",
+          "clip",
+          "eval-every",
+          "checkpoint-every",
+          "eval-size",
+          "loss-all-labels",
+          "seed");
+
+  private final Map<String, String> values;
+
+  private Settings(Map<String, String> values) {
+    this.values = values;
+  }
+
+  /** The settings of a preset. */
+  public static Settings of(Preset preset) {
+    return new Settings(new LinkedHashMap<>(preset.defaults()));
+  }
+
+  /** A copy with one key changed. */
+  public Settings with(String key, String value) {
+    if (!KEYS.contains(key)) {
+      throw new IclabException(
+          "unknown setting '%s'; known: %s".formatted(key, new java.util.TreeSet<>(KEYS)));
+    }
+    Map<String, String> copy = new LinkedHashMap<>(values);
+    copy.put(key, value.trim());
+    return new Settings(copy);
+  }
+
+  public String get(String key) {
+    return values.get(key);
+  }
+
+  public Map<String, String> asMap() {
+    return Collections.unmodifiableMap(values);
+  }
+
+  /**
+   * The runs of a sweep: the cartesian product of the axes ({@code key=v1,v2,...}), each named
+   * after its axis values ({@code p-bursty=0.9,arch=lstm}); one run named {@code single} without
+   * axes.
+   */
+  public static List<Map.Entry<String, Settings>> sweep(Settings base, List<String> axes) {
+    List<Map.Entry<String, Settings>> runs = new ArrayList<>();
+    runs.add(Map.entry("", base));
+    for (String axis : axes) {
+      int eq = axis.indexOf('=');
+      if (eq <= 0 || eq == axis.length() - 1) {
+        throw new IclabException(
+            "--sweep '%s' must be key=v1,v2,...; e.g. --sweep p-bursty=0,0.5,0.9".formatted(axis));
+      }
+      String key = axis.substring(0, eq).trim();
+      base.with(key, "0"); // validates the key
+      List<Map.Entry<String, Settings>> next = new ArrayList<>();
+      for (Map.Entry<String, Settings> run : runs) {
+        for (String value : axis.substring(eq + 1).split(",")) {
+          String name =
+              (run.getKey().isEmpty() ? "" : run.getKey() + ",") + key + "=" + value.trim();
+          next.add(Map.entry(name, run.getValue().with(key, value)));
+        }
+      }
+      runs = next;
+    }
+    if (axes.isEmpty()) {
+      return List.of(Map.entry("single", base));
+    }
+    return runs;
+  }
+
+  /** Parses every value into a validated run spec. */
+  public RunSpec toSpec(String name) {
+    DataDistribution data =
+        new DataDistribution(
+            integer("context-pairs"),
+            number("p-bursty"),
+            integer("classes"),
+            integer("holdout-classes"),
+            number("zipf"),
+            number("noise"),
+            integer("exemplars"),
+            integer("labels"),
+            integer("labels-per-class"));
+    TrainConfig train =
+        new TrainConfig(
+            integer("steps"),
+            integer("batch"),
+            number("lr"),
+            integer("warmup"),
+            number("clip"),
+            integer("eval-every"),
+            integer("checkpoint-every"),
+            integer("eval-size"),
+            bool("loss-all-labels"));
+    return new RunSpec(
+        name,
+        require("data").toLowerCase(Locale.ROOT),
+        integer("item-dim"),
+        require("omniglot-dir"),
+        integer("image-side"),
+        bool("augment"),
+        format(require("format")),
+        data,
+        Architecture.parse(require("arch")),
+        integer("layers"),
+        integer("heads"),
+        integer("width"),
+        train,
+        longValue("seed"));
+  }
+
+  private String require(String key) {
+    String v = values.get(key);
+    if (v == null || v.isBlank()) {
+      throw new IclabException("--%s has no value; give it on the command line".formatted(key));
+    }
+    return v;
+  }
+
+  private int integer(String key) {
+    String v = require(key).replace("_", "");
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IclabException("--%s must be an integer, got '%s'".formatted(key, v), e);
+    }
+  }
+
+  private long longValue(String key) {
+    try {
+      return Long.parseLong(require(key));
+    } catch (NumberFormatException e) {
+      throw new IclabException("--%s must be an integer, got '%s'".formatted(key, get(key)), e);
+    }
+  }
+
+  private double number(String key) {
+    try {
+      return Double.parseDouble(require(key));
+    } catch (NumberFormatException e) {
+      throw new IclabException("--%s must be a number, got '%s'".formatted(key, get(key)), e);
+    }
+  }
+
+  private boolean bool(String key) {
+    String v = require(key).toLowerCase(Locale.ROOT);
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IclabException("--%s must be true or false, got '%s'".formatted(key, v));
+    }
+    return Boolean.parseBoolean(v);
+  }
+
+  private static TokenFormat format(String v) {
+    try {
+      return TokenFormat.valueOf(v.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IclabException(
+          "--format '%s' is unknown; use interleaved (the paper's) or paired".formatted(v), e);
+    }
+  }
+}

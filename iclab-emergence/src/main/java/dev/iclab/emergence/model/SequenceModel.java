@@ -1,0 +1,42 @@
+package dev.iclab.emergence.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.iclab.tensor.AttentionObserver;
+
+/**
+ * A model that reads a sequence of token vectors and predicts labels. Weights live in a model-level
+ * manager the model owns and frees on {@link #close}; outputs belong to the inputs' manager.
+ */
+public interface SequenceModel extends AutoCloseable {
+
+  ModelConfig config();
+
+  ParameterStore parameters();
+
+  /**
+   * Label logits.
+   *
+   * @param inputs [batch, tokens, inputDim], in a per-step manager
+   * @param positions which token positions to predict from: {@code -1} for the last (query) only,
+   *     or a step such as 2 (every item token of the interleaved format)
+   * @param observer attention hooks, or null (recurrent models never call it)
+   * @return [batch, labels] for the query only, else [batch, predictions, labels]
+   */
+  NDArray logits(NDArray inputs, int positions, AttentionObserver observer);
+
+  /** The model-level manager (for the optimizer's state). */
+  NDManager manager();
+
+  @Override
+  void close();
+
+  /** Builds a freshly initialised model of the given architecture in a new child manager. */
+  static SequenceModel create(ModelConfig config, NDManager parent, long seed) {
+    NDManager manager = parent.newSubManager();
+    return switch (config.arch()) {
+      case TRANSFORMER -> new Transformer(config, manager, seed);
+      case LSTM, RNN -> new Recurrent(config, manager, seed);
+    };
+  }
+}

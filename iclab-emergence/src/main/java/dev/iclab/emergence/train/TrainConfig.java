@@ -1,0 +1,57 @@
+package dev.iclab.emergence.train;
+
+import dev.iclab.IclabException;
+
+/**
+ * Optimisation settings.
+ *
+ * @param steps training steps
+ * @param batchSize sequences per step
+ * @param learningRate Adam's peak learning rate, reached after warm-up and then held
+ * @param warmupSteps linear warm-up from 0 to the peak
+ * @param clipNorm global gradient-norm clip (0 = off)
+ * @param evalEvery evaluate every this many steps (and at the last step)
+ * @param checkpointEvery save a resumable checkpoint every this many steps (0 = only at the end)
+ * @param evalSize sequences in each fixed evaluation set
+ * @param lossOnAllLabels also train on every context label position (interleaved format only)
+ */
+public record TrainConfig(
+    int steps,
+    int batchSize,
+    double learningRate,
+    int warmupSteps,
+    double clipNorm,
+    int evalEvery,
+    int checkpointEvery,
+    int evalSize,
+    boolean lossOnAllLabels) {
+  public TrainConfig {
+    if (steps < 1) {
+      throw new IclabException("--steps must be >= 1, got " + steps);
+    }
+    if (batchSize < 1) {
+      throw new IclabException("--batch must be >= 1, got " + batchSize);
+    }
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+      throw new IclabException("--lr must be a positive number, got " + learningRate);
+    }
+    if (warmupSteps < 0 || clipNorm < 0 || checkpointEvery < 0) {
+      throw new IclabException(
+          "warm-up steps, clip norm and checkpoint interval must be >= 0, got %d, %s, %d"
+              .formatted(warmupSteps, clipNorm, checkpointEvery));
+    }
+    if (evalEvery < 1) {
+      throw new IclabException("--eval-every must be >= 1, got " + evalEvery);
+    }
+    if (evalSize < 2) {
+      throw new IclabException("evaluation sets need >= 2 sequences, got " + evalSize);
+    }
+  }
+
+  /** Learning rate at a 1-based step: linear warm-up, then constant. */
+  public double learningRateAt(long step) {
+    return warmupSteps == 0
+        ? learningRate
+        : learningRate * Math.min(1.0, (double) step / warmupSteps);
+  }
+}

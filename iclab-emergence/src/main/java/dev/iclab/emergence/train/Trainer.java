@@ -1,0 +1,118 @@
+package dev.iclab.emergence.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.iclab.emergence.data.Batch;
+import dev.iclab.emergence.data.SequenceSampler;
+import dev.iclab.emergence.data.TokenEncoder;
+import dev.iclab.emergence.data.TokenFormat;
+import dev.iclab.emergence.model.SequenceModel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains a {@link SequenceModel} on batches from a {@link SequenceSampler}: cross-entropy on the
+ * query label (optionally on every label), Adam with warm-up and global-norm clipping.
+ *
+ * <p>Every step runs in its own child manager inside an {@link NDScope}, so all temporaries,
+ * gradient handles included, are freed when it ends; the model manager only ever holds the weights
+ * and the optimizer's moments.
+ */
+public final class Trainer implements AutoCloseable {
+  private final SequenceModel model;
+  private final SequenceSampler sampler;
+  private final TokenEncoder encoder;
+  private final TrainConfig config;
+  private final NDManager root;
+  private final Adam adam;
+
+  public Trainer(
+      SequenceModel model,
+      SequenceSampler sampler,
+      TokenEncoder encoder,
+      TrainConfig config,
+      NDManager root) {
+    if (config.lossOnAllLabels() && encoder.format() != TokenFormat.INTERLEAVED) {
+      throw new dev.iclab.IclabException(
+          "the loss on every label needs the interleaved token format (a paired token already holds its label); drop --loss-all-labels or use --format interleaved");
+    }
+    this.model = model;
+    this.sampler = sampler;
+    this.encoder = encoder;
+    this.config = config;
+    this.root = root;
+    this.adam = new Adam(model.parameters().arrays(), model.manager());
+  }
+
+  /** Runs training step {@code step} (1-based) and returns its loss. */
+  // the NDScope is used only for its close(), which frees what the step created
+  @SuppressWarnings("try")
+  public float step(long step) {
+    Batch batch = sampler.trainBatch(step, config.batchSize());
+    float[] inputs = encoder.encode(batch, false);
+    int pairs = batch.pairs();
+    int tokens = encoder.format().tokens(pairs);
+    int labels = sampler.distribution().labels();
+    boolean all = config.lossOnAllLabels();
+    int predictions = all ? pairs + 1 : 1;
+    float[] targets = new float[batch.size() * predictions * labels]; // one-hot
+    for (int b = 0; b < batch.size(); b++) {
+      for (int i = 0; i < predictions; i++) {
+        int label =
+            i == predictions - 1 ? batch.queryLabel()[b] : batch.contextLabel()[b * pairs + i];
+        targets[(b * predictions + i) * labels + label] = 1f;
+      }
+    }
+    List<NDArray> params = model.parameters().arrays();
+    try (NDScope scope = new NDScope();
+        NDManager stepManager = root.newSubManager()) {
+      NDArray x = stepManager.create(inputs, new Shape(batch.size(), tokens, encoder.inputDim()));
+      Shape targetShape =
+          all ? new Shape(batch.size(), predictions, labels) : new Shape(batch.size(), labels);
+      NDArray oneHot = stepManager.create(targets, targetShape);
+      float loss;
+      try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
+        NDArray logits = model.logits(x, all ? 2 : -1, null); // [batch, (pairs + 1,) labels]
+        NDArray lossArray =
+            logits.logSoftmax(-1).mul(oneHot).sum().div(-(float) (batch.size() * predictions));
+        collector.backward(lossArray);
+        loss = lossArray.getFloat();
+      }
+      List<NDArray> grads = new ArrayList<>(params.size());
+      NDArray squaredNorm = null;
+      for (NDArray p : params) {
+        NDArray g = p.getGradient();
+        g.attach(stepManager);
+        grads.add(g);
+        NDArray s = g.square().sum();
+        squaredNorm = squaredNorm == null ? s : squaredNorm.addi(s);
+      }
+      float norm = (float) Math.sqrt(squaredNorm.getFloat());
+      float scale =
+          config.clipNorm() > 0 && norm > config.clipNorm()
+              ? (float) (config.clipNorm() / norm)
+              : 1f;
+      adam.update(grads, scale, config.learningRateAt(step), step);
+      for (NDArray p : params) {
+        JniUtils.zeroGrad((PtNDArray) p);
+      }
+      return loss;
+    }
+  }
+
+  /** The optimizer's state, for checkpoints. */
+  public NDList optimizerState() {
+    return adam.state();
+  }
+
+  @Override
+  public void close() {
+    adam.close();
+  }
+}

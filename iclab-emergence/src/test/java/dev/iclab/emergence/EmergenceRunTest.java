@@ -1,0 +1,142 @@
+package dev.iclab.emergence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iclab.IclabException;
+import dev.iclab.emergence.report.Metrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmergenceRunTest {
+  private static final EmergenceRun.Listener QUIET = new EmergenceRun.Listener() {};
+
+  private static Settings small() {
+    return Settings.of(Preset.QUICK)
+        .with("classes", "512")
+        .with("batch", "32")
+        .with("width", "32")
+        .with("eval-size", "128")
+        .with("eval-every", "10")
+        .with("checkpoint-every", "10");
+  }
+
+  @Test
+  void writesEveryResultFile(@TempDir Path dir) throws Exception {
+    RunSpec spec = small().with("steps", "20").toSpec("files");
+    EmergenceRun.Result r = EmergenceRun.run(spec, dir, false, Map.of("iclab", "test"), QUIET);
+    assertEquals(List.of(10L, 20L), r.metrics().stream().map(Metrics::step).toList());
+    for (String f :
+        List.of(
+            "metrics.jsonl",
+            "run.json",
+            "checkpoint.bin",
+            "checkpoint.json",
+            "icl.png",
+            "iwl.png",
+            "iwl_zero_shot.png",
+            "report.html")) {
+      assertTrue(Files.size(dir.resolve(f)) > 0, f);
+    }
+    JsonNode run = new ObjectMapper().readTree(dir.resolve("run.json").toFile());
+    assertEquals("done", run.path("status").asText());
+    assertEquals(512, run.path("config").path("data").path("classes").asInt());
+    assertEquals(1004, run.path("seeds").path("eval").asLong());
+    assertEquals("test", run.path("versions").path("iclab").asText());
+    JsonNode line =
+        new ObjectMapper().readTree(Files.readAllLines(dir.resolve("metrics.jsonl")).get(1));
+    assertEquals(20, line.path("step").asInt());
+    assertEquals(128, line.path("icl_n").asInt());
+    assertEquals(128, line.path("iwl_n").asInt());
+    try (var files = Files.list(dir)) {
+      assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary left");
+    }
+  }
+
+  @Test
+  void resumingGivesTheSameResultAsOneRun(@TempDir Path dir) {
+    RunSpec full = small().with("steps", "30").toSpec("r");
+    EmergenceRun.Result straight = EmergenceRun.run(full, dir.resolve("a"), false, Map.of(), QUIET);
+    EmergenceRun.run(
+        small().with("steps", "20").toSpec("r"), dir.resolve("b"), false, Map.of(), QUIET);
+    EmergenceRun.Result resumed = EmergenceRun.run(full, dir.resolve("b"), true, Map.of(), QUIET);
+    assertEquals(3, resumed.metrics().size());
+    for (int i = 0; i < 3; i++) {
+      Metrics a = straight.metrics().get(i);
+      Metrics b = resumed.metrics().get(i);
+      assertEquals(a.step(), b.step());
+      assertEquals(a.loss(), b.loss(), 1e-4, "loss at " + a.step());
+      assertEquals(a.iclAcc(), b.iclAcc(), 1e-9, "icl at " + a.step());
+      assertEquals(a.iwlAcc(), b.iwlAcc(), 1e-9, "iwl at " + a.step());
+    }
+  }
+
+  @Test
+  void refusesToOverwriteOrToResumeWithOtherSettings(@TempDir Path dir) {
+    RunSpec spec = small().with("steps", "10").toSpec("x");
+    EmergenceRun.run(spec, dir, false, Map.of(), QUIET);
+    IclabException again =
+        assertThrows(
+            IclabException.class, () -> EmergenceRun.run(spec, dir, false, Map.of(), QUIET));
+    assertTrue(again.getMessage().contains("--resume"), again.getMessage());
+    RunSpec other = small().with("steps", "20").with("p-bursty", "0").toSpec("x");
+    IclabException changed =
+        assertThrows(
+            IclabException.class, () -> EmergenceRun.run(other, dir, true, Map.of(), QUIET));
+    assertTrue(changed.getMessage().contains("only --steps may change"), changed.getMessage());
+    IclabException none =
+        assertThrows(
+            IclabException.class,
+            () -> EmergenceRun.run(spec, dir.resolve("empty"), true, Map.of(), QUIET));
+    assertTrue(none.getMessage().contains("no checkpoint"), none.getMessage());
+  }
+
+  @Test
+  void shortOmniglotRunTrainsTheResNetEmbedder(@TempDir Path dir) {
+    Path omniglot = dev.iclab.tensor.SharedAssets.require("data/omniglot");
+    RunSpec spec =
+        small()
+            .with("data", "omniglot")
+            .with("omniglot-dir", omniglot.toString())
+            .with("classes", "16")
+            .with("holdout-classes", "10")
+            .with("image-side", "15")
+            .with("batch", "8")
+            .with("eval-size", "16")
+            .with("steps", "6")
+            .with("eval-every", "3")
+            .toSpec("omniglot");
+    EmergenceRun.Result r = EmergenceRun.run(spec, dir, false, Map.of(), QUIET);
+    assertEquals(2, r.metrics().size());
+    for (Metrics m : r.metrics()) {
+      assertTrue(Double.isFinite(m.loss()), "loss " + m.loss());
+      assertEquals(16, m.iclN());
+    }
+  }
+
+  @Test
+  void sweepIsTheCartesianProductOfItsAxes() {
+    List<Map.Entry<String, Settings>> runs =
+        Settings.sweep(small(), List.of("p-bursty=0,0.9", "arch=transformer,lstm,rnn"));
+    assertEquals(6, runs.size());
+    assertEquals("p-bursty=0,arch=transformer", runs.get(0).getKey());
+    assertEquals("lstm", runs.get(4).getValue().get("arch"));
+    assertEquals("0.9", runs.get(4).getValue().get("p-bursty"));
+    IclabException bad =
+        assertThrows(IclabException.class, () -> Settings.sweep(small(), List.of("colour=red")));
+    assertTrue(bad.getMessage().contains("unknown setting 'colour'"), bad.getMessage());
+    IclabException malformed =
+        assertThrows(IclabException.class, () -> Settings.sweep(small(), List.of("p-bursty")));
+    assertTrue(malformed.getMessage().contains("key=v1,v2"), malformed.getMessage());
+    IclabException number =
+        assertThrows(IclabException.class, () -> small().with("zipf", "one").toSpec("z"));
+    assertTrue(number.getMessage().contains("--zipf must be a number"), number.getMessage());
+  }
+}

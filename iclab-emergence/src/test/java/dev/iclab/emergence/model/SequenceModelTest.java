@@ -1,0 +1,153 @@
+package dev.iclab.emergence.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.iclab.tensor.AttentionObserver;
+import dev.iclab.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Invariants every sequence model must keep. */
+class SequenceModelTest {
+  private static final int BATCH = 3;
+  private static final int TOKENS = 17;
+  private static final int INPUT = 12;
+  private static final int LABELS = 5;
+
+  private static ModelConfig config(Architecture arch) {
+    return new ModelConfig(arch, 2, 2, 16, INPUT, LABELS, TOKENS);
+  }
+
+  private static float[] randomInputs(long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] x = new float[BATCH * TOKENS * INPUT];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) rng.nextGaussian();
+    }
+    return x;
+  }
+
+  private static float[] allLogits(SequenceModel model, NDManager root, float[] x) {
+    try (NDManager step = root.newSubManager()) {
+      NDArray inputs = step.create(x, new Shape(BATCH, TOKENS, INPUT));
+      NDArray logits = model.logits(inputs, 1, null); // [batch, tokens, labels]
+      assertEquals(new Shape(BATCH, TOKENS, LABELS), logits.getShape());
+      return logits.toFloatArray();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Architecture.class)
+  void laterTokensDoNotChangeEarlierOutputs(Architecture arch) {
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(config(arch), root, 1)) {
+      float[] x = randomInputs(2);
+      float[] before = allLogits(model, root, x);
+      int changedToken = 9;
+      for (int b = 0; b < BATCH; b++) {
+        for (int t = changedToken; t < TOKENS; t++) {
+          for (int k = 0; k < INPUT; k++) {
+            x[(b * TOKENS + t) * INPUT + k] += 3f;
+          }
+        }
+      }
+      float[] after = allLogits(model, root, x);
+      boolean laterChanged = false;
+      for (int b = 0; b < BATCH; b++) {
+        for (int t = 0; t < TOKENS; t++) {
+          for (int l = 0; l < LABELS; l++) {
+            int i = (b * TOKENS + t) * LABELS + l;
+            if (t < changedToken) {
+              assertEquals(before[i], after[i], 1e-5f, arch + " output at token " + t);
+            } else {
+              laterChanged |= Math.abs(before[i] - after[i]) > 1e-3f;
+            }
+          }
+        }
+      }
+      assertTrue(laterChanged, "the change must reach the later outputs");
+    }
+  }
+
+  @Test
+  void attentionHooksSeeEveryLayerAndDoNotChangeLogits() {
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(config(Architecture.TRANSFORMER), root, 1)) {
+      float[] x = randomInputs(4);
+      float[] plain;
+      float[] hooked;
+      List<float[]> probs = new ArrayList<>();
+      List<Integer> outputLayers = new ArrayList<>();
+      AttentionObserver observer =
+          new AttentionObserver() {
+            @Override
+            public boolean observes(int layer) {
+              return true;
+            }
+
+            @Override
+            public void onAttention(int layer, int queryOffset, NDArray scores, NDArray p) {
+              assertEquals(new Shape(BATCH, 2, TOKENS, TOKENS), p.getShape());
+              probs.add(p.toFloatArray());
+            }
+
+            @Override
+            public void onAttentionOutput(int layer, int queryOffset, NDArray output) {
+              assertEquals(new Shape(BATCH, TOKENS, 16), output.getShape());
+              outputLayers.add(layer);
+            }
+          };
+      try (NDManager step = root.newSubManager()) {
+        NDArray inputs = step.create(x, new Shape(BATCH, TOKENS, INPUT));
+        plain = model.logits(inputs, -1, null).toFloatArray();
+        hooked = model.logits(inputs, -1, observer).toFloatArray();
+      }
+      assertArrayEquals(plain, hooked, 0f);
+      assertEquals(List.of(0, 1), outputLayers);
+      assertEquals(2, probs.size());
+      for (float[] p : probs) {
+        for (int row = 0; row < BATCH * 2 * TOKENS; row++) {
+          int query = row % TOKENS;
+          double sum = 0;
+          for (int key = 0; key < TOKENS; key++) {
+            float v = p[row * TOKENS + key];
+            if (key > query) {
+              assertEquals(0f, v, 0f, "attention to a future token");
+            }
+            sum += v;
+          }
+          assertEquals(1.0, sum, 1e-5);
+        }
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Architecture.class,
+      names = {"LSTM", "RNN"})
+  void recurrentModelsMatchTheTransformersParameterCount(Architecture arch) {
+    ModelConfig c = new ModelConfig(arch, 2, 4, 64, 95, 32, 17);
+    try (NDManager root = Tensors.newManager();
+        SequenceModel recurrent = SequenceModel.create(c, root, 1);
+        SequenceModel transformer =
+            SequenceModel.create(
+                new ModelConfig(Architecture.TRANSFORMER, 2, 4, 64, 95, 32, 17), root, 1)) {
+      long target = transformer.parameters().count();
+      assertEquals(target, Recurrent.transformerParameters(c), "formula mirrors the model");
+      long count = recurrent.parameters().count();
+      // At least the target, and less than one more hidden unit's worth of parameters above it.
+      assertTrue(count >= target, arch + " " + count + " < " + target);
+      assertTrue(count < target * 1.02, arch + " " + count + " vs " + target);
+    }
+  }
+}
