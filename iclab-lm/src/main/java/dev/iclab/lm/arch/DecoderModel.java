@@ -152,6 +152,35 @@ public abstract class DecoderModel implements CausalLM {
     return counted.get(":, " + past + ":"); // [batch, seq]
   }
 
+  /**
+   * Attention of one layer after q/k/v are made: extends the cache, attends, merges the heads and
+   * applies the output projection, reporting the result to the observer.
+   *
+   * @param q [batch, heads, seq, headDim]
+   * @param k [batch, kvHeads, seq, headDim]
+   * @param v [batch, kvHeads, seq, headDim]
+   * @return [batch, seq, hidden]
+   */
+  protected static NDArray attend(
+      int layer, Step step, NDArray q, NDArray k, NDArray v, double scale, Dense output) {
+    long batch = q.getShape().get(0);
+    long seq = q.getShape().get(2);
+    NDArray[] kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
+    NDArray attended =
+        Ops.attention(q, kv[0], kv[1], step.mask(), scale, layer, step.past(), step.observer());
+    NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, seq, -1); // [b, seq, h * d]
+    NDArray out = output.apply(merged); // [batch, seq, hidden]
+    step.observeOutput(layer, out);
+    return out;
+  }
+
+  /** [batch, seq, heads * headDim] -> [batch, heads, seq, headDim]. */
+  protected static NDArray splitHeads(NDArray x, int heads, int headDim) {
+    long batch = x.getShape().get(0);
+    long seq = x.getShape().get(1);
+    return x.reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
+  }
+
   /** Looks rows of {@code table} up: ids [batch, seq] -> [batch, seq, width]. */
   protected static NDArray lookup(NDArray table, NDArray ids) {
     return Embedding.embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();

@@ -77,35 +77,21 @@ final class Gpt2Model extends DecoderModel {
   @Override
   protected NDArray layer(int index, NDArray x, Step step) {
     Block block = blocks[index];
-    ModelConfig c = config();
-    long batch = x.getShape().get(0);
-    long seq = x.getShape().get(1);
-    int heads = c.numHeads();
-    int headDim = c.headDim();
+    int heads = config().numHeads();
+    int headDim = config().headDim();
     NDArray h = Ops.layerNorm(x, block.norm1Weight, block.norm1Bias, gpt2.layerNormEps());
     NDList qkv = block.qkv.apply(h).split(3, 2); // 3 x [batch, seq, hidden]
-    NDArray q = splitHeads(qkv.get(0), batch, seq, heads, headDim); // [b, heads, seq, headDim]
-    NDArray k = splitHeads(qkv.get(1), batch, seq, heads, headDim); // [b, heads, seq, headDim]
-    NDArray v = splitHeads(qkv.get(2), batch, seq, heads, headDim); // [b, heads, seq, headDim]
-    NDArray[] kv = step.remember(index, k, v); // [b, heads, past + seq, headDim] each
+    NDArray q = splitHeads(qkv.get(0), heads, headDim); // [batch, heads, seq, headDim]
+    NDArray k = splitHeads(qkv.get(1), heads, headDim); // [batch, heads, seq, headDim]
+    NDArray v = splitHeads(qkv.get(2), heads, headDim); // [batch, heads, seq, headDim]
     double scale = gpt2.scaleWeights() ? 1 / Math.sqrt(headDim) : 1;
     if (gpt2.scaleByInverseLayer()) {
       scale /= index + 1;
     }
-    NDArray attended =
-        Ops.attention(q, kv[0], kv[1], step.mask(), scale, index, step.past(), step.observer());
-    NDArray merged =
-        attended.transpose(0, 2, 1, 3).reshape(batch, seq, c.hiddenSize()); // [b, seq, hidden]
-    NDArray attentionOut = block.attentionOut.apply(merged); // [batch, seq, hidden]
-    step.observeOutput(index, attentionOut);
-    x = x.add(attentionOut);
+    x = x.add(attend(index, step, q, k, v, scale, block.attentionOut)); // [batch, seq, hidden]
     NDArray m = Ops.layerNorm(x, block.norm2Weight, block.norm2Bias, gpt2.layerNormEps());
     m = Ops.activation(gpt2.activation(), block.up.apply(m)); // [batch, seq, inner]
     return x.add(block.down.apply(m)); // [batch, seq, hidden]
-  }
-
-  static NDArray splitHeads(NDArray x, long batch, long seq, int heads, int headDim) {
-    return x.reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3);
   }
 
   @Override

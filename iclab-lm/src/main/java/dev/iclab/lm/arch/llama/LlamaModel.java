@@ -84,42 +84,19 @@ final class LlamaModel extends DecoderModel {
   protected NDArray layer(int index, NDArray x, Step step) {
     Block block = blocks[index];
     ModelConfig c = config();
-    long batch = x.getShape().get(0);
-    long seq = x.getShape().get(1);
     Rotary.Tables tables = step.rotaryTables();
     NDArray h = Ops.rmsNorm(x, block.inputNorm, llama.rmsNormEps()); // [batch, seq, hidden]
-    NDArray q = heads(block.q.apply(h), batch, seq, c.numHeads(), c.headDim());
-    NDArray k = heads(block.k.apply(h), batch, seq, c.numKeyValueHeads(), c.headDim());
-    NDArray v = heads(block.v.apply(h), batch, seq, c.numKeyValueHeads(), c.headDim());
+    NDArray q = splitHeads(block.q.apply(h), c.numHeads(), c.headDim());
+    NDArray k = splitHeads(block.k.apply(h), c.numKeyValueHeads(), c.headDim());
+    NDArray v = splitHeads(block.v.apply(h), c.numKeyValueHeads(), c.headDim());
     q = rotary.apply(q, tables); // [batch, heads, seq, headDim]
     k = rotary.apply(k, tables); // [batch, kvHeads, seq, headDim]
-    NDArray[] kv = step.remember(index, k, v); // [batch, kvHeads, past + seq, headDim] each
-    NDArray attended =
-        Ops.attention(
-            q,
-            kv[0],
-            kv[1],
-            step.mask(),
-            1 / Math.sqrt(c.headDim()),
-            index,
-            step.past(),
-            step.observer()); // [batch, heads, seq, headDim]
-    NDArray merged =
-        attended
-            .transpose(0, 2, 1, 3)
-            .reshape(batch, seq, (long) c.numHeads() * c.headDim()); // [batch, seq, qDim]
-    NDArray attentionOut = block.o.apply(merged); // [batch, seq, hidden]
-    step.observeOutput(index, attentionOut);
-    x = x.add(attentionOut);
+    x = x.add(attend(index, step, q, k, v, 1 / Math.sqrt(c.headDim()), block.o));
     NDArray m = Ops.rmsNorm(x, block.postNorm, llama.rmsNormEps());
     NDArray gated =
         Ops.activation(llama.activation(), block.gate.apply(m))
             .mul(block.up.apply(m)); // [batch, seq, intermediate]
     return x.add(block.down.apply(gated)); // [batch, seq, hidden]
-  }
-
-  private static NDArray heads(NDArray x, long batch, long seq, int heads, int headDim) {
-    return x.reshape(batch, seq, heads, headDim).transpose(0, 2, 1, 3); // [b, heads, seq, hd]
   }
 
   @Override

@@ -74,28 +74,22 @@ final class NeoxModel extends DecoderModel {
   @Override
   protected NDArray layer(int index, NDArray x, Step step) {
     Block block = blocks[index];
-    ModelConfig c = config();
     long batch = x.getShape().get(0);
     long seq = x.getShape().get(1);
-    int heads = c.numHeads();
-    int d = c.headDim();
+    int d = config().headDim();
     NDArray h = Ops.layerNorm(x, block.inputNormWeight, block.inputNormBias, neox.layerNormEps());
     NDArray fused =
-        block.qkv.apply(h).reshape(batch, seq, heads, 3 * d).transpose(0, 2, 1, 3); // [b,h,t,3d]
+        block
+            .qkv
+            .apply(h)
+            .reshape(batch, seq, config().numHeads(), 3 * d)
+            .transpose(0, 2, 1, 3); // [batch, heads, seq, 3 headDim]
     NDArray q = rotary.apply(fused.get(":, :, :, :" + d), step.rotaryTables()); // [b,h,t,d]
     NDArray k = rotary.apply(fused.get(":, :, :, " + d + ":" + 2 * d), step.rotaryTables());
     NDArray v = fused.get(":, :, :, " + 2 * d + ":"); // [batch, heads, seq, headDim]
-    NDArray[] kv = step.remember(index, k, v); // [batch, heads, past + seq, headDim] each
-    NDArray attended =
-        Ops.attention(
-            q, kv[0], kv[1], step.mask(), 1 / Math.sqrt(d), index, step.past(), step.observer());
-    NDArray merged =
-        attended.transpose(0, 2, 1, 3).reshape(batch, seq, c.hiddenSize()); // [b, seq, hidden]
-    NDArray attentionOut = block.dense.apply(merged); // [batch, seq, hidden]
-    step.observeOutput(index, attentionOut);
+    NDArray attentionOut = attend(index, step, q, k, v, 1 / Math.sqrt(d), block.dense);
     if (neox.parallelResidual()) {
-      NDArray m = mlp(block, x);
-      return x.add(attentionOut).add(m); // [batch, seq, hidden]
+      return x.add(attentionOut).add(mlp(block, x)); // [batch, seq, hidden]
     }
     x = x.add(attentionOut);
     return x.add(mlp(block, x)); // [batch, seq, hidden]
