@@ -29,7 +29,32 @@ public final class Sampler {
     return best;
   }
 
+  /** Plain softmax sampling over the whole vocabulary: no sort needed. */
+  private int sampleAll(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l / config.temperature());
+    }
+    double[] weights = new double[logits.length];
+    double total = 0;
+    for (int i = 0; i < logits.length; i++) {
+      weights[i] = Math.exp(logits[i] / config.temperature() - max);
+      total += weights[i];
+    }
+    double u = random.nextDouble() * total;
+    for (int i = 0; i < logits.length; i++) {
+      u -= weights[i];
+      if (u < 0) {
+        return i;
+      }
+    }
+    return argmax(logits);
+  }
+
   private int sample(float[] logits) {
+    if (config.topK() == 0 && config.topP() >= 1) {
+      return sampleAll(logits);
+    }
     int n = logits.length;
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
