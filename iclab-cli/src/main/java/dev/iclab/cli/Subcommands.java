@@ -15,6 +15,8 @@ final class Subcommands {
     top.addSubcommand("logits", new LogitsCommand());
     top.addSubcommand("score", new ScoreCommand());
     top.addSubcommand("perplexity", new PerplexityCommand());
+    top.addSubcommand("tune", new TuneCommand());
+    top.addSubcommand("merge", new MergeCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     top.addSubcommand("bench", bench);
