@@ -18,6 +18,8 @@ final class Subcommands {
     top.addSubcommand("score", new ScoreCommand());
     top.addSubcommand("perplexity", new PerplexityCommand());
     top.addSubcommand("emergence", new EmergenceCommand());
+    top.addSubcommand("tune", new TuneCommand());
+    top.addSubcommand("merge", new MergeCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     bench.addSubcommand("emergence", new EmergenceBench());

@@ -1,0 +1,69 @@
+package dev.iclab.cli;
+
+import dev.iclab.IclabException;
+import dev.iclab.lm.ModelLoader;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.tune.Tuner;
+import dev.iclab.tune.TunerRegistry;
+import dev.iclab.tune.lora.LoraTuner;
+import dev.iclab.tune.peft.HfCheckpoints;
+import dev.iclab.tune.qlora.QloraTuner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code iclab merge}: folds a LoRA adapter into its base model and writes an HF checkpoint. */
+@Command(
+    name = "merge",
+    mixinStandardHelpOptions = true,
+    description =
+        "Merge a LoRA (or QLoRA) adapter into the base model's FP32 weights (W += alpha/r B A) and"
+            + " write a Hugging Face checkpoint (config.json, tokenizer files, model.safetensors).")
+public final class MergeCommand implements Callable<Integer> {
+  @Mixin ModelOptions modelOptions;
+  @Mixin VerbosityMixin verbosity;
+
+  @Option(
+      names = "--adapter",
+      required = true,
+      paramLabel = "DIR",
+      description = "PEFT LoRA adapter directory.")
+  Path adapter;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "New output directory.")
+  Path out;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    OutputDirectory.checkFresh(out);
+    Path directory = modelOptions.directory();
+    try (CausalLM model = ModelLoader.standard().load(directory, modelOptions.device(), true)) {
+      Tuner tuner = TunerRegistry.standard().loadAdapter(model, adapter);
+      if (tuner instanceof QloraTuner q) {
+        q.lora().merge(); // into the FP32 originals; closing removes the quantised path
+      } else if (tuner instanceof LoraTuner lora) {
+        lora.merge();
+      } else {
+        tuner.close();
+        throw new IclabException(
+            "%s is a %s adapter; only LoRA adapters can be merged into the weights"
+                .formatted(adapter, tuner.peftType()));
+      }
+      tuner.close();
+      OutputDirectory.write(out, temp -> HfCheckpoints.save(model, directory, temp));
+      spec.commandLine().getOut().printf("merged %s into %s; wrote %s%n", adapter, directory, out);
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+}

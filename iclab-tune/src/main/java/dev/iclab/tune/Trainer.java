@@ -1,0 +1,298 @@
+package dev.iclab.tune;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.tune.optim.AdamW;
+import dev.iclab.tune.optim.LrSchedule;
+import dev.iclab.tune.optim.Optimizer;
+import dev.iclab.tune.optim.Sgd;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Trains a {@link Tuner}'s parameters with the causal-LM loss.
+ *
+ * <p>Each micro-batch runs forward and backward inside its own child manager and its own {@link
+ * GradientCollector} (one at a time, as DJL requires); PyTorch adds the gradients of successive
+ * backward passes, which is the accumulation. Each optimizer step runs in a child manager too:
+ * gradients are read (DJL's {@code getGradient} hands out a new handle per call, so each is
+ * attached to the step's manager at once), masked, clipped to a global norm, applied in place, and
+ * zeroed. Only the tuner's arrays require gradients, so frozen weights never get any.
+ */
+public final class Trainer implements AutoCloseable {
+  /** What a listener hears after each optimizer step. */
+  public record Progress(
+      int step,
+      int totalSteps,
+      int epoch,
+      double loss,
+      double lr,
+      double gradNorm,
+      long tokens,
+      double tokensPerSecond) {}
+
+  /** The losses of a run (mean loss of each optimizer step's tokens). */
+  public record Result(int steps, long tokens, List<Double> losses, double seconds) {}
+
+  private final Tuner tuner;
+  private final CausalLM model;
+  private final TrainingConfig config;
+  private final List<TrainableParameter> parameters;
+  private final Optimizer optimizer;
+  private final LrSchedule schedule;
+  private final int totalSteps;
+  private final int examples;
+
+  /**
+   * @param examples number of training sequences (fixes the schedule's length)
+   */
+  public Trainer(Tuner tuner, TrainingConfig config, int examples) {
+    if (examples < 1) {
+      throw new TuneException(
+          "no training examples; give a --data file with at least one non-empty text");
+    }
+    this.tuner = tuner;
+    this.model = tuner.model();
+    this.config = config;
+    this.examples = examples;
+    this.parameters = List.copyOf(tuner.parameters());
+    if (parameters.isEmpty()) {
+      throw new TuneException(
+          "method %s has nothing to train on this model".formatted(tuner.method()));
+    }
+    this.totalSteps = config.totalSteps(examples);
+    this.schedule =
+        new LrSchedule(
+            config.schedule(), config.lr(), Math.min(config.warmupSteps(), totalSteps), totalSteps);
+    this.optimizer =
+        config.optimizer().equals("sgd")
+            ? new Sgd()
+            : new AdamW(model.manager(), parameters, 0.9, 0.999, 1e-8, config.weightDecay());
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  public int totalSteps() {
+    return totalSteps;
+  }
+
+  /** The order in which {@code epoch} visits the examples (seeded shuffle, or file order). */
+  public int[] order(int epoch) {
+    int[] order = new int[examples];
+    for (int i = 0; i < examples; i++) {
+      order[i] = i;
+    }
+    if (config.shuffle()) {
+      SplittableRandom random = new SplittableRandom(config.seed() * 31 + epoch);
+      for (int i = examples - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    return order;
+  }
+
+  /** Trains from the first step. */
+  public Result train(List<TrainingExample> data, Consumer<Progress> listener) {
+    return train(data, 0, listener);
+  }
+
+  /**
+   * Trains from optimizer step {@code startStep} (after {@link Optimizer#restore} when resuming):
+   * the steps before it are skipped in the same order as the first run would have taken them.
+   */
+  public Result train(List<TrainingExample> data, int startStep, Consumer<Progress> listener) {
+    if (data.size() != examples) {
+      throw new IllegalArgumentException(
+          "trainer built for " + examples + " examples, got " + data.size());
+    }
+    Engine.getInstance().setRandomSeed((int) (config.seed() ^ (config.seed() >>> 32)) + startStep);
+    List<Double> losses = new ArrayList<>();
+    long tokens = 0;
+    long start = System.nanoTime();
+    parameters.forEach(p -> p.array().setRequiresGradient(true));
+    tuner.setTraining(true);
+    try {
+      int step = 0;
+      for (int epoch = 0; epoch < config.epochs(); epoch++) {
+        int[] order = order(epoch);
+        List<List<TrainingExample>> batches = new ArrayList<>();
+        for (int i = 0; i < order.length; i += config.batchSize()) {
+          List<TrainingExample> batch = new ArrayList<>();
+          for (int j = i; j < Math.min(order.length, i + config.batchSize()); j++) {
+            batch.add(data.get(order[j]));
+          }
+          batches.add(batch);
+        }
+        for (int b = 0; b < batches.size(); b += config.gradAccum(), step++) {
+          if (step < startStep) {
+            continue;
+          }
+          List<List<TrainingExample>> group =
+              batches.subList(b, Math.min(batches.size(), b + config.gradAccum()));
+          double loss = 0;
+          long groupTokens = 0;
+          for (List<TrainingExample> micro : group) {
+            loss += accumulate(micro, 1.0 / group.size()) / group.size();
+            groupTokens += micro.stream().mapToLong(e -> e.ids().length).sum();
+          }
+          double lr = schedule.at(step);
+          double norm = update(lr);
+          losses.add(loss);
+          tokens += groupTokens;
+          double seconds = (System.nanoTime() - start) / 1e9;
+          listener.accept(
+              new Progress(step + 1, totalSteps, epoch, loss, lr, norm, tokens, tokens / seconds));
+        }
+      }
+    } finally {
+      tuner.setTraining(false);
+      parameters.forEach(p -> p.array().setRequiresGradient(false));
+    }
+    return new Result(losses.size(), tokens, losses, (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * Forward and backward of one micro-batch, the loss scaled by {@code weight}; returns the loss.
+   */
+  private double accumulate(List<TrainingExample> batch, double weight) {
+    try (NDManager scope = model.manager().newSubManager();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = batchLoss(scope, tuner, batch, config.labelSmoothing());
+      double value = loss.getFloat();
+      if (!Double.isFinite(value)) {
+        throw new TuneException(
+            "training loss became %s; lower --lr or set --clip-norm".formatted(value));
+      }
+      collector.backward(weight == 1 ? loss : loss.mul((float) weight));
+      return value;
+    }
+  }
+
+  /** Applies one optimizer step with the accumulated gradients; returns their global norm. */
+  private double update(double lr) {
+    try (NDManager scope = model.manager().newSubManager()) {
+      List<NDArray> grads = readGradients(scope, parameters);
+      double squared = 0;
+      for (NDArray g : grads) {
+        squared += g.square().sum().getFloat();
+      }
+      double norm = Math.sqrt(squared);
+      if (config.clipNorm() > 0 && norm > config.clipNorm()) {
+        float factor = (float) (config.clipNorm() / (norm + 1e-6));
+        grads.replaceAll(g -> g.mul(factor));
+      }
+      optimizer.step(scope, parameters, grads, lr);
+      return norm;
+    }
+  }
+
+  /** The masked gradients of {@code parameters}, owned by {@code scope}; zeroes the originals. */
+  static List<NDArray> readGradients(NDManager scope, List<TrainableParameter> parameters) {
+    List<NDArray> grads = new ArrayList<>();
+    for (TrainableParameter p : parameters) {
+      NDArray raw = Scoped.in(scope, p.array().getGradient());
+      NDArray g = raw.duplicate();
+      raw.muli(0f); // PyTorch accumulates into .grad until it is zeroed
+      if (p.gradientMask() != null) {
+        g = g.mul(p.gradientMask());
+      }
+      grads.add(g);
+    }
+    return grads;
+  }
+
+  /**
+   * Mean causal-LM loss over the chosen tokens of a right-padded batch.
+   *
+   * @return a scalar owned by {@code scope}
+   */
+  public static NDArray batchLoss(
+      NDManager scope, Tuner tuner, List<TrainingExample> batch, double labelSmoothing) {
+    int rows = batch.size();
+    int length = batch.stream().mapToInt(e -> e.ids().length).max().orElseThrow();
+    long[] ids = new long[rows * length];
+    long[] targets = new long[rows * (length - 1)];
+    float[] mask = new float[rows * (length - 1)];
+    for (int r = 0; r < rows; r++) {
+      TrainingExample e = batch.get(r);
+      for (int t = 0; t < e.ids().length; t++) {
+        ids[r * length + t] = e.ids()[t];
+        if (t >= 1) {
+          targets[r * (length - 1) + t - 1] = e.ids()[t];
+          mask[r * (length - 1) + t - 1] = t >= e.lossFrom() ? 1 : 0;
+        }
+      }
+    }
+    NDArray input = scope.create(ids, new Shape(rows, length)); // [b, T]
+    NDArray logits =
+        tuner.model().forward(scope, input, tuner.forwardOptions(scope, rows)); // [b, T, V]
+    NDArray target = scope.create(targets, new Shape(rows, length - 1, 1)); // [b, T-1, 1]
+    NDArray weights = scope.create(mask, new Shape(rows, length - 1)); // [b, T-1]
+    NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // [b, T-1, V]
+    NDArray tokenLoss = logp.gather(target, 2).squeeze(2).neg(); // [b, T-1]
+    if (labelSmoothing > 0) {
+      NDArray uniform = logp.mean(new int[] {2}).neg(); // [b, T-1]
+      tokenLoss =
+          tokenLoss.mul((float) (1 - labelSmoothing)).add(uniform.mul((float) labelSmoothing));
+    }
+    return tokenLoss.mul(weights).sum().div(weights.sum()); // []
+  }
+
+  /** Token-weighted mean loss of {@code data} without training (no dropout, no gradients). */
+  public static double evaluate(Tuner tuner, List<TrainingExample> data, int batchSize) {
+    double total = 0;
+    long count = 0;
+    tuner.setTraining(false);
+    for (int i = 0; i < data.size(); i += batchSize) {
+      List<TrainingExample> batch = data.subList(i, Math.min(data.size(), i + batchSize));
+      long n = batch.stream().mapToLong(TrainingExample::predictedTokens).sum();
+      try (NDManager scope = tuner.model().manager().newSubManager()) {
+        total += batchLoss(scope, tuner, batch, 0).getFloat() * n;
+      }
+      count += n;
+    }
+    return total / count;
+  }
+
+  /**
+   * The (masked) gradients of the tuner's parameters for one batch, copied out; used by gradient
+   * checks. Leaves no gradient behind.
+   */
+  public static Map<String, float[]> gradients(Tuner tuner, List<TrainingExample> batch) {
+    List<TrainableParameter> parameters = tuner.parameters();
+    parameters.forEach(p -> p.array().setRequiresGradient(true));
+    try (NDManager scope = tuner.model().manager().newSubManager()) {
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(batchLoss(scope, tuner, batch, 0));
+      }
+      List<NDArray> grads = readGradients(scope, parameters);
+      Map<String, float[]> out = new LinkedHashMap<>();
+      for (int i = 0; i < grads.size(); i++) {
+        out.put(
+            parameters.get(i).name(), grads.get(i).toType(DataType.FLOAT32, false).toFloatArray());
+      }
+      return out;
+    } finally {
+      parameters.forEach(p -> p.array().setRequiresGradient(false));
+    }
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+  }
+}

@@ -1,0 +1,114 @@
+package dev.iclab.tune;
+
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.tune.adapter.AdapterTuner;
+import dev.iclab.tune.full.FullTuner;
+import dev.iclab.tune.kv.KvTuner;
+import dev.iclab.tune.lora.LoraTuner;
+import dev.iclab.tune.peft.AdapterFormatException;
+import dev.iclab.tune.peft.PeftFormat;
+import dev.iclab.tune.prefix.PrefixTuner;
+import dev.iclab.tune.prompt.PromptTuner;
+import dev.iclab.tune.qlora.QloraTuner;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tuning methods, keyed by PEFT's {@code peft_type} (iclab's own names where PEFT has no such
+ * method: FULL, KV, QLORA, BOTTLENECK_ADAPTER). Built in one place from explicit entries.
+ */
+public final class TunerRegistry {
+  /** Reads a saved adapter of one type and attaches it to a model. */
+  @FunctionalInterface
+  public interface AdapterLoader {
+    Tuner load(CausalLM model, Path directory);
+  }
+
+  /**
+   * @param method the {@code --method} name
+   * @param peftType the registry key
+   * @param savesAdapter whether {@link Tuner#save} writes an adapter directory (else a full
+   *     checkpoint)
+   * @param loader reads a saved adapter, or null for methods that save full checkpoints
+   */
+  public record Entry(String method, String peftType, boolean savesAdapter, AdapterLoader loader) {}
+
+  private static final TunerRegistry STANDARD =
+      new TunerRegistry(
+          List.of(
+              new Entry("full", FullTuner.PEFT_TYPE, false, null),
+              new Entry("lora", LoraTuner.PEFT_TYPE, true, LoraTuner::load),
+              new Entry("qlora", QloraTuner.PEFT_TYPE, true, QloraTuner::load),
+              new Entry("prefix", PrefixTuner.PEFT_TYPE, true, PrefixTuner::load),
+              new Entry("prompt", PromptTuner.PEFT_TYPE, true, PromptTuner::load),
+              new Entry("adapter", AdapterTuner.PEFT_TYPE, true, AdapterTuner::load),
+              new Entry("kv", KvTuner.PEFT_TYPE, false, null)));
+
+  private final Map<String, Entry> byType = new LinkedHashMap<>();
+  private final Map<String, Entry> byMethod = new LinkedHashMap<>();
+
+  public TunerRegistry(List<Entry> entries) {
+    for (Entry e : entries) {
+      if (!e.peftType().matches("[A-Z][A-Z0-9_]*")) {
+        throw new IllegalArgumentException(
+            "peft_type must be upper-case like LORA, got " + e.peftType());
+      }
+      if (byType.putIfAbsent(e.peftType(), e) != null
+          || byMethod.putIfAbsent(e.method(), e) != null) {
+        throw new IllegalArgumentException(
+            "tuner %s / %s registered twice; pick another name"
+                .formatted(e.method(), e.peftType()));
+      }
+    }
+  }
+
+  public static TunerRegistry standard() {
+    return STANDARD;
+  }
+
+  public Map<String, Entry> entries() {
+    return Collections.unmodifiableMap(byType);
+  }
+
+  public List<String> methods() {
+    return List.copyOf(byMethod.keySet());
+  }
+
+  public Entry method(String method) {
+    Entry e = byMethod.get(method);
+    if (e == null) {
+      throw new IllegalArgumentException(
+          "unknown method '%s'; known: %s".formatted(method, byMethod.keySet()));
+    }
+    return e;
+  }
+
+  /**
+   * Reads the adapter in {@code directory} (dispatching on its peft_type) and attaches it.
+   *
+   * @throws AdapterFormatException when the type is unknown or the adapter does not fit the model
+   */
+  public Tuner loadAdapter(CausalLM model, Path directory) {
+    String type = PeftFormat.readConfig(directory).get("peft_type").asText();
+    // QLoRA adapters are LoRA adapters (PEFT loads them as such); iclab marks them in a side file
+    if (type.equals(LoraTuner.PEFT_TYPE) && QloraTuner.isQlora(directory)) {
+      type = QloraTuner.PEFT_TYPE;
+    }
+    Entry e = byType.get(type);
+    if (e == null || e.loader() == null) {
+      throw new AdapterFormatException(
+          "%s has peft_type %s; iclab reads %s"
+              .formatted(
+                  directory,
+                  type,
+                  byType.values().stream()
+                      .filter(x -> x.loader() != null)
+                      .map(Entry::peftType)
+                      .toList()));
+    }
+    return e.loader().load(model, directory);
+  }
+}

@@ -1,0 +1,175 @@
+package dev.iclab.tune.qlora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.weights.SafetensorsWriter;
+import dev.iclab.tune.BaseModel;
+import dev.iclab.tune.TrainableParameter;
+import dev.iclab.tune.Tuner;
+import dev.iclab.tune.lora.LoraConfig;
+import dev.iclab.tune.lora.LoraTuner;
+import dev.iclab.tune.peft.AdapterFormatException;
+import dev.iclab.tune.peft.PeftFormat;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * QLoRA: every linear projection computes with its NF4-quantised weight, dequantised on the fly
+ * inside a {@link Dense.Adapter}; LoRA adapters on the target projections sit on top and are the
+ * only trainable arrays. Saved as a PEFT LoRA adapter (peft_type LORA, so PEFT can load it over a
+ * bitsandbytes 4-bit base) plus {@value #QUANTIZATION_FILE} recording the quantisation.
+ *
+ * <p>The model's FP32 arrays stay allocated (the runtime's projections own them); {@link
+ * #quantizedBytes()} reports what the quantised weights take.
+ */
+public final class QloraTuner implements Tuner {
+  public static final String PEFT_TYPE = "QLORA";
+  public static final String QUANTIZATION_FILE = "iclab_quantization.json";
+
+  private final CausalLM model;
+  private final QloraConfig config;
+  private final NDManager manager;
+  private final Map<Dense, QuantizedWeight> quantized = new LinkedHashMap<>();
+  private final LoraTuner lora;
+
+  public QloraTuner(CausalLM model, QloraConfig config, long seed) {
+    this(model, config, seed, null);
+  }
+
+  private QloraTuner(
+      CausalLM model,
+      QloraConfig config,
+      long seed,
+      Map<String, SafetensorsWriter.Tensor> weights) {
+    this.model = model;
+    this.config = config;
+    this.manager = model.manager().newSubManager();
+    try {
+      float[] levels = Nf4.LEVELS.clone();
+      NDArray table = manager.create(levels).reshape(16, 1);
+      for (Dense dense : model.projections().values()) {
+        NDArray w = dense.weight();
+        float[] values =
+            (w.getDataType() == DataType.FLOAT32 ? w : w.toType(DataType.FLOAT32, true))
+                .toFloatArray();
+        var q = Nf4.quantize(values, config.blockSize(), config.doubleQuant());
+        QuantizedWeight qw = new QuantizedWeight(manager, q, w.getShape(), table);
+        quantized.put(dense, qw);
+        dense.setAdapter(qw.adapter());
+      }
+      lora =
+          new LoraTuner(
+              model,
+              config.lora(),
+              seed,
+              weights,
+              "qlora",
+              dense -> quantized.get(dense).adapter());
+    } catch (RuntimeException e) {
+      removeAdapters();
+      manager.close();
+      throw e;
+    }
+  }
+
+  /** Whether an adapter directory was saved by QLoRA. */
+  public static boolean isQlora(Path directory) {
+    return Files.isRegularFile(directory.resolve(QUANTIZATION_FILE));
+  }
+
+  /** Reads a QLoRA adapter (PEFT LoRA files plus the quantisation record). */
+  public static QloraTuner load(CausalLM model, Path directory) {
+    JsonNode json = PeftFormat.readConfig(directory);
+    LoraConfig lora = LoraTuner.configFrom(json, directory);
+    JsonNode q;
+    try {
+      q = PeftFormat.JSON.readTree(directory.resolve(QUANTIZATION_FILE).toFile());
+    } catch (IOException e) {
+      throw new AdapterFormatException("cannot read " + directory.resolve(QUANTIZATION_FILE), e);
+    }
+    var config =
+        new QloraConfig(lora, q.path("block_size").asInt(64), q.path("double_quant").asBoolean());
+    try {
+      return new QloraTuner(model, config, 0, PeftFormat.readTensors(directory));
+    } catch (RuntimeException e) {
+      throw LoraTuner.withBase(e, json, directory);
+    }
+  }
+
+  /** The quantised weights by projection (the dequantisation tests read them). */
+  public Map<Dense, QuantizedWeight> quantized() {
+    return quantized;
+  }
+
+  /** Bytes the quantised base weights take on the device. */
+  public long quantizedBytes() {
+    return quantized.values().stream().mapToLong(QuantizedWeight::bytes).sum();
+  }
+
+  public LoraTuner lora() {
+    return lora;
+  }
+
+  @Override
+  public String method() {
+    return "qlora";
+  }
+
+  @Override
+  public String peftType() {
+    return PEFT_TYPE;
+  }
+
+  @Override
+  public CausalLM model() {
+    return model;
+  }
+
+  @Override
+  public List<TrainableParameter> parameters() {
+    return lora.parameters();
+  }
+
+  @Override
+  public void setTraining(boolean training) {
+    lora.setTraining(training);
+  }
+
+  @Override
+  public void save(Path directory, BaseModel base) {
+    lora.save(directory, base);
+    ObjectNode q = PeftFormat.JSON.createObjectNode();
+    q.put("quant_type", "nf4");
+    q.put("block_size", config.blockSize());
+    q.put("double_quant", config.doubleQuant());
+    q.put("codes", "one uint8 per value");
+    try {
+      Files.writeString(
+          directory.resolve(QUANTIZATION_FILE), PeftFormat.JSON.writeValueAsString(q) + "\n");
+    } catch (IOException e) {
+      throw new AdapterFormatException("cannot write " + directory.resolve(QUANTIZATION_FILE), e);
+    }
+  }
+
+  private void removeAdapters() {
+    quantized.keySet().forEach(d -> d.setAdapter(null));
+  }
+
+  @Override
+  public void close() {
+    if (lora != null) {
+      lora.close();
+    }
+    removeAdapters();
+    manager.close();
+  }
+}

@@ -1,0 +1,95 @@
+package dev.iclab.tune.qlora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import dev.iclab.lm.arch.Dense;
+import dev.iclab.tensor.Ops;
+import dev.iclab.tune.Scoped;
+import java.nio.ByteBuffer;
+
+/**
+ * One projection's weight held as NF4 codes (one uint8 per value) plus per-block absmax (or their
+ * int8 codes and group scales under double quantisation); {@link #dequantize} rebuilds the FP32
+ * weight in a pass's scope, and {@link #adapter} computes the projection with it.
+ */
+public final class QuantizedWeight {
+  private final Shape shape;
+  private final int blocks;
+  private final int blockSize;
+  private final NDArray codes; // [blocks * blockSize] uint8
+  private final NDArray levels; // [16, 1]
+  private final NDArray absmax; // [blocks] fp32, or null
+  private final NDArray absmaxCodes; // [blocks] int8, or null
+  private final NDArray absmaxScales; // [groups * 256] fp32 (each scale repeated), or null
+  private final float absmaxMean;
+
+  QuantizedWeight(NDManager manager, Nf4.Quantized q, Shape shape, NDArray levels) {
+    this.shape = shape;
+    this.blockSize = q.blockSize();
+    this.blocks = q.codes().length / q.blockSize();
+    this.levels = levels;
+    this.codes =
+        manager.create(ByteBuffer.wrap(q.codes()), new Shape(q.codes().length), DataType.UINT8);
+    if (q.absmaxCodes() == null) {
+      absmax = manager.create(q.absmax());
+      absmaxCodes = null;
+      absmaxScales = null;
+    } else {
+      absmax = null;
+      absmaxCodes =
+          manager.create(ByteBuffer.wrap(q.absmaxCodes()), new Shape(blocks), DataType.INT8);
+      float[] scales = new float[q.absmaxScales().length * Nf4.DOUBLE_QUANT_GROUP];
+      for (int i = 0; i < scales.length; i++) {
+        scales[i] = q.absmaxScales()[i / Nf4.DOUBLE_QUANT_GROUP];
+      }
+      absmaxScales = manager.create(scales);
+    }
+    this.absmaxMean = q.absmaxMean();
+  }
+
+  /** Bytes held on the device for this weight. */
+  public long bytes() {
+    long n = codes.getShape().size();
+    return n
+        + (absmax != null
+            ? 4L * blocks
+            : blocks + 4L * absmaxScales.getShape().size() / Nf4.DOUBLE_QUANT_GROUP);
+  }
+
+  /** The FP32 weight in its stored layout, owned by {@code scope}. */
+  public NDArray dequantize(NDManager scope) {
+    NDArray index = Scoped.in(scope, codes.toType(DataType.INT64, false)).reshape(-1, 1); // [n, 1]
+    NDArray values =
+        Embedding.embedding(index, levels, SparseFormat.DENSE)
+            .singletonOrThrow()
+            .reshape(blocks, blockSize); // [blocks, blockSize]
+    values = Scoped.in(scope, values);
+    NDArray scale; // [blocks]
+    if (absmax != null) {
+      scale = Scoped.use(scope, absmax);
+    } else {
+      NDArray q = Scoped.in(scope, absmaxCodes.toType(DataType.FLOAT32, false));
+      NDArray s = Scoped.in(scope, absmaxScales.get(":" + blocks));
+      scale = q.mul(s).add(absmaxMean);
+    }
+    NDArray flat = values.mul(scale.reshape(blocks, 1)).reshape(-1); // [blocks * blockSize]
+    return flat.get(":" + shape.size()).reshape(shape);
+  }
+
+  /** Computes the projection with the dequantised weight and the projection's own bias. */
+  public Dense.Adapter adapter() {
+    return (x, dense) -> {
+      NDArray w = dequantize(x.getManager());
+      NDArray bias = dense.bias();
+      if (!dense.isInputMajor()) {
+        return Ops.linear(x, w, bias); // w [out, in]
+      }
+      NDArray y = x.matMul(w); // w [in, out]
+      return bias == null ? y : y.add(bias);
+    };
+  }
+}
