@@ -225,7 +225,7 @@ class FormatsAndErrorsTest {
     }
   }
 
-  /** 60 LoRA steps: the model's native arrays (its manager, recursively) do not grow. */
+  /** 40 LoRA steps: the model's native arrays (its manager, recursively) do not grow. */
   @Test
   void trainingStepsDoNotLeak() {
     List<TrainingExample> data = Methods.stories().subList(0, 1);
@@ -234,10 +234,10 @@ class FormatsAndErrorsTest {
         LoraTuner lora =
             new LoraTuner(model, new LoraConfig(4, 8, 0.1, List.of("q_proj", "v_proj")), 1);
         Trainer trainer =
-            new Trainer(lora, TrainingConfig.adamw(1e-3, 60, 1).withRegularisation(1.0, 0.1), 1)) {
-      int[] counts = new int[61];
+            new Trainer(lora, TrainingConfig.adamw(1e-3, 40, 1).withRegularisation(1.0, 0.1), 1)) {
+      int[] counts = new int[41];
       trainer.train(data, p -> counts[p.step()] = model.manager().getManagedArrays().size());
-      assertEquals(counts[10], counts[60], "arrays held after step 10 vs step 60");
+      assertEquals(counts[10], counts[40], "arrays held after step 10 vs step 40");
     }
   }
 }
