@@ -55,7 +55,8 @@ public final class KvCache implements AutoCloseable {
   private NDArray concatInto(NDArray old, NDArray fresh) {
     NDArray joined;
     if (old == null) {
-      joined = fresh.duplicate();
+      // A copy that stays in the autograd graph (duplicate() leaves it, breaking prefix tuning).
+      joined = fresh.add(0f);
     } else {
       joined = NDArrays.concat(new NDList(old, fresh), 2);
       old.close();

@@ -111,12 +111,6 @@ public final class PrefixTuner implements Tuner {
     NDArray all =
         prefixes(scope).reshape(p, c.numLayers(), 2, kvHeads, c.headDim()); // [P, L, 2, kvH, d]
     KvCache cache = new KvCache(scope, c.numLayers());
-    // KvCache copies a layer's first append with duplicate(), which PyTorch's engine detaches from
-    // the autograd graph; an empty first append makes the prefix go through concat, which keeps it.
-    NDArray empty = scope.zeros(new Shape(batch, kvHeads, 0, c.headDim()));
-    for (int layer = 0; layer < c.numLayers(); layer++) {
-      cache.append(layer, empty, empty);
-    }
     for (int layer = 0; layer < c.numLayers(); layer++) {
       NDArray k = all.get(":, " + layer + ", 0").transpose(1, 0, 2).expandDims(0); // [1,kvH,P,d]
       NDArray v = all.get(":, " + layer + ", 1").transpose(1, 0, 2).expandDims(0); // [1,kvH,P,d]
