@@ -74,7 +74,10 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--image-side", description = "Omniglot images downsampled to N x N.")
   Integer imageSide;
 
-  @Option(names = "--augment", arity = "1", description = "Multiply Omniglot classes by 8 (rotations/flips).")
+  @Option(
+      names = "--augment",
+      arity = "1",
+      description = "Multiply Omniglot classes by 8 (rotations/flips).")
   Boolean augment;
 
   @Option(names = "--arch", description = "transformer, lstm or rnn.")
