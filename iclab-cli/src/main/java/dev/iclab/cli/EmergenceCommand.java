@@ -133,8 +133,14 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--resume", description = "Continue the runs in --out from their checkpoints.")
   boolean resume;
 
+  @Option(
+      names = "--threads",
+      description = "PyTorch threads (default 1: robust on a shared CPU; 2 is faster when idle).")
+  int threads = 1;
+
   @Override
   public void run() {
+    EmergenceRun.useThreads(threads);
     Settings base = resolve();
     List<Map.Entry<String, Settings>> runs = Settings.sweep(base, sweeps);
     List<RunSpec> specs = new ArrayList<>();

@@ -43,8 +43,14 @@ public final class QuickstartCommand implements Runnable {
   @Option(names = "--steps", description = "Override the quick preset's training steps.")
   Integer steps;
 
+  @Option(
+      names = "--threads",
+      description = "PyTorch threads (default 1: robust on a shared CPU; 2 is faster when idle).")
+  int threads = 1;
+
   @Override
   public void run() {
+    EmergenceRun.useThreads(threads);
     if (Files.exists(out.resolve("summary.json"))) {
       throw new IclabException(
           "%s already holds a quickstart; remove it or pass --out another folder".formatted(out));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Run settings as flag name to value (without the leading dashes), so presets, command-line flags
@@ -66,7 +67,7 @@ public final class Settings {
   public Settings with(String key, String value) {
     if (!KEYS.contains(key)) {
       throw new IclabException(
-          "unknown setting '%s'; known: %s".formatted(key, new java.util.TreeSet<>(KEYS)));
+          "unknown setting '%s'; known: %s".formatted(key, new TreeSet<>(KEYS)));
     }
     Map<String, String> copy = new LinkedHashMap<>(values);
     copy.put(key, value.trim());

@@ -40,8 +40,14 @@ public final class EmergenceBench implements Runnable {
   @Option(names = "--out", description = "Also write the JSON to this file.")
   Path out;
 
+  @Option(
+      names = "--threads",
+      description = "PyTorch threads (default 1: robust on a shared CPU; 2 is faster when idle).")
+  int threads = 1;
+
   @Override
   public void run() {
+    EmergenceRun.useThreads(threads);
     RunSpec runSpec =
         Settings.of(Preset.QUICK)
             .with("steps", Integer.toString(steps))
@@ -86,6 +92,7 @@ public final class EmergenceBench implements Runnable {
     json.put("steps_per_s_overall", result.stepsPerSecond());
     json.put("resident_mb_at_step", toMegabytes(rss));
     json.put("cpus", Runtime.getRuntime().availableProcessors());
+    json.put("threads", threads);
     json.put("note", "shared machine: other processes may use the CPU during the run");
     try {
       String text =

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -37,7 +38,7 @@ public final class ParameterStore {
   NDArray constant(String name, float value, long... shape) {
     Shape s = new Shape(shape);
     float[] values = new float[Math.toIntExact(s.size())];
-    java.util.Arrays.fill(values, value);
+    Arrays.fill(values, value);
     return add(name, values, s);
   }
 

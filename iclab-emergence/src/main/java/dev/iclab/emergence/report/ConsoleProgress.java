@@ -3,6 +3,7 @@ package dev.iclab.emergence.report;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.RunSpec;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -29,7 +30,7 @@ public final class ConsoleProgress implements EmergenceRun.Listener {
             .setStyle(ProgressBarStyle.ASCII)
             .setConsumer(new ConsoleProgressBarConsumer(stream))
             .setUpdateIntervalMillis(500)
-            .startsFrom(firstStep - 1, java.time.Duration.ZERO)
+            .startsFrom(firstStep - 1, Duration.ZERO)
             .build();
   }
 

@@ -69,7 +69,8 @@ public final class SweepReport {
       Metrics m = e.last();
       RunSpec s = e.spec();
       html.append("<tr><td><a href=\"")
-          .append(escape(folder.relativize(e.folder().toAbsolutePath()).toString()))
+          .append(
+              escape(folder.toAbsolutePath().relativize(e.folder().toAbsolutePath()).toString()))
           .append("/run.json\">")
           .append(escape(s.name()))
           .append("</a></td><td>")

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import dev.iclab.IclabException;
 import dev.iclab.emergence.data.Batch;
 import dev.iclab.emergence.data.SequenceSampler;
 import dev.iclab.emergence.data.TokenEncoder;
@@ -39,7 +40,7 @@ public final class Trainer implements AutoCloseable {
       TrainConfig config,
       NDManager root) {
     if (config.lossOnAllLabels() && encoder.format() != TokenFormat.INTERLEAVED) {
-      throw new dev.iclab.IclabException(
+      throw new IclabException(
           "the loss on every label needs the interleaved token format (a paired token already holds its label); drop --loss-all-labels or use --format interleaved");
     }
     this.model = model;
