@@ -20,6 +20,7 @@ final class Subcommands {
     top.addSubcommand("emergence", new EmergenceCommand());
     top.addSubcommand("tune", new TuneCommand());
     top.addSubcommand("merge", new MergeCommand());
+    top.addSubcommand("eval", new EvalCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     bench.addSubcommand("emergence", new EmergenceBench());
