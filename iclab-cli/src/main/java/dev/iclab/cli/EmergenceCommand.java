@@ -139,8 +139,14 @@ public final class EmergenceCommand implements Runnable {
   int threads = 1;
 
   @Override
+  @SuppressWarnings("try") // the thread setting is restored on close; the body never reads it
   public void run() {
-    EmergenceRun.useThreads(threads);
+    try (var restore = EmergenceRun.useThreads(threads)) {
+      runWithThreads();
+    }
+  }
+
+  private void runWithThreads() {
     Settings base = resolve();
     List<Map.Entry<String, Settings>> runs = Settings.sweep(base, sweeps);
     List<RunSpec> specs = new ArrayList<>();

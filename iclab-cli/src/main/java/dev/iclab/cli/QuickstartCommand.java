@@ -49,8 +49,14 @@ public final class QuickstartCommand implements Runnable {
   int threads = 1;
 
   @Override
+  @SuppressWarnings("try") // the thread setting is restored on close; the body never reads it
   public void run() {
-    EmergenceRun.useThreads(threads);
+    try (var restore = EmergenceRun.useThreads(threads)) {
+      runWithThreads();
+    }
+  }
+
+  private void runWithThreads() {
     if (Files.exists(out.resolve("summary.json"))) {
       throw new IclabException(
           "%s already holds a quickstart; remove it or pass --out another folder".formatted(out));

@@ -1,7 +1,6 @@
 package dev.iclab.emergence;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -72,18 +71,18 @@ public final class EmergenceRun {
   private EmergenceRun() {}
 
   /**
-   * Sets PyTorch's intra-op threads for this process. One thread is the default of the commands: on
-   * a shared 2-core machine, OpenMP threads that spin at barriers while other processes hold the
-   * cores made steps up to 10x slower, while a quiet machine gains only 1.4x from two.
+   * Sets PyTorch's intra-op threads until the returned setting is closed. One thread is the default
+   * of the commands: on a shared 2-core machine, OpenMP threads that spin at barriers while other
+   * processes hold the cores made steps up to 10x slower, while a quiet machine gains only 1.4x
+   * from two.
    *
    * @throws IclabException for fewer than 1 thread
    */
-  public static void useThreads(int threads) {
+  public static Tensors.ThreadSetting useThreads(int threads) {
     if (threads < 1) {
       throw new IclabException("--threads must be >= 1, got " + threads);
     }
-    Tensors.engine();
-    JniUtils.setNumThreads(threads);
+    return Tensors.useThreads(threads);
   }
 
   /**

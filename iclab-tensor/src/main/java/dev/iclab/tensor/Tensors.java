@@ -3,6 +3,7 @@ package dev.iclab.tensor;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.iclab.IclabException;
 import java.util.Locale;
 
@@ -37,6 +38,31 @@ public final class Tensors {
       }
     }
     return Engine.getEngine("PyTorch");
+  }
+
+  /** Restores the engine's previous intra-op thread count when closed. */
+  public static final class ThreadSetting implements AutoCloseable {
+    private final int previous;
+
+    private ThreadSetting(int previous) {
+      this.previous = previous;
+    }
+
+    @Override
+    public void close() {
+      JniUtils.setNumThreads(previous);
+    }
+  }
+
+  /**
+   * Sets PyTorch's intra-op thread count until the returned setting is closed (the setting is
+   * process-wide, so whoever changes it puts it back).
+   */
+  public static ThreadSetting useThreads(int threads) {
+    engine();
+    int previous = JniUtils.getNumThreads();
+    JniUtils.setNumThreads(threads);
+    return new ThreadSetting(previous);
   }
 
   /** A new root manager on the given device; the caller closes it. */

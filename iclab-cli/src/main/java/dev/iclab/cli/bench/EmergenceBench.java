@@ -46,8 +46,14 @@ public final class EmergenceBench implements Runnable {
   int threads = 1;
 
   @Override
+  @SuppressWarnings("try") // the thread setting is restored on close; the body never reads it
   public void run() {
-    EmergenceRun.useThreads(threads);
+    try (var restore = EmergenceRun.useThreads(threads)) {
+      runWithThreads();
+    }
+  }
+
+  private void runWithThreads() {
     RunSpec runSpec =
         Settings.of(Preset.QUICK)
             .with("steps", Integer.toString(steps))
