@@ -1,0 +1,186 @@
+package dev.iclab.data.io;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.iclab.data.DataSource;
+import dev.iclab.data.DatasetException;
+import dev.iclab.data.Task;
+import dev.iclab.data.Template;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.UnsupportedCharsetException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a user task file (YAML, or JSON by the {@code .json} extension). Keys:
+ *
+ * <pre>
+ * name: reviews                        # required
+ * labels: [negative, positive]         # label names as the data spells them (or indices 0..n-1)
+ * label_words: [Negative, Positive]    # required, one per label
+ * template: "Review: {text} Sentiment:"
+ * answer_prefix: " "                   # optional (default one space)
+ * separator: "\n"                      # optional (default newline)
+ * instruction: ""                      # optional
+ * fields: {text: review}               # slot -> column (or JSON key)
+ * label_column: label                  # optional (default label)
+ * id_column: id                        # optional (default: row index)
+ * format: csv                          # optional: tsv, csv, jsonl (default: from the extension)
+ * encoding: UTF-8                      # optional
+ * strip: true                          # optional: strip whitespace around fields
+ * train: train.csv                     # relative to the task file's folder
+ * eval: test.csv                       # or, instead, held_out: {size: 200, seed: 1}
+ * </pre>
+ */
+public final class TaskFiles {
+  private TaskFiles() {}
+
+  /**
+   * @throws DatasetException when the file does not parse or a key is missing or wrong
+   */
+  public static Task read(Path file) {
+    ObjectMapper mapper =
+        file.toString().endsWith(".json")
+            ? new ObjectMapper()
+            : new ObjectMapper(new YAMLFactory());
+    JsonNode root;
+    try {
+      root = mapper.readTree(file.toFile());
+    } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+      throw new DatasetException("task file %s does not exist".formatted(file));
+    } catch (JacksonException e) {
+      throw new DatasetException(
+          "task file %s does not parse (line %d): %s; fix its YAML/JSON syntax"
+              .formatted(
+                  file,
+                  e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+                  e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new DatasetException("cannot read task file %s: %s".formatted(file, e.getMessage()));
+    }
+    if (root == null || !root.isObject()) {
+      throw new DatasetException(
+          "task file %s is not a mapping of keys (name, labels, label_words, template, ...)"
+              .formatted(file));
+    }
+    return parse(file, root);
+  }
+
+  private static Task parse(Path file, JsonNode root) {
+    String name = text(file, root, "name", null);
+    List<String> labels = list(file, root, "labels");
+    List<String> words = list(file, root, "label_words");
+    String pattern = text(file, root, "template", null);
+    Template template =
+        new Template(
+            pattern, text(file, root, "answer_prefix", " "), text(file, root, "separator", "\n"));
+    JsonNode fieldsNode = root.get("fields");
+    if (fieldsNode == null || !fieldsNode.isObject() || fieldsNode.isEmpty()) {
+      throw new DatasetException(
+          "task file %s: 'fields' must map template slots to columns, e.g. {text: review}"
+              .formatted(file));
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = fieldsNode.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      fields.put(e.getKey(), e.getValue().asText());
+    }
+    Path folder = file.toAbsolutePath().getParent();
+    String trainFile = folder.resolve(text(file, root, "train", null)).toString();
+    String evalName = text(file, root, "eval", "");
+    Task.HeldOut heldOut = null;
+    if (evalName.isEmpty()) {
+      JsonNode h = root.get("held_out");
+      if (h == null || !h.has("size")) {
+        throw new DatasetException(
+            "task file %s: give 'eval: FILE' or 'held_out: {size: N, seed: S}'".formatted(file));
+      }
+      heldOut = new Task.HeldOut(h.get("size").asInt(), h.path("seed").asLong(1));
+    }
+    String evalFile = evalName.isEmpty() ? trainFile : folder.resolve(evalName).toString();
+    Charset encoding = charset(file, text(file, root, "encoding", "UTF-8"));
+    String labelColumn = text(file, root, "label_column", "label");
+    String idColumn = text(file, root, "id_column", "");
+    boolean strip = root.path("strip").asBoolean(true);
+    String formatName = text(file, root, "format", "");
+    return new Task(
+        name,
+        labels,
+        words,
+        template,
+        text(file, root, "instruction", ""),
+        source(file, trainFile, formatName, encoding, fields, labelColumn, idColumn, strip),
+        source(file, evalFile, formatName, encoding, fields, labelColumn, idColumn, strip),
+        heldOut);
+  }
+
+  private static DataSource source(
+      Path taskFile,
+      String file,
+      String formatName,
+      Charset encoding,
+      Map<String, String> fields,
+      String labelColumn,
+      String idColumn,
+      boolean strip) {
+    String format = formatName;
+    if (format.isEmpty()) {
+      int dot = file.lastIndexOf('.');
+      format = dot < 0 ? "" : file.substring(dot + 1);
+    }
+    return new DataSource(
+        file,
+        DataSource.Format.parse(format, "task file " + taskFile),
+        encoding,
+        fields,
+        labelColumn,
+        idColumn.isEmpty() ? null : idColumn,
+        strip);
+  }
+
+  private static Charset charset(Path file, String name) {
+    try {
+      return Charset.forName(name);
+    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+      throw new DatasetException(
+          "task file %s: unknown encoding '%s'; use e.g. UTF-8 or windows-1252"
+              .formatted(file, name));
+    }
+  }
+
+  private static String text(Path file, JsonNode root, String key, String fallback) {
+    JsonNode node = root.get(key);
+    if (node == null || node.isNull()) {
+      if (fallback == null) {
+        throw new DatasetException(
+            "task file %s: required key '%s' is missing".formatted(file, key));
+      }
+      return fallback;
+    }
+    if (!node.isValueNode()) {
+      throw new DatasetException("task file %s: '%s' must be a string".formatted(file, key));
+    }
+    return node.asText();
+  }
+
+  private static List<String> list(Path file, JsonNode root, String key) {
+    JsonNode node = root.get(key);
+    if (node == null || !node.isArray() || node.isEmpty()) {
+      throw new DatasetException(
+          "task file %s: '%s' must be a non-empty list, e.g. [negative, positive]"
+              .formatted(file, key));
+    }
+    List<String> values = new ArrayList<>();
+    node.forEach(n -> values.add(n.asText()));
+    return values;
+  }
+}
