@@ -1,0 +1,208 @@
+package dev.iclab.icl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ForwardOptions;
+import dev.iclab.lm.cache.KvCache;
+import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.score.Scorer;
+import dev.iclab.lm.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Scores every label word of a prompt by log-likelihood.
+ *
+ * <p>Token ids are always those of the whole prompt text, tokenized as lm-evaluation-harness does
+ * (see {@link #tokenize}); the two paths differ only in what they recompute:
+ *
+ * <ul>
+ *   <li>{@link #scoreNaive}: the whole prompt in one forward pass, then the candidates.
+ *   <li>{@link #scoreCached}: the shared prefix (instruction + demonstrations) is computed once
+ *       into a KV cache by {@link #openPrefix}; per query only the tokens after it are fed, on a
+ *       copy of that cache, then the candidates as one batch. If a query's ids do not start with
+ *       the cached ids (a tokenizer merge across the prefix/query boundary), that query falls back
+ *       to the naive path, so both paths always see the same ids.
+ * </ul>
+ */
+public final class IclEvaluator {
+  private final CausalLM model;
+  private final Tokenizer tokenizer;
+  private final Scorer scorer;
+
+  public IclEvaluator(CausalLM model, Tokenizer tokenizer) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.scorer = new Scorer(model);
+  }
+
+  /**
+   * A prompt's token ids: {@code context} = encode(text without trailing whitespace), with special
+   * tokens; candidate i = encode(text + continuation(i)) after its first {@code context.length} ids
+   * (or the continuation encoded alone when that leaves nothing). {@code boundaryMerge[i]} says the
+   * whole encoding did not start with the context's ids.
+   */
+  public record Tokens(int[] context, List<int[]> candidates, boolean[] boundaryMerge) {}
+
+  /** The scores of one prompt: one entry per label, and whether the prefix cache was used. */
+  public record Scores(List<ContinuationScore> candidates, boolean prefixReused) {}
+
+  public Tokens tokenize(Prompt prompt) {
+    String text = prompt.text();
+    String trimmed = text.stripTrailing();
+    String moved = text.substring(trimmed.length());
+    int[] context = tokenizer.encode(trimmed);
+    List<int[]> candidates = new ArrayList<>();
+    boolean[] merged = new boolean[prompt.labelWords().size()];
+    for (int label = 0; label < merged.length; label++) {
+      String continuation = moved + prompt.continuation(label);
+      int[] whole = tokenizer.encode(trimmed + continuation);
+      merged[label] =
+          whole.length < context.length
+              || !Arrays.equals(Arrays.copyOf(whole, context.length), context);
+      int[] tokens =
+          Arrays.copyOfRange(whole, Math.min(context.length, whole.length), whole.length);
+      if (tokens.length == 0) {
+        tokens = tokenizer.encode(continuation, false);
+        merged[label] = true;
+      }
+      candidates.add(tokens);
+    }
+    return new Tokens(context, candidates, merged);
+  }
+
+  /** Scores the whole prompt from scratch. */
+  public Scores scoreNaive(Prompt prompt) {
+    Tokens tokens = tokenize(prompt);
+    return new Scores(scorer.score(tokens.context(), tokens.candidates()), false);
+  }
+
+  /**
+   * Computes a prefix's KV cache once. The cache holds all of the prefix's ids but the last, since
+   * the last token of a prefix ("\n") is the one a tokenizer may merge with what follows.
+   */
+  public PrefixCache openPrefix(String prefixText) {
+    int[] ids = tokenizer.encode(prefixText);
+    int cached = ids.length - 1;
+    if (cached < 1) {
+      return new PrefixCache(new int[0], null, null);
+    }
+    int[] cachedIds = Arrays.copyOf(ids, cached);
+    NDManager manager = model.manager().newSubManager();
+    try {
+      KvCache cache = model.newCache(manager);
+      try (NDManager scope = manager.newSubManager()) {
+        model.forward(
+            scope,
+            scope.create(cachedIds, new Shape(1, cached)),
+            ForwardOptions.withCache(cache).lastOnly(true));
+      }
+      return new PrefixCache(cachedIds, cache, manager);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Scores a prompt whose prefix is {@code prefix}; falls back to {@link #scoreNaive} when the
+   * prompt's ids do not start with the cached ones.
+   */
+  public Scores scoreCached(PrefixCache prefix, Prompt prompt) {
+    Tokens tokens = tokenize(prompt);
+    int[] context = tokens.context();
+    int cached = prefix.ids.length;
+    if (prefix.cache == null
+        || context.length <= cached
+        || !Arrays.equals(Arrays.copyOf(context, cached), prefix.ids)) {
+      return new Scores(scorer.score(context, tokens.candidates()), false);
+    }
+    int[] suffix = Arrays.copyOfRange(context, cached, context.length);
+    List<int[]> candidates = tokens.candidates();
+    try (NDManager scope = model.manager().newSubManager();
+        KvCache cache = prefix.cache.repeatBatch(scope, 1)) {
+      float[] first =
+          model
+              .forward(
+                  scope,
+                  scope.create(suffix, new Shape(1, suffix.length)),
+                  ForwardOptions.withCache(cache).lastOnly(true))
+              .logSoftmax(-1)
+              .toFloatArray(); // [vocab]
+      int longest = candidates.stream().mapToInt(c -> c.length).max().orElse(0);
+      float[][] rest = longest > 1 ? rest(scope, cache, candidates, longest) : null;
+      List<ContinuationScore> scores = new ArrayList<>();
+      for (int i = 0; i < candidates.size(); i++) {
+        int[] c = candidates.get(i);
+        float[] logProbs = new float[c.length];
+        logProbs[0] = first[c[0]];
+        for (int t = 1; t < c.length; t++) {
+          logProbs[t] = rest[i][t - 1];
+        }
+        scores.add(new ContinuationScore(c, logProbs));
+      }
+      return new Scores(scores, true);
+    }
+  }
+
+  /** Log-probabilities of every candidate token after the first, as one right-padded batch. */
+  private float[][] rest(NDManager scope, KvCache cache, List<int[]> candidates, int longest) {
+    int n = candidates.size();
+    int width = longest - 1;
+    int[] inputs = new int[n * width];
+    int[] targets = new int[n * width];
+    for (int i = 0; i < n; i++) {
+      int[] c = candidates.get(i);
+      for (int t = 0; t + 1 < c.length; t++) {
+        inputs[i * width + t] = c[t];
+        targets[i * width + t] = c[t + 1];
+      }
+    }
+    try (KvCache batch = cache.repeatBatch(scope, n)) {
+      NDArray logProbs =
+          model
+              .forward(
+                  scope, scope.create(inputs, new Shape(n, width)), ForwardOptions.withCache(batch))
+              .logSoftmax(-1); // [n, width, vocab]
+      float[] picked =
+          logProbs
+              .gather(
+                  scope.create(targets, new Shape(n, width, 1)).toType(DataType.INT64, false), 2)
+              .toFloatArray(); // [n * width]
+      float[][] rows = new float[n][width];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(picked, i * width, rows[i], 0, width);
+      }
+      return rows;
+    }
+  }
+
+  /** A prefix's KV cache (batch 1); close it to free its native memory. */
+  public static final class PrefixCache implements AutoCloseable {
+    private final int[] ids;
+    private final KvCache cache;
+    private final NDManager manager;
+
+    private PrefixCache(int[] ids, KvCache cache, NDManager manager) {
+      this.ids = ids;
+      this.cache = cache;
+      this.manager = manager;
+    }
+
+    /** Number of cached positions (0 when the prefix is too short to cache). */
+    public int length() {
+      return ids.length;
+    }
+
+    @Override
+    public void close() {
+      if (manager != null) {
+        manager.close();
+      }
+    }
+  }
+}

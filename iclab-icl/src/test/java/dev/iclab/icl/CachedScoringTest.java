@@ -1,0 +1,76 @@
+package dev.iclab.icl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iclab.data.Example;
+import dev.iclab.data.Template;
+import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.TestModels;
+import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.tensor.Tensors;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The prefix-cached path equals the naive full-prompt path, on the same token ids. */
+class CachedScoringTest {
+  private static final Template TEMPLATE = Template.of("Sentence: {sentence} Label:");
+  // Multi-token words on both tokenizers, so the batched continuation path is exercised too.
+  private static final List<String> WORDS = List.of("terrible", "Positive", "so-so");
+
+  private static Example ex(String id, int label, String text) {
+    return Examples.of(id, label, "sentence", text);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tinystories-656k", "tiny-gpt2-random"})
+  void cachedEqualsNaive(String name) {
+    Tensors.configureOffline();
+    try (LanguageModel lm = LanguageModel.open(TestModels.model(name), ai.djl.Device.cpu())) {
+      IclEvaluator evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+      List<Demo> demos =
+          List.of(
+              Demo.gold(ex("1", 1, "Lily was very happy with her new red ball.")),
+              Demo.gold(ex("2", 0, "The dog was sad and lost in the rain.")),
+              Demo.gold(ex("3", 2, "Tim ate an apple.")));
+      Prompt base = new Prompt("Read each story.", demos, ex("q", 0, "x"), TEMPLATE, WORDS);
+      List<Example> queries =
+          List.of(
+              ex("a", 1, "Once upon a time there was a happy cat."),
+              ex("b", 0, "Sentence"),
+              ex("c", 2, " leading space and trailing newline\n"),
+              ex("d", 0, "N/A"));
+      int reused = 0;
+      try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {
+        assertTrue(prefix.length() > 10, "the prefix is cached");
+        for (Example query : queries) {
+          Prompt prompt = base.withQuery(query);
+          IclEvaluator.Scores naive = evaluator.scoreNaive(prompt);
+          IclEvaluator.Scores cached = evaluator.scoreCached(prefix, prompt);
+          reused += cached.prefixReused() ? 1 : 0;
+          for (int label = 0; label < WORDS.size(); label++) {
+            ContinuationScore n = naive.candidates().get(label);
+            ContinuationScore c = cached.candidates().get(label);
+            assertArrayEquals(n.tokens(), c.tokens(), name + " same candidate ids");
+            assertArrayEquals(
+                n.tokenLogProbs(), c.tokenLogProbs(), 1e-4f, name + " " + query.id() + " " + label);
+          }
+          int[] context = evaluator.tokenize(prompt).context();
+          int[] prefixIds = lm.requireTokenizer().encode(prompt.prefixText());
+          assertArrayEquals(
+              Arrays.copyOf(prefixIds, prefix.length()),
+              Arrays.copyOf(context, prefix.length()),
+              "the cached ids are the start of the whole prompt's ids");
+        }
+      }
+      assertEquals(queries.size(), reused, name + ": every query reused the prefix");
+      assertTrue(
+          Arrays.stream(evaluator.tokenize(base).candidates().toArray(int[][]::new))
+              .anyMatch(c -> c.length > 1),
+          "at least one multi-token label word");
+    }
+  }
+}
