@@ -15,6 +15,7 @@ final class Subcommands {
     top.addSubcommand("logits", new LogitsCommand());
     top.addSubcommand("score", new ScoreCommand());
     top.addSubcommand("perplexity", new PerplexityCommand());
+    top.addSubcommand("eval", new EvalCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     top.addSubcommand("bench", bench);

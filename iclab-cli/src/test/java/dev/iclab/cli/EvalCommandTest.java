@@ -1,0 +1,204 @@
+package dev.iclab.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iclab.lm.TestModels;
+import dev.iclab.tensor.SharedAssets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code iclab eval} end to end: determinism, resume, config files, and bad input. */
+class EvalCommandTest {
+  @TempDir Path dir;
+
+  private static String model() {
+    return TestModels.model("tinystories-656k").toString();
+  }
+
+  private List<String> args(Path out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "eval",
+                "--model",
+                model(),
+                "--task",
+                "sst2",
+                "--data-dir",
+                SharedAssets.require("data").toString(),
+                "--shots",
+                "0,2",
+                "--seeds",
+                "3",
+                "--labels",
+                "gold,random",
+                "--calibrate",
+                "none,contextual",
+                "--scoring",
+                "sum,first-token",
+                "--limit",
+                "4",
+                "--out",
+                out.toString()));
+    args.addAll(List.of(extra));
+    return args;
+  }
+
+  private static CliRun run(List<String> args) {
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterATornWriteEqualsIt() throws IOException {
+    Path a = dir.resolve("a");
+    Path b = dir.resolve("b");
+    CliRun first = run(args(a));
+    assertEquals(0, first.exitCode(), first.err());
+    assertTrue(
+        first.out().contains("| shots=2 select=random order=given labels=random"), first.out());
+    CliRun second = run(args(b));
+    assertEquals(0, second.exitCode(), second.err());
+    String samples = Files.readString(a.resolve("samples.jsonl"));
+    assertEquals(samples, Files.readString(b.resolve("samples.jsonl")));
+    // 4 queries x (1 zero-shot group + 2 label modes) x 2 scorings x 2 calibrations
+    List<String> lines = samples.lines().toList();
+    assertEquals(4 * 3 * 4, lines.size());
+    JsonNode sample = Json.MAPPER.readTree(lines.get(lines.size() - 1));
+    for (String field :
+        List.of(
+            "id",
+            "shots",
+            "seed",
+            "demo_ids",
+            "demo_labels",
+            "scores",
+            "prediction",
+            "gold",
+            "correct",
+            "n_demos",
+            "select",
+            "order",
+            "labels",
+            "scoring",
+            "calibrate")) {
+      assertTrue(sample.has(field), field + " in " + sample);
+    }
+    assertEquals(2, sample.get("demo_ids").size());
+    assertEquals(2, sample.get("n_demos").asInt());
+    JsonNode run = Json.MAPPER.readTree(a.resolve("run.json").toFile());
+    assertEquals(64, run.at("/datasets/sst2~1train/sha256").asText().length(), run.toString());
+    assertEquals(64, run.at("/model/sha256/model.safetensors").asText().length());
+
+    // A kill -9 in the middle of a write: keep 29 lines and half of the 30th, drop the summaries.
+    Path c = dir.resolve("c");
+    Files.createDirectories(c);
+    Files.copy(a.resolve("run.json"), c.resolve("run.json"));
+    String torn = String.join("\n", lines.subList(0, 29)) + "\n" + lines.get(29).substring(0, 50);
+    Files.writeString(c.resolve("samples.jsonl"), torn, StandardCharsets.UTF_8);
+    CliRun resumed = run(args(c, "--resume"));
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    assertEquals(samples, Files.readString(c.resolve("samples.jsonl")));
+    assertEquals(
+        Files.readString(a.resolve("summary.json")), Files.readString(c.resolve("summary.json")));
+
+    CliRun again = run(args(a));
+    assertEquals(1, again.exitCode());
+    assertTrue(again.err().contains("already holds files; pass --resume"), again.err());
+    CliRun changed = run(args(c, "--resume", "--eval-cap", "100"));
+    assertEquals(1, changed.exitCode());
+    assertTrue(changed.err().contains("configuration differs"), changed.err());
+  }
+
+  @Test
+  void configFileWithFlagsOverridingIt() throws IOException {
+    Path config = dir.resolve("exp.yaml");
+    Files.writeString(
+        config,
+        "model: %s\ntask: sst2\ndata_dir: %s\nshots: [1]\nseeds: [7, 8]\nlimit: 2\nout: %s\n"
+            .formatted(model(), SharedAssets.require("data"), dir.resolve("from-config")));
+    CliRun run = CliRun.of("eval", "--config", config.toString(), "--seeds", "5");
+    assertEquals(0, run.exitCode(), run.err());
+    JsonNode saved = Json.MAPPER.readTree(dir.resolve("from-config/run.json").toFile());
+    assertEquals("[5]", saved.at("/config/seeds").toString());
+    assertEquals("[1]", saved.at("/config/shots").toString());
+    assertEquals(2, Files.readAllLines(dir.resolve("from-config/samples.jsonl")).size());
+  }
+
+  private Path taskFile(String labelWords, String trainRows, String evalRows) throws IOException {
+    Files.writeString(dir.resolve("train.tsv"), "text\tlabel\n" + trainRows);
+    Files.writeString(dir.resolve("eval.tsv"), "text\tlabel\n" + evalRows);
+    Path task = dir.resolve("task.yaml");
+    Files.writeString(
+        task,
+        "name: tiny\nlabels: [neg, pos]\nlabel_words: %s\ntemplate: 'Story: {text} Mood:'\n"
+                .formatted(labelWords)
+            + "fields: {text: text}\ntrain: train.tsv\neval: eval.tsv\n");
+    return task;
+  }
+
+  private void assertFailsCleanly(String expected, String... flags) {
+    Path out = dir.resolve("out");
+    List<String> args =
+        new ArrayList<>(List.of("eval", "--model", model(), "--out", out.toString()));
+    args.addAll(List.of(flags));
+    if (!args.contains("--shots")) {
+      args.addAll(List.of("--shots", "1"));
+    }
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertEquals(1, run.exitCode(), run.err());
+    assertTrue(run.err().contains(expected), run.err());
+    assertTrue(run.err().startsWith("error: "), run.err());
+    assertFalse(Files.exists(out), "nothing written for: " + expected);
+  }
+
+  @Test
+  void badInputFailsWithExitOneAndWritesNothing() throws IOException {
+    assertFailsCleanly("unknown task 'sst3'", "--task", "sst3");
+    String rows = "happy day\tpos\nsad day\tneg\n";
+    Path task = taskFile("[Sad]", rows, rows);
+    assertFailsCleanly("2 labels [neg, pos] but 1 label words", "--task-file", task.toString());
+    task = taskFile("[Sad, Happy]", rows + "no label\n", rows);
+    assertFailsCleanly(
+        "train.tsv line 4: field 'label' (label) is missing", "--task-file", task.toString());
+    task = taskFile("[Sad, Happy]", rows, rows);
+    assertFailsCleanly(
+        "--shots 3 exceeds the training pool of 2", "--task-file", task.toString(), "--shots", "3");
+    task = taskFile("[Sad, Happy]", rows, "");
+    assertFailsCleanly("evaluation set of task tiny is empty", "--task-file", task.toString());
+    Files.writeString(dir.resolve("broken.yaml"), "name: [unclosed\n");
+    assertFailsCleanly("does not parse", "--task-file", dir.resolve("broken.yaml").toString());
+  }
+
+  @Test
+  void skipBadRowsContinues() throws IOException {
+    Path task =
+        taskFile("[Sad, Happy]", "happy day\tpos\nsad day\tneg\nodd\tmaybe\n", "fine\tpos\n");
+    Path out = dir.resolve("skip");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            model(),
+            "--task-file",
+            task.toString(),
+            "--shots",
+            "2",
+            "--seeds",
+            "1",
+            "--skip-bad-rows",
+            "--out",
+            out.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    JsonNode saved = Json.MAPPER.readTree(out.resolve("run.json").toFile());
+    assertEquals(1, saved.at("/datasets/tiny~1train/skipped_rows").asInt(), saved.toString());
+  }
+}

@@ -1,0 +1,82 @@
+package dev.iclab.icl;
+
+import dev.iclab.IclabException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The order of demonstrations in the prompt: as selected ({@code given}), shuffled with the seed
+ * ({@code random}), by similarity to the query with the most similar last ({@code similarity}), or
+ * every permutation of k &le; 5 demonstrations ({@code permutations}, one evaluation each).
+ */
+public final class DemoOrder {
+  /** The largest k whose k! orders are all evaluated. */
+  public static final int MAX_PERMUTED = 5;
+
+  private DemoOrder() {}
+
+  /** The order flags. */
+  public static final List<String> NAMES = List.of("given", "random", "similarity", "permutations");
+
+  public static String check(String spec) {
+    if (!NAMES.contains(spec)) {
+      throw new IclabException(
+          "unknown --order '%s'; use %s".formatted(spec, String.join(", ", NAMES)));
+    }
+    return spec;
+  }
+
+  /** Shuffles with {@code Random(seed)} (Fisher-Yates, as {@link Collections#shuffle}). */
+  public static <T> List<T> shuffled(List<T> items, long seed) {
+    List<T> copy = new ArrayList<>(items);
+    Collections.shuffle(copy, new Random(seed * 31 + 17));
+    return copy;
+  }
+
+  /** Sorts by ascending similarity (ties keep their order), so the most similar comes last. */
+  public static <T> List<T> bySimilarity(List<T> items, double[] similarity) {
+    List<Integer> index = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      index.add(i);
+    }
+    index.sort((a, b) -> Double.compare(similarity[a], similarity[b]));
+    return index.stream().map(items::get).toList();
+  }
+
+  /** Every permutation of {@code 0..k-1} in lexicographic order. */
+  public static List<int[]> permutations(int k) {
+    if (k > MAX_PERMUTED) {
+      throw new IclabException(
+          "--order permutations evaluates all k! orders and allows k <= %d, got k = %d; use --shots %d or fewer"
+              .formatted(MAX_PERMUTED, k, MAX_PERMUTED));
+    }
+    List<int[]> all = new ArrayList<>();
+    permute(new int[k], new boolean[k], 0, all);
+    return all;
+  }
+
+  private static void permute(int[] current, boolean[] used, int depth, List<int[]> out) {
+    if (depth == current.length) {
+      out.add(current.clone());
+      return;
+    }
+    for (int i = 0; i < current.length; i++) {
+      if (!used[i]) {
+        used[i] = true;
+        current[depth] = i;
+        permute(current, used, depth + 1, out);
+        used[i] = false;
+      }
+    }
+  }
+
+  public static <T> List<T> apply(List<T> items, int[] permutation) {
+    List<T> out = new ArrayList<>();
+    for (int i : permutation) {
+      out.add(items.get(i));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,258 @@
+package dev.iclab.icl.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.data.Example;
+import dev.iclab.data.Task;
+import dev.iclab.data.Verbalizer;
+import dev.iclab.icl.Bm25;
+import dev.iclab.icl.Calibrator;
+import dev.iclab.icl.Demo;
+import dev.iclab.icl.DemoOrder;
+import dev.iclab.icl.DemoSelector;
+import dev.iclab.icl.IclEvaluator;
+import dev.iclab.icl.LabelMode;
+import dev.iclab.icl.Prompt;
+import dev.iclab.icl.PromptBuilder;
+import dev.iclab.icl.Scoring;
+import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.score.ContinuationScore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Evaluates a plan's groups on its queries and appends one sample line per query and setting (group
+ * x scoring x calibrate) to samples.jsonl, skipping the samples already there.
+ *
+ * <p>When the demonstrations are shared by every query of a group (random, balanced or fixed
+ * selection in given, random or permuted order), their KV cache is computed once per group and
+ * reused for every query; a query whose prompt had to drop demonstrations to fit is scored in full.
+ */
+public final class ExperimentRunner {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final ExperimentPlan plan;
+  private final Task task;
+  private final IclEvaluator evaluator;
+  private final PromptBuilder builder;
+  private final List<Scoring> scorings;
+  private Bm25 poolIndex;
+  private final Map<String, Integer> poolPosition = new HashMap<>();
+
+  public ExperimentRunner(ExperimentPlan plan, LanguageModel lm) {
+    this.plan = plan;
+    this.task = plan.task();
+    Verbalizer.of(
+        task.name(), task.labelWords(), task.template().answerPrefix(), lm.requireTokenizer());
+    this.evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+    this.builder =
+        new PromptBuilder(task, lm.requireTokenizer(), lm.model().config().contextLength());
+    this.scorings = plan.config().scoring().stream().map(Scoring::parse).toList();
+  }
+
+  /** Number of (group, query) evaluations in the plan. */
+  public long totalQueries() {
+    return (long) plan.groups().size() * plan.queries().size();
+  }
+
+  /**
+   * Runs every group, appending to {@code samples}.
+   *
+   * @param progress called with the number of queries finished (or skipped as done) each time
+   */
+  public void run(SamplesFile samples, IntConsumer progress) {
+    for (ExperimentPlan.Group group : plan.groups()) {
+      runGroup(group, samples, progress);
+    }
+  }
+
+  private List<String> settings(ExperimentPlan.Group group) {
+    List<String> names = new ArrayList<>();
+    for (Scoring s : scorings) {
+      for (String c : plan.config().calibrate()) {
+        names.add(group.name() + " scoring=" + s.flag() + " calibrate=" + c);
+      }
+    }
+    return names;
+  }
+
+  private void runGroup(ExperimentPlan.Group group, SamplesFile samples, IntConsumer progress) {
+    List<String> settings = settings(group);
+    DemoSelector selector = group.shots() == 0 ? null : plan.selectors().get(group.select());
+    boolean shared =
+        group.shots() == 0 || (selector.shared() && !group.order().equals("similarity"));
+    List<Demo> sharedDemos = shared ? demos(group, selector, null) : null;
+    Map<List<String>, List<List<ContinuationScore>>> calibrationScores = new HashMap<>();
+    IclEvaluator.PrefixCache prefix = null;
+    try {
+      for (Example query : plan.queries()) {
+        if (settings.stream().allMatch(s -> samples.contains(s, query.id()))) {
+          progress.accept(1);
+          continue;
+        }
+        List<Demo> demos = shared ? sharedDemos : demos(group, selector, query);
+        Prompt full =
+            new Prompt(task.instruction(), demos, query, task.template(), task.labelWords());
+        Prompt prompt = builder.fit(full);
+        IclEvaluator.Scores scores;
+        if (shared && prompt.demos().size() == demos.size()) {
+          if (prefix == null) {
+            prefix = evaluator.openPrefix(prompt.prefixText());
+          }
+          scores = evaluator.scoreCached(prefix, prompt);
+        } else {
+          scores = evaluator.scoreNaive(prompt);
+        }
+        List<List<ContinuationScore>> contentFree = null;
+        if (plan.config().calibrate().contains("contextual")) {
+          List<String> key = demoKey(prompt);
+          contentFree = calibrationScores.get(key);
+          if (contentFree == null) {
+            contentFree = contentFreeScores(prompt, shared ? prefix : null);
+            calibrationScores.put(key, contentFree);
+          }
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        int setting = 0;
+        for (Scoring scoring : scorings) {
+          double[] values = scoring.scores(scores.candidates());
+          for (String calibrate : plan.config().calibrate()) {
+            Calibrator calibrator =
+                calibrate.equals("none")
+                    ? Calibrator.none()
+                    : Calibrator.contextual(contentFree.stream().map(scoring::scores).toList());
+            String name = settings.get(setting++);
+            if (!samples.contains(name, query.id())) {
+              lines.add(sample(name, group, scoring, calibrate, prompt, values, calibrator));
+            }
+          }
+        }
+        samples.append(lines);
+        progress.accept(1);
+      }
+    } finally {
+      if (prefix != null) {
+        prefix.close();
+      }
+    }
+  }
+
+  private static List<String> demoKey(Prompt prompt) {
+    List<String> key = new ArrayList<>();
+    for (Demo d : prompt.demos()) {
+      key.add(d.example().id() + ":" + d.shownLabel() + ":" + d.form());
+    }
+    return key;
+  }
+
+  /**
+   * Zhao et al.: the content-free inputs scored with the same demonstrations (on the prefix cache
+   * when there is one).
+   */
+  private List<List<ContinuationScore>> contentFreeScores(
+      Prompt prompt, IclEvaluator.PrefixCache prefix) {
+    List<List<ContinuationScore>> all = new ArrayList<>();
+    for (String input : Calibrator.CONTENT_FREE) {
+      Prompt cf = prompt.withQuery(prompt.query().withAllFields(input));
+      IclEvaluator.Scores scores =
+          prefix == null ? evaluator.scoreNaive(cf) : evaluator.scoreCached(prefix, cf);
+      all.add(scores.candidates());
+    }
+    return all;
+  }
+
+  /** Select, then corrupt labels, then order; every random choice seeded by the group's seed. */
+  private List<Demo> demos(ExperimentPlan.Group group, DemoSelector selector, Example query) {
+    if (group.shots() == 0) {
+      return List.of();
+    }
+    List<Example> chosen = selector.select(query, group.shots(), group.seed());
+    List<Demo> demos =
+        LabelMode.parse(group.labels()).apply(chosen, task.numLabels(), group.seed());
+    return switch (group.order()) {
+      case "given" -> demos;
+      case "random" -> DemoOrder.shuffled(demos, group.seed());
+      case "permutations" -> DemoOrder.apply(demos, group.permutation());
+      case "similarity" -> {
+        double[] similarity = similarity(query, demos);
+        yield DemoOrder.bySimilarity(demos, similarity);
+      }
+      default -> throw new IllegalStateException("unchecked order " + group.order());
+    };
+  }
+
+  private double[] similarity(Example query, List<Demo> demos) {
+    if (poolIndex == null) {
+      poolIndex = new Bm25(plan.train().examples().stream().map(Example::text).toList());
+      for (int i = 0; i < plan.train().size(); i++) {
+        poolPosition.put(plan.train().get(i).id(), i);
+      }
+    }
+    double[] all = poolIndex.scores(query.text());
+    double[] similarity = new double[demos.size()];
+    for (int i = 0; i < demos.size(); i++) {
+      similarity[i] = all[poolPosition.get(demos.get(i).example().id())];
+    }
+    return similarity;
+  }
+
+  private ObjectNode sample(
+      String name,
+      ExperimentPlan.Group group,
+      Scoring scoring,
+      String calibrate,
+      Prompt prompt,
+      double[] values,
+      Calibrator calibrator) {
+    ObjectNode s = JSON.createObjectNode();
+    s.put("setting", name);
+    s.put("id", prompt.query().id());
+    s.put("task", task.name());
+    s.put("shots", group.shots());
+    s.put("seed", group.seed());
+    s.put("select", group.select());
+    s.put("order", group.order());
+    s.put("labels", group.labels());
+    if (group.permutation() != null) {
+      ArrayNode perm = s.putArray("perm");
+      for (int p : group.permutation()) {
+        perm.add(p);
+      }
+    }
+    s.put("scoring", scoring.flag());
+    s.put("calibrate", calibrate);
+    ArrayNode ids = s.putArray("demo_ids");
+    ArrayNode labels = s.putArray("demo_labels");
+    for (Demo d : prompt.demos()) {
+      ids.add(d.example().id());
+      if (d.form() == Demo.Form.INPUT_ONLY) {
+        labels.addNull();
+      } else {
+        labels.add(task.labelWords().get(d.shownLabel()));
+      }
+    }
+    s.put("n_demos", prompt.demos().size());
+    ObjectNode scoreNode = s.putObject("scores");
+    for (int i = 0; i < values.length; i++) {
+      scoreNode.put(task.labelWords().get(i), values[i]);
+    }
+    double[] probabilities = calibrator.probabilities(values);
+    if (!calibrate.equals("none")) {
+      ObjectNode probs = s.putObject("calibrated");
+      for (int i = 0; i < probabilities.length; i++) {
+        probs.put(task.labelWords().get(i), probabilities[i]);
+      }
+    }
+    int predicted = Calibrator.argmax(probabilities);
+    int gold = prompt.query().label();
+    s.put("prediction", task.labelWords().get(predicted));
+    s.put("gold", task.labelWords().get(gold));
+    s.put("correct", predicted == gold);
+    return s;
+  }
+}
