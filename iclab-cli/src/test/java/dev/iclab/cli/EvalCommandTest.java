@@ -133,6 +133,57 @@ class EvalCommandTest {
     assertEquals(2, Files.readAllLines(dir.resolve("from-config/samples.jsonl")).size());
   }
 
+  @Test
+  void permutationsAndGlobalEOrders() throws IOException {
+    Path out = dir.resolve("orders");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            model(),
+            "--task",
+            "sst2",
+            "--data-dir",
+            SharedAssets.require("data").toString(),
+            "--shots",
+            "2",
+            "--seeds",
+            "4",
+            "--order",
+            "permutations,globale",
+            "--limit",
+            "3",
+            "--out",
+            out.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    List<JsonNode> samples = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("samples.jsonl"))) {
+      samples.add(Json.MAPPER.readTree(line));
+    }
+    // 2 demos: 2 permutations x 3 queries, and GlobalE keeps both of its 2 candidate orders.
+    assertEquals(12, samples.size());
+    List<JsonNode> permuted =
+        samples.stream().filter(s -> s.get("order").asText().equals("permutations")).toList();
+    assertEquals("[0,1]", permuted.get(0).get("perm").toString());
+    assertEquals("[1,0]", permuted.get(3).get("perm").toString());
+    assertEquals(
+        permuted.get(0).get("demo_ids").get(0), permuted.get(3).get("demo_ids").get(1), "swapped");
+    List<JsonNode> ranked =
+        samples.stream().filter(s -> s.get("order").asText().equals("globale")).toList();
+    double best = ranked.get(0).get("order_globale").asDouble();
+    double second = ranked.get(3).get("order_globale").asDouble();
+    assertTrue(best >= second && second >= 0 && best <= Math.log(2) + 1e-12, best + " " + second);
+    // The summary's spread is over the orders: min/max of the per-order accuracies.
+    double[] accuracy = new double[2];
+    for (int i = 0; i < 6; i++) {
+      accuracy[i / 3] += permuted.get(i).get("correct").asBoolean() ? 1 / 3.0 : 0;
+    }
+    JsonNode row = Json.MAPPER.readTree(out.resolve("summary.json").toFile()).at("/rows/0");
+    assertEquals(2, row.get("runs").asInt());
+    assertEquals(Math.min(accuracy[0], accuracy[1]), row.get("accuracy_min").asDouble(), 1e-9);
+    assertEquals(Math.max(accuracy[0], accuracy[1]), row.get("accuracy_max").asDouble(), 1e-9);
+  }
+
   private Path taskFile(String labelWords, String trainRows, String evalRows) throws IOException {
     Files.writeString(dir.resolve("train.tsv"), "text\tlabel\n" + trainRows);
     Files.writeString(dir.resolve("eval.tsv"), "text\tlabel\n" + evalRows);

@@ -18,7 +18,13 @@ public final class DemoOrder {
   private DemoOrder() {}
 
   /** The order flags. */
-  public static final List<String> NAMES = List.of("given", "random", "similarity", "permutations");
+  public static final List<String> NAMES =
+      List.of("given", "random", "similarity", "permutations", "globale", "locale");
+
+  /** Orders ranked by Lu et al.'s entropy statistics: how many candidates, how many kept. */
+  public static final int ENTROPY_CANDIDATES = 24;
+
+  public static final int ENTROPY_KEPT = 4;
 
   public static String check(String spec) {
     if (!NAMES.contains(spec)) {
@@ -70,6 +76,33 @@ public final class DemoOrder {
         used[i] = false;
       }
     }
+  }
+
+  /**
+   * Candidate orders for GlobalE/LocalE: all k! when k! &le; 24, else 24 distinct permutations
+   * drawn with {@code Random(seed)}.
+   */
+  public static List<int[]> entropyCandidates(int k, long seed) {
+    if (k <= 4) {
+      List<int[]> all = new ArrayList<>();
+      permute(new int[k], new boolean[k], 0, all);
+      return all;
+    }
+    Random random = new Random(seed * 7 + 3);
+    List<int[]> chosen = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    List<Integer> base = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      base.add(i);
+    }
+    while (chosen.size() < ENTROPY_CANDIDATES) {
+      List<Integer> p = new ArrayList<>(base);
+      Collections.shuffle(p, random);
+      if (seen.add(p.toString())) {
+        chosen.add(p.stream().mapToInt(Integer::intValue).toArray());
+      }
+    }
+    return chosen;
   }
 
   public static <T> List<T> apply(List<T> items, int[] permutation) {

@@ -39,7 +39,8 @@ public record ExperimentPlan(
   /**
    * One set of demonstrations choices, evaluated on every query.
    *
-   * @param permutation for {@code --order permutations}: the order of the selected demos, else null
+   * @param permutation for {@code --order permutations} (and the kept GlobalE/LocalE orders): the
+   *     order of the selected demos, else null
    */
   public record Group(
       int shots, long seed, String select, String order, String labels, int[] permutation) {
@@ -56,6 +57,10 @@ public record ExperimentPlan(
         p.append(i == 0 ? "" : ",").append(permutation[i]);
       }
       return base + p;
+    }
+
+    public Group withPermutation(int[] newPermutation) {
+      return new Group(shots, seed, select, order, labels, newPermutation);
     }
   }
 
@@ -109,6 +114,12 @@ public record ExperimentPlan(
           }
           for (String order : config.order()) {
             for (String labels : config.labels()) {
+              if ((order.equals("globale") || order.equals("locale"))
+                  && !selectors.get(select).shared()) {
+                throw new IclabException(
+                    "--order %s ranks orders of one shared set of demonstrations; use --select random, balanced or fixed with it"
+                        .formatted(order));
+              }
               if (order.equals("permutations")) {
                 for (int[] p : DemoOrder.permutations(k)) {
                   groups.add(new Group(k, seed, select, order, labels, p));

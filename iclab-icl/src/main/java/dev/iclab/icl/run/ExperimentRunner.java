@@ -14,11 +14,15 @@ import dev.iclab.icl.DemoOrder;
 import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.IclEvaluator;
 import dev.iclab.icl.LabelMode;
+import dev.iclab.icl.OrderEntropy;
+import dev.iclab.icl.ProbingSet;
 import dev.iclab.icl.Prompt;
 import dev.iclab.icl.PromptBuilder;
 import dev.iclab.icl.Scoring;
 import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +36,8 @@ import java.util.function.IntConsumer;
  * <p>When the demonstrations are shared by every query of a group (random, balanced or fixed
  * selection in given, random or permuted order), their KV cache is computed once per group and
  * reused for every query; a query whose prompt had to drop demonstrations to fit is scored in full.
+ * GlobalE/LocalE groups first rank their candidate orders on a probing set sampled from the model,
+ * then run the best four as permutation groups (their lines carry the order's statistic).
  */
 public final class ExperimentRunner {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,6 +45,8 @@ public final class ExperimentRunner {
   private final ExperimentPlan plan;
   private final Task task;
   private final IclEvaluator evaluator;
+  private final CausalLM model;
+  private final Tokenizer tokenizer;
   private final PromptBuilder builder;
   private final List<Scoring> scorings;
   private Bm25 poolIndex;
@@ -50,6 +58,8 @@ public final class ExperimentRunner {
     Verbalizer.of(
         task.name(), task.labelWords(), task.template().answerPrefix(), lm.requireTokenizer());
     this.evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+    this.model = lm.model();
+    this.tokenizer = lm.requireTokenizer();
     this.builder =
         new PromptBuilder(task, lm.requireTokenizer(), lm.model().config().contextLength());
     this.scorings = plan.config().scoring().stream().map(Scoring::parse).toList();
@@ -57,7 +67,20 @@ public final class ExperimentRunner {
 
   /** Number of (group, query) evaluations in the plan. */
   public long totalQueries() {
-    return (long) plan.groups().size() * plan.queries().size();
+    long groups = 0;
+    for (ExperimentPlan.Group g : plan.groups()) {
+      boolean entropy = g.order().equals("globale") || g.order().equals("locale");
+      groups += entropy ? Math.min(DemoOrder.ENTROPY_KEPT, factorial(g.shots())) : 1;
+    }
+    return groups * plan.queries().size();
+  }
+
+  private static long factorial(int k) {
+    long f = 1;
+    for (int i = 2; i <= k; i++) {
+      f *= i;
+    }
+    return f;
   }
 
   /**
@@ -67,7 +90,50 @@ public final class ExperimentRunner {
    */
   public void run(SamplesFile samples, IntConsumer progress) {
     for (ExperimentPlan.Group group : plan.groups()) {
-      runGroup(group, samples, progress);
+      if (group.order().equals("globale") || group.order().equals("locale")) {
+        runEntropyOrders(group, samples, progress);
+      } else {
+        runGroup(group, samples, progress, Double.NaN);
+      }
+    }
+  }
+
+  /**
+   * Lu et al.: rank the candidate orders of the group's demonstrations by GlobalE or LocalE on a
+   * probing set sampled from the model, then evaluate the best {@link DemoOrder#ENTROPY_KEPT}.
+   */
+  private void runEntropyOrders(
+      ExperimentPlan.Group group, SamplesFile samples, IntConsumer progress) {
+    List<Demo> demos = demos(group, plan.selectors().get(group.select()), null);
+    List<int[]> candidates = DemoOrder.entropyCandidates(demos.size(), group.seed());
+    List<Prompt> prompts = new ArrayList<>();
+    for (int[] p : candidates) {
+      prompts.add(
+          new Prompt(
+              task.instruction(),
+              DemoOrder.apply(demos, p),
+              plan.queries().get(0),
+              task.template(),
+              task.labelWords()));
+    }
+    List<Example> probes = ProbingSet.sample(model, tokenizer, prompts, group.seed());
+    double[] statistic = new double[candidates.size()];
+    for (int c = 0; c < candidates.size(); c++) {
+      List<double[]> distributions = new ArrayList<>();
+      try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(prompts.get(c).prefixText())) {
+        for (Example probe : probes) {
+          Prompt prompt = builder.fit(prompts.get(c).withQuery(probe));
+          IclEvaluator.Scores scores = evaluator.scoreCached(prefix, prompt);
+          distributions.add(Calibrator.softmax(scorings.get(0).scores(scores.candidates())));
+        }
+      }
+      statistic[c] =
+          group.order().equals("globale")
+              ? OrderEntropy.globalE(distributions)
+              : OrderEntropy.localE(distributions);
+    }
+    for (int best : OrderEntropy.best(statistic, DemoOrder.ENTROPY_KEPT)) {
+      runGroup(group.withPermutation(candidates.get(best)), samples, progress, statistic[best]);
     }
   }
 
@@ -81,7 +147,11 @@ public final class ExperimentRunner {
     return names;
   }
 
-  private void runGroup(ExperimentPlan.Group group, SamplesFile samples, IntConsumer progress) {
+  private void runGroup(
+      ExperimentPlan.Group group,
+      SamplesFile samples,
+      IntConsumer progress,
+      double orderStatistic) {
     List<String> settings = settings(group);
     DemoSelector selector = group.shots() == 0 ? null : plan.selectors().get(group.select());
     boolean shared =
@@ -128,7 +198,11 @@ public final class ExperimentRunner {
                     : Calibrator.contextual(contentFree.stream().map(scoring::scores).toList());
             String name = settings.get(setting++);
             if (!samples.contains(name, query.id())) {
-              lines.add(sample(name, group, scoring, calibrate, prompt, values, calibrator));
+              ObjectNode line = sample(name, group, scoring, calibrate, prompt, values, calibrator);
+              if (!Double.isNaN(orderStatistic)) {
+                line.put("order_" + group.order(), orderStatistic);
+              }
+              lines.add(line);
             }
           }
         }
@@ -177,7 +251,8 @@ public final class ExperimentRunner {
     return switch (group.order()) {
       case "given" -> demos;
       case "random" -> DemoOrder.shuffled(demos, group.seed());
-      case "permutations" -> DemoOrder.apply(demos, group.permutation());
+      case "permutations", "globale", "locale" ->
+          group.permutation() == null ? demos : DemoOrder.apply(demos, group.permutation());
       case "similarity" -> {
         double[] similarity = similarity(query, demos);
         yield DemoOrder.bySimilarity(demos, similarity);
