@@ -109,7 +109,8 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--select",
       paramLabel = "M,...",
-      description = "random (default), balanced, fixed:ID,ID,..., bm25.")
+      description =
+          "random (default), balanced, fixed:ID,ID,..., bm25, knn (KATE, all-MiniLM-L6-v2).")
   String select;
 
   @Option(
@@ -281,6 +282,7 @@ public final class EvalCommand implements Callable<Integer> {
           token.equals("random")
               || token.equals("balanced")
               || token.equals("bm25")
+              || token.equals("knn")
               || token.startsWith("fixed:");
       if (!known && !out.isEmpty() && out.get(out.size() - 1).startsWith("fixed:")) {
         out.set(out.size() - 1, out.get(out.size() - 1) + "," + token);

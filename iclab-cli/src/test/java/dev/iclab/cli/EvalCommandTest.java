@@ -58,7 +58,7 @@ class EvalCommandTest {
   }
 
   @Test
-  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterATornWriteEqualsIt() throws IOException {
+  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterKillEqualsIt() throws IOException {
     Path a = dir.resolve("a");
     Path b = dir.resolve("b");
     CliRun first = run(args(a));
@@ -110,12 +110,61 @@ class EvalCommandTest {
     assertEquals(
         Files.readString(a.resolve("summary.json")), Files.readString(c.resolve("summary.json")));
 
+    // A real kill -9: a separate JVM is killed once a few samples are on disk, then resumed here.
+    Path d = dir.resolve("d");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+    command.addAll(args(d));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(dir.resolve("killed.log").toFile());
+    builder.environment().put("DJL_OFFLINE", "true");
+    builder.environment().put("OPT_OUT_TRACKING", "true");
+    Process process = builder.start();
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (lineCount(d.resolve("samples.jsonl")) < 4 && System.nanoTime() < deadline) {
+      sleep(10);
+    }
+    assertTrue(process.isAlive(), "the run was still going when killed");
+    process.destroyForcibly();
+    process.onExit().join();
+    int before = lineCount(d.resolve("samples.jsonl"));
+    assertTrue(before >= 4 && before < lines.size(), before + " lines before the kill");
+    CliRun afterKill = run(args(d, "--resume"));
+    assertEquals(0, afterKill.exitCode(), afterKill.err());
+    assertEquals(samples, Files.readString(d.resolve("samples.jsonl")));
+
     CliRun again = run(args(a));
     assertEquals(1, again.exitCode());
     assertTrue(again.err().contains("already holds files; pass --resume"), again.err());
     CliRun changed = run(args(c, "--resume", "--eval-cap", "100"));
     assertEquals(1, changed.exitCode());
     assertTrue(changed.err().contains("configuration differs"), changed.err());
+  }
+
+  private static int lineCount(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    int lines = 0;
+    for (byte b : Files.readAllBytes(file)) {
+      lines += b == '\n' ? 1 : 0;
+    }
+    return lines;
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

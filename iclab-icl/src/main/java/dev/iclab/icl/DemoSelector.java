@@ -3,6 +3,10 @@ package dev.iclab.icl;
 import dev.iclab.IclabException;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.Example;
+import dev.iclab.icl.embed.EmbeddingCache;
+import dev.iclab.icl.embed.Knn;
+import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.icl.embed.SentenceEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,8 +15,8 @@ import java.util.Random;
 
 /**
  * Chooses k demonstrations from the training pool. Shared selectors (random, balanced, fixed) give
- * one set per seed, used for every query; per-query selectors (BM25) give each query its own, in
- * increasing similarity (most similar last, next to the query, as KATE does).
+ * one set per seed, used for every query; per-query selectors (BM25, kNN) give each query its own,
+ * in increasing similarity (most similar last, next to the query, as KATE does).
  */
 public sealed interface DemoSelector {
   /** The selector's name as the command line spells it. */
@@ -27,7 +31,9 @@ public sealed interface DemoSelector {
    */
   List<Example> select(Example query, int k, long seed);
 
-  /** Parses {@code random}, {@code balanced}, {@code fixed:ID,ID,...} or {@code bm25}. */
+  /**
+   * Parses {@code random}, {@code balanced}, {@code fixed:ID,ID,...}, {@code bm25} or {@code knn}.
+   */
   static DemoSelector parse(String spec, Dataset pool) {
     if (spec.equals("random")) {
       return new RandomSelector(pool);
@@ -41,8 +47,12 @@ public sealed interface DemoSelector {
     if (spec.equals("bm25")) {
       return new Bm25Selector(pool);
     }
+    if (spec.equals("knn")) {
+      return new KnnSelector(pool, new MiniLmEncoder(), EmbeddingCache.standard());
+    }
     throw new IclabException(
-        "unknown --select '%s'; use random, balanced, fixed:ID,ID,... or bm25".formatted(spec));
+        "unknown --select '%s'; use random, balanced, fixed:ID,ID,..., bm25 or knn"
+            .formatted(spec));
   }
 
   private static void checkPool(Dataset pool, int k) {
@@ -183,6 +193,59 @@ public sealed interface DemoSelector {
     public List<Example> select(Example query, int k, long seed) {
       checkPool(pool, k);
       int[] best = index.top(query.text(), k, -1);
+      List<Example> chosen = new ArrayList<>();
+      for (int i = best.length - 1; i >= 0; i--) {
+        chosen.add(pool.get(best[i]));
+      }
+      return chosen;
+    }
+  }
+
+  /**
+   * KATE (Liu et al. 2022): the k training inputs nearest to the query by cosine similarity of
+   * sentence embeddings, most similar last. The pool is embedded once (and cached on disk) on first
+   * use.
+   */
+  final class KnnSelector implements DemoSelector {
+    private final Dataset pool;
+    private final SentenceEncoder encoder;
+    private final EmbeddingCache cache;
+    private float[][] poolVectors;
+
+    KnnSelector(Dataset pool, SentenceEncoder encoder, EmbeddingCache cache) {
+      this.pool = pool;
+      this.encoder = encoder;
+      this.cache = cache;
+    }
+
+    /** A kNN selector with the given encoder and cache (tests, benchmarks). */
+    public static KnnSelector of(Dataset pool, SentenceEncoder encoder, EmbeddingCache cache) {
+      return new KnnSelector(pool, encoder, cache);
+    }
+
+    @Override
+    public String name() {
+      return "knn";
+    }
+
+    @Override
+    public boolean shared() {
+      return false;
+    }
+
+    /** Embeds (or loads) the pool now; otherwise the first {@link #select} does. */
+    public void index() {
+      if (poolVectors == null) {
+        poolVectors = cache.embeddings(pool, encoder);
+      }
+    }
+
+    @Override
+    public List<Example> select(Example query, int k, long seed) {
+      checkPool(pool, k);
+      index();
+      float[] q = encoder.embed(List.of(query.text()))[0];
+      int[] best = Knn.top(poolVectors, q, k);
       List<Example> chosen = new ArrayList<>();
       for (int i = best.length - 1; i >= 0; i--) {
         chosen.add(pool.get(best[i]));
