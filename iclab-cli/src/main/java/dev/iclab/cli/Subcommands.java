@@ -1,6 +1,7 @@
 package dev.iclab.cli;
 
 import dev.iclab.cli.bench.BenchCommand;
+import dev.iclab.cli.bench.IclBench;
 import dev.iclab.cli.bench.RuntimeBench;
 import picocli.CommandLine;
 
@@ -18,6 +19,7 @@ final class Subcommands {
     top.addSubcommand("eval", new EvalCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
+    bench.addSubcommand("icl", new IclBench());
     top.addSubcommand("bench", bench);
   }
 }
