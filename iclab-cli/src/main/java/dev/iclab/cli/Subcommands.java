@@ -2,6 +2,7 @@ package dev.iclab.cli;
 
 import dev.iclab.cli.bench.BenchCommand;
 import dev.iclab.cli.bench.EmergenceBench;
+import dev.iclab.cli.bench.IclBench;
 import dev.iclab.cli.bench.RuntimeBench;
 import picocli.CommandLine;
 
@@ -24,6 +25,7 @@ final class Subcommands {
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     bench.addSubcommand("emergence", new EmergenceBench());
+    bench.addSubcommand("icl", new IclBench());
     top.addSubcommand("bench", bench);
   }
 }

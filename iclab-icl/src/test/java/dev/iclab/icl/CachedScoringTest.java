@@ -73,4 +73,31 @@ class CachedScoringTest {
           "at least one multi-token label word");
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void scoringLeavesNoNativeArraysBehind() {
+    Tensors.configureOffline();
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tinystories-656k"), ai.djl.Device.cpu())) {
+      IclEvaluator evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+      Prompt base =
+          new Prompt(
+              "",
+              List.of(Demo.gold(ex("1", 1, "A happy dog.")), Demo.gold(ex("2", 0, "A sad cat."))),
+              ex("q", 0, "x"),
+              TEMPLATE,
+              WORDS);
+      int before = lm.model().manager().getManagedArrays().size();
+      for (int round = 0; round < 5; round++) {
+        try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {
+          for (int i = 0; i < 10; i++) {
+            Prompt p = base.withQuery(ex("q" + i, 0, "Tom saw " + i + " birds."));
+            evaluator.scoreCached(prefix, p);
+            evaluator.scoreNaive(p);
+          }
+        }
+      }
+      assertEquals(before, lm.model().manager().getManagedArrays().size(), "native arrays leaked");
+    }
+  }
 }

@@ -25,6 +25,7 @@ import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -35,9 +36,10 @@ import java.util.function.IntConsumer;
  *
  * <p>When the demonstrations are shared by every query of a group (random, balanced or fixed
  * selection in given, random or permuted order), their KV cache is computed once per group and
- * reused for every query; a query whose prompt had to drop demonstrations to fit is scored in full.
- * GlobalE/LocalE groups first rank their candidate orders on a probing set sampled from the model,
- * then run the best four as permutation groups (their lines carry the order's statistic).
+ * reused for every query (queries that had to drop demonstrations to fit share the shorter prefix
+ * of as many demonstrations). GlobalE/LocalE groups first rank their candidate orders on a probing
+ * set sampled from the model, then run the best four as permutation groups (their lines carry the
+ * order's statistic).
  */
 public final class ExperimentRunner {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -158,7 +160,9 @@ public final class ExperimentRunner {
         group.shots() == 0 || (selector.shared() && !group.order().equals("similarity"));
     List<Demo> sharedDemos = shared ? demos(group, selector, null) : null;
     Map<List<String>, List<List<ContinuationScore>>> calibrationScores = new HashMap<>();
-    IclEvaluator.PrefixCache prefix = null;
+    // Prefix caches by number of demonstrations used: a query that had to drop demos to fit still
+    // shares its (shorter) prefix with the other queries that dropped as many.
+    Map<Integer, IclEvaluator.PrefixCache> prefixes = new LinkedHashMap<>();
     try {
       for (Example query : plan.queries()) {
         if (settings.stream().allMatch(s -> samples.contains(s, query.id()))) {
@@ -169,21 +173,15 @@ public final class ExperimentRunner {
         Prompt full =
             new Prompt(task.instruction(), demos, query, task.template(), task.labelWords());
         Prompt prompt = builder.fit(full);
-        IclEvaluator.Scores scores;
-        if (shared && prompt.demos().size() == demos.size()) {
-          if (prefix == null) {
-            prefix = evaluator.openPrefix(prompt.prefixText());
-          }
-          scores = evaluator.scoreCached(prefix, prompt);
-        } else {
-          scores = evaluator.scoreNaive(prompt);
-        }
+        IclEvaluator.PrefixCache prefix = shared ? prefix(prefixes, prompt) : null;
+        IclEvaluator.Scores scores =
+            prefix == null ? evaluator.scoreNaive(prompt) : evaluator.scoreCached(prefix, prompt);
         List<List<ContinuationScore>> contentFree = null;
         if (plan.config().calibrate().contains("contextual")) {
           List<String> key = demoKey(prompt);
           contentFree = calibrationScores.get(key);
           if (contentFree == null) {
-            contentFree = contentFreeScores(prompt, shared ? prefix : null);
+            contentFree = contentFreeScores(prompt, prefix);
             calibrationScores.put(key, contentFree);
           }
         }
@@ -210,10 +208,27 @@ public final class ExperimentRunner {
         progress.accept(1);
       }
     } finally {
-      if (prefix != null) {
-        prefix.close();
-      }
+      prefixes.values().forEach(IclEvaluator.PrefixCache::close);
     }
+  }
+
+  /** At most this many prefix caches are held per group (each up to a context window of keys). */
+  private static final int PREFIX_CACHES = 3;
+
+  /** The cache of this prompt's prefix, opened on first use; the least recently used is closed. */
+  private IclEvaluator.PrefixCache prefix(
+      Map<Integer, IclEvaluator.PrefixCache> prefixes, Prompt prompt) {
+    int used = prompt.demos().size();
+    IclEvaluator.PrefixCache cache = prefixes.remove(used);
+    if (cache == null) {
+      if (prefixes.size() >= PREFIX_CACHES) {
+        Integer oldest = prefixes.keySet().iterator().next();
+        prefixes.remove(oldest).close();
+      }
+      cache = evaluator.openPrefix(prompt.prefixText());
+    }
+    prefixes.put(used, cache);
+    return cache;
   }
 
   private static List<String> demoKey(Prompt prompt) {

@@ -1,0 +1,243 @@
+package dev.iclab.cli.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.IclabException;
+import dev.iclab.cli.Json;
+import dev.iclab.cli.VerbosityMixin;
+import dev.iclab.data.Dataset;
+import dev.iclab.data.Example;
+import dev.iclab.data.Task;
+import dev.iclab.data.TaskRegistry;
+import dev.iclab.data.io.DatasetLoader;
+import dev.iclab.icl.Demo;
+import dev.iclab.icl.DemoSelector;
+import dev.iclab.icl.IclEvaluator;
+import dev.iclab.icl.Prompt;
+import dev.iclab.icl.embed.EmbeddingCache;
+import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.tensor.Tensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iclab bench icl}: queries/s of prefix-reused vs naive full-prompt scoring with 16 shared
+ * SST-2 demonstrations and 2 label words on a GPT-2-small-shaped random model (GPT-2 tokenizer),
+ * and kNN selection: time to embed and index 10,000 training inputs and per-query retrieval time.
+ *
+ * <p>Both scoring paths see the same token ids; the largest score difference between them is
+ * reported as a check. On a shared, loaded machine run it with {@code
+ * -Dai.djl.pytorch.num_threads=1}: two intra-op threads competing with other processes make every
+ * small forward wait on its thread barrier, which hides the saving of the short forwards.
+ */
+@Command(
+    name = "icl",
+    mixinStandardHelpOptions = true,
+    description = "Benchmark in-context-learning scoring and kNN selection; writes JSON.")
+public final class IclBench implements Callable<Integer> {
+  @Mixin VerbosityMixin verbosity;
+
+  @Option(
+      names = "--out",
+      defaultValue = "runs/bench/icl.json",
+      description = "JSON result file (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "../shared/data",
+      description = "Datasets (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--tokenizer",
+      defaultValue = "../shared/models/gpt2-tokenizer",
+      description = "A GPT-2 tokenizer directory (default: ${DEFAULT-VALUE}).")
+  Path tokenizerDir;
+
+  @Option(names = "--shots", defaultValue = "16", description = "Shared demonstrations.")
+  int shots;
+
+  @Option(names = "--queries", defaultValue = "8", description = "Queries per path.")
+  int queries;
+
+  @Option(names = "--rounds", defaultValue = "3", description = "Timed rounds over the queries.")
+  int rounds;
+
+  @Option(names = "--layers", defaultValue = "12", description = "GPT-2 layers (12 = small).")
+  int layers;
+
+  @Option(names = "--knn-pool", defaultValue = "10000", description = "Inputs to embed for kNN.")
+  int knnPool;
+
+  @Option(names = "--skip-knn", description = "Skip the kNN measurement.")
+  boolean skipKnn;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter log = spec.commandLine().getErr();
+    Tensors.configureOffline();
+    Task task = TaskRegistry.builtIn().get("sst2");
+    DatasetLoader.Splits splits = new DatasetLoader(dataDir, false).load(task);
+    ObjectNode result = Json.object();
+    result.put("suite", "icl");
+    result.put("cores", Runtime.getRuntime().availableProcessors());
+    result.put("djl", ai.djl.engine.Engine.getDjlVersion());
+    // On a loaded machine, small forwards suffer from thread oversubscription: record the setting.
+    result.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+    Path temp = Files.createTempDirectory("iclab-bench-icl-");
+    try {
+      Path model = RandomCheckpoints.gpt2(temp.resolve("gpt2"), layers, 768, 12, 50257, 2048);
+      for (String f : List.of("tokenizer.json", "vocab.json", "merges.txt")) {
+        Path source = tokenizerDir.resolve(f);
+        if (!Files.exists(source)) {
+          throw new IclabException(
+              "%s is missing; pass --tokenizer DIR with a GPT-2 tokenizer.json".formatted(source));
+        }
+        Files.copy(source, model.resolve(f));
+      }
+      log.println("scoring: " + shots + " shared demos, " + queries + " queries per path");
+      result.set("scoring", scoring(model, task, splits));
+      if (!skipKnn) {
+        log.println("knn: embedding " + knnPool + " training inputs");
+        result.set("knn", knn(splits.train(), splits.eval(), temp.resolve("cache")));
+      }
+    } finally {
+      try (Stream<Path> files = Files.walk(temp)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), result);
+    Files.move(
+        tmp,
+        out,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Json.print(spec.commandLine().getOut(), result);
+    log.println("wrote " + out);
+    return 0;
+  }
+
+  private ObjectNode scoring(Path modelDir, Task task, DatasetLoader.Splits splits) {
+    ObjectNode node = Json.object();
+    try (LanguageModel lm = LanguageModel.open(modelDir, Tensors.device("cpu"))) {
+      IclEvaluator evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+      List<Demo> demos =
+          DemoSelector.parse("random", splits.train()).select(null, shots, 1).stream()
+              .map(Demo::gold)
+              .toList();
+      List<Prompt> prompts = new ArrayList<>();
+      for (Example q : splits.eval().examples().subList(0, queries)) {
+        prompts.add(new Prompt("", demos, q, task.template(), task.labelWords()));
+      }
+      // Warm-up, then rounds that interleave the two paths query by query, so that load from
+      // other processes on the machine hits both alike; medians per query are reported.
+      evaluator.scoreNaive(prompts.get(0));
+      double[] naiveSeconds = new double[rounds * prompts.size()];
+      double[] cachedSeconds = new double[rounds * prompts.size()];
+      double[] prefixSeconds = new double[rounds];
+      double maxDiff = 0;
+      int reused = 0;
+      for (int r = 0; r < rounds; r++) {
+        long start = System.nanoTime();
+        try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(prompts.get(0).prefixText())) {
+          prefixSeconds[r] = (System.nanoTime() - start) / 1e9;
+          node.put("prefix_tokens", prefix.length());
+          for (int i = 0; i < prompts.size(); i++) {
+            start = System.nanoTime();
+            List<ContinuationScore> naive = evaluator.scoreNaive(prompts.get(i)).candidates();
+            naiveSeconds[r * prompts.size() + i] = (System.nanoTime() - start) / 1e9;
+            start = System.nanoTime();
+            IclEvaluator.Scores cached = evaluator.scoreCached(prefix, prompts.get(i));
+            cachedSeconds[r * prompts.size() + i] = (System.nanoTime() - start) / 1e9;
+            reused += cached.prefixReused() ? 1 : 0;
+            for (int label = 0; label < naive.size(); label++) {
+              maxDiff =
+                  Math.max(
+                      maxDiff,
+                      Math.abs(cached.candidates().get(label).sum() - naive.get(label).sum()));
+            }
+          }
+        }
+      }
+      double naiveMedian = median(naiveSeconds);
+      double cachedMedian = median(cachedSeconds);
+      double prefixMedian = median(prefixSeconds);
+      node.put("rounds", rounds);
+      node.put("naive_seconds_per_query_median", naiveMedian);
+      node.put("prefix_reused_seconds_per_query_median", cachedMedian);
+      node.put("prefix_seconds_median", prefixMedian);
+      node.put("naive_queries_per_s", 1 / naiveMedian);
+      node.put("prefix_reused_queries_per_s", 1 / cachedMedian);
+      node.put("speedup", naiveMedian / cachedMedian);
+      node.put(
+          "speedup_including_prefix_for_" + prompts.size() + "_queries",
+          naiveMedian * prompts.size() / (prefixMedian + cachedMedian * prompts.size()));
+      node.put("queries_reusing_prefix", reused);
+      node.put("model", "gpt2-small-shaped random (" + layers + " layers, 768, 12 heads)");
+      node.put("shots", shots);
+      node.put("label_words", task.labelWords().size());
+      node.put("queries", prompts.size());
+      node.put("prompt_tokens_mean", meanTokens(evaluator, prompts));
+      node.put("max_abs_score_diff", maxDiff);
+    }
+    return node;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static double meanTokens(IclEvaluator evaluator, List<Prompt> prompts) {
+    return prompts.stream()
+        .mapToInt(p -> evaluator.tokenize(p).context().length)
+        .average()
+        .orElse(0);
+  }
+
+  private ObjectNode knn(Dataset train, Dataset eval, Path cacheDir) {
+    int n = Math.min(knnPool, train.size());
+    Dataset pool =
+        new Dataset(
+            train.name(), train.examples().subList(0, n), train.source(), train.sha256(), 0);
+    var selector =
+        DemoSelector.KnnSelector.of(pool, new MiniLmEncoder(), new EmbeddingCache(cacheDir));
+    long start = System.nanoTime();
+    selector.index();
+    double indexSeconds = (System.nanoTime() - start) / 1e9;
+    int queries = Math.min(50, eval.size());
+    selector.select(eval.get(0), shots, 1);
+    start = System.nanoTime();
+    for (int i = 0; i < queries; i++) {
+      selector.select(eval.get(i), shots, 1);
+    }
+    double perQuery = (System.nanoTime() - start) / 1e9 / queries;
+    ObjectNode node = Json.object();
+    node.put("encoder", "all-minilm-l6-v2-q (langchain4j 0.36.2, ONNX Runtime)");
+    node.put("pool", n);
+    node.put("embed_and_index_seconds", indexSeconds);
+    node.put("retrieval_ms_per_query", perQuery * 1000);
+    node.put("k", shots);
+    return node;
+  }
+}
