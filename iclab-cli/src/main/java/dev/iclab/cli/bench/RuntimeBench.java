@@ -133,23 +133,25 @@ public final class RuntimeBench implements Callable<Integer> {
     return median(seconds);
   }
 
+  /** The best of several 2048 x 2048 FP32 matmuls: the practical ceiling of this machine. */
   private double matmulCeiling() {
-    int n = 1024;
+    int n = 2048;
     try (NDManager manager = Tensors.newManager()) {
       NDArray a = manager.randomNormal(new Shape(n, n));
       NDArray b = manager.randomNormal(new Shape(n, n));
-      double seconds =
-          time(
-              repeats,
-              () -> {
-                try (NDManager scope = manager.newSubManager()) {
-                  NDArray c = a.matMul(b);
-                  c.attach(scope);
-                  c.toFloatArray();
-                }
-              });
-      double gflops = 2.0 * n * n * n / seconds / 1e9;
-      log.printf("matmul %dx%d: %.1f GFLOP/s%n", n, n, gflops);
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i <= repeats; i++) {
+        try (NDManager scope = manager.newSubManager()) {
+          long start = System.nanoTime();
+          NDArray c = a.matMul(b);
+          c.attach(scope);
+          c.toFloatArray();
+          double seconds = (System.nanoTime() - start) / 1e9;
+          best = i == 0 ? best : Math.min(best, seconds); // the first is warm-up
+        }
+      }
+      double gflops = 2.0 * n * n * n / best / 1e9;
+      log.printf("matmul %dx%d: %.1f GFLOP/s (best of %d)%n", n, n, gflops, repeats);
       return gflops;
     }
   }
