@@ -133,17 +133,11 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--resume", description = "Continue the runs in --out from their checkpoints.")
   boolean resume;
 
-  @Option(
-      names = "--threads",
-      description = "PyTorch threads (default 1: robust on a shared CPU; 2 is faster when idle).")
-  int threads = 1;
+  @Mixin ThreadsMixin threadsOption;
 
   @Override
-  @SuppressWarnings("try") // the thread setting is restored on close; the body never reads it
   public void run() {
-    try (var restore = EmergenceRun.useThreads(threads)) {
-      runWithThreads();
-    }
+    threadsOption.run(this::runWithThreads);
   }
 
   private void runWithThreads() {

@@ -43,17 +43,11 @@ public final class QuickstartCommand implements Runnable {
   @Option(names = "--steps", description = "Override the quick preset's training steps.")
   Integer steps;
 
-  @Option(
-      names = "--threads",
-      description = "PyTorch threads (default 1: robust on a shared CPU; 2 is faster when idle).")
-  int threads = 1;
+  @Mixin ThreadsMixin threadsOption;
 
   @Override
-  @SuppressWarnings("try") // the thread setting is restored on close; the body never reads it
   public void run() {
-    try (var restore = EmergenceRun.useThreads(threads)) {
-      runWithThreads();
-    }
+    threadsOption.run(this::runWithThreads);
   }
 
   private void runWithThreads() {

@@ -2,6 +2,7 @@ package dev.iclab.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,17 +42,11 @@ public final class EmergenceBench implements Runnable {
   @Option(names = "--out", description = "Also write the JSON to this file.")
   Path out;
 
-  @Option(
-      names = "--threads",
-      description = "PyTorch threads (default 1: robust on a shared CPU; 2 is faster when idle).")
-  int threads = 1;
+  @Mixin ThreadsMixin threadsOption;
 
   @Override
-  @SuppressWarnings("try") // the thread setting is restored on close; the body never reads it
   public void run() {
-    try (var restore = EmergenceRun.useThreads(threads)) {
-      runWithThreads();
-    }
+    threadsOption.run(this::runWithThreads);
   }
 
   private void runWithThreads() {
@@ -98,7 +94,7 @@ public final class EmergenceBench implements Runnable {
     json.put("steps_per_s_overall", result.stepsPerSecond());
     json.put("resident_mb_at_step", toMegabytes(rss));
     json.put("cpus", Runtime.getRuntime().availableProcessors());
-    json.put("threads", threads);
+    json.put("threads", threadsOption.threads());
     json.put("note", "shared machine: other processes may use the CPU during the run");
     try {
       String text =
