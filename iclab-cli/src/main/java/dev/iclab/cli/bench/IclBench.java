@@ -23,10 +23,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -118,18 +116,9 @@ public final class IclBench implements Callable<Integer> {
         result.set("knn", knn(splits.train(), splits.eval(), temp.resolve("cache")));
       }
     } finally {
-      try (Stream<Path> files = Files.walk(temp)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Json.deleteTree(temp);
     }
-    Files.createDirectories(out.toAbsolutePath().getParent());
-    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), result);
-    Files.move(
-        tmp,
-        out,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Json.writeAtomically(out, result);
     Json.print(spec.commandLine().getOut(), result);
     log.println("wrote " + out);
     return 0;

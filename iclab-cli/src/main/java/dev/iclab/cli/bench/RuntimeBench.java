@@ -19,10 +19,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,19 +91,9 @@ public final class RuntimeBench implements Callable<Integer> {
         result.set("memory_growth", growth(model));
       }
     } finally {
-      try (Stream<Path> files = Files.walk(temp)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      Json.deleteTree(temp);
     }
-    Path parent = out.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = parent.resolve(out.getFileName() + ".tmp");
-    Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), result);
-    Files.move(
-        tmp,
-        out,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Json.writeAtomically(out, result);
     Json.print(spec.commandLine().getOut(), result);
     log.println("wrote " + out);
     return 0;
