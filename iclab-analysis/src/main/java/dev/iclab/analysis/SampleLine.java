@@ -1,0 +1,126 @@
+package dev.iclab.analysis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.analysis.metrics.Rec2Ftp;
+
+/**
+ * One example's line of samples.jsonl: the three settings' predictions and the per-layer
+ * similarities. Metrics are computed from these lines only, so a resumed run's metrics equal an
+ * uninterrupted one's.
+ *
+ * @param variant pretrained, or untrained for the control (the JSON key is {@code setting})
+ * @param index position in the evaluation order
+ * @param zsl ZSL's first-token log-probabilities per label (likewise {@code icl}, {@code ft})
+ * @param simAou per layer: cosine of the ICL and FT attention-output updates
+ * @param simAouRandom per layer: cosine of the ICL update with a uniform random vector
+ * @param simAm per layer: ICL vs FT attention maps over the query tokens
+ * @param simAmZsl per layer: ICL vs ZSL attention maps (the baseline)
+ */
+public record SampleLine(
+    String variant,
+    int index,
+    String id,
+    int label,
+    double[] zsl,
+    double[] icl,
+    double[] ft,
+    double[] simAou,
+    double[] simAouRandom,
+    double[] simAm,
+    double[] simAmZsl) {
+
+  public int zslPrediction() {
+    return argmax(zsl);
+  }
+
+  public int iclPrediction() {
+    return argmax(icl);
+  }
+
+  public int ftPrediction() {
+    return argmax(ft);
+  }
+
+  public boolean zslRight() {
+    return zslPrediction() == label;
+  }
+
+  public boolean iclRight() {
+    return iclPrediction() == label;
+  }
+
+  public boolean ftRight() {
+    return ftPrediction() == label;
+  }
+
+  /** ZSL wrong, FT right, ICL right. */
+  public boolean f2t() {
+    return Rec2Ftp.isF2t(zslRight(), ftRight(), iclRight());
+  }
+
+  private static int argmax(double[] v) {
+    int best = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("setting", variant);
+    node.put("index", index);
+    node.put("id", id);
+    node.put("label", label);
+    node.put("zsl_pred", zslPrediction());
+    node.put("icl_pred", iclPrediction());
+    node.put("ft_pred", ftPrediction());
+    node.put("f2t", f2t());
+    put(node, "zsl_logprobs", zsl);
+    put(node, "icl_logprobs", icl);
+    put(node, "ft_logprobs", ft);
+    put(node, "simaou", simAou);
+    put(node, "simaou_random", simAouRandom);
+    put(node, "simam", simAm);
+    put(node, "simam_zsl", simAmZsl);
+    return node;
+  }
+
+  public static SampleLine fromJson(JsonNode node) {
+    return new SampleLine(
+        node.path("setting").asText(),
+        node.path("index").asInt(),
+        node.path("id").asText(),
+        node.path("label").asInt(),
+        get(node, "zsl_logprobs"),
+        get(node, "icl_logprobs"),
+        get(node, "ft_logprobs"),
+        get(node, "simaou"),
+        get(node, "simaou_random"),
+        get(node, "simam"),
+        get(node, "simam_zsl"));
+  }
+
+  private static void put(ObjectNode node, String key, double[] values) {
+    var array = node.putArray(key);
+    for (double v : values) {
+      array.add(v);
+    }
+  }
+
+  private static double[] get(JsonNode node, String key) {
+    JsonNode array = node.path(key);
+    if (!array.isArray()) {
+      throw new IllegalArgumentException("sample line without " + key + ": " + node);
+    }
+    double[] values = new double[array.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = array.get(i).asDouble();
+    }
+    return values;
+  }
+}

@@ -1,0 +1,256 @@
+package dev.iclab.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.iclab.IclabException;
+import dev.iclab.analysis.metrics.Rec2Ftp;
+import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.TestModels;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ForwardOptions;
+import dev.iclab.lm.hooks.AttentionRecord;
+import dev.iclab.lm.hooks.AttentionRecorder;
+import dev.iclab.tensor.SharedAssets;
+import dev.iclab.tensor.Tensors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DaiExperimentTest {
+  static DaiConfig config(String model, String task, int shots, int limit, double lr) {
+    return new DaiConfig(
+        TestModels.model(model).toString(),
+        task,
+        null,
+        SharedAssets.require("data").toString(),
+        shots,
+        "random",
+        lr,
+        1,
+        limit,
+        2000,
+        RecordedPosition.LAST,
+        "all",
+        false,
+        List.of(),
+        50,
+        false);
+  }
+
+  private static List<SampleLine> run(LanguageModel lm, DaiConfig config, String variant) {
+    DaiExperiment experiment = new DaiExperiment(config, lm);
+    List<SampleLine> lines = new ArrayList<>();
+    experiment.run(
+        variant, config.ftLr(), (v, id) -> false, lines::add, new DaiExperiment.Listener() {});
+    return lines;
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "tinystories-656k, sst2, 4",
+    "tinystories-656k, cb, 1",
+    "tiny-gpt2-random, sst2, 8",
+    "tiny-gpt2-random, cb, 4"
+  })
+  void pipelineIsConsistentAndRepeatable(String model, String task, int shots) {
+    DaiConfig config = config(model, task, shots, 50, 1e-3);
+    try (LanguageModel lm = LanguageModel.open(TestModels.model(model), Tensors.device("cpu"))) {
+      int layers = lm.model().config().numLayers();
+      List<SampleLine> lines = run(lm, config, DaiExperiment.PRETRAINED);
+      DaiExperiment experiment = new DaiExperiment(config, lm);
+      assertEquals(50, experiment.queries().size());
+      assertEquals(50 - experiment.leftOut(), lines.size(), "every query that fits is evaluated");
+      for (SampleLine line : lines) {
+        for (double[] perLayer :
+            List.of(line.simAou(), line.simAouRandom(), line.simAm(), line.simAmZsl())) {
+          assertEquals(layers, perLayer.length);
+          for (double v : perLayer) {
+            assertTrue(v >= -1 - 1e-9 && v <= 1 + 1e-9, "a cosine: " + v);
+          }
+        }
+      }
+      DaiMetrics all = DaiMetrics.all(lines, layers);
+      DaiMetrics f2t = DaiMetrics.f2t(lines, layers);
+      long fixes = lines.stream().filter(l -> !l.zslRight() && l.ftRight()).count();
+      long f2tCount =
+          lines.stream().filter(l -> !l.zslRight() && l.ftRight() && l.iclRight()).count();
+      assertEquals(fixes, all.rec2ftp().ftFixes());
+      assertEquals(f2tCount, all.rec2ftp().iclAlsoRight());
+      assertEquals(f2tCount, f2t.examples());
+      assertEquals(f2tCount, f2t.rec2ftp().ftFixes(), "in F2T every example is an FT fix");
+      assertEquals(lines.size(), all.examples());
+      assertEquals(
+          lines.stream().filter(SampleLine::iclRight).count() / (double) lines.size(),
+          all.iclAccuracy(),
+          1e-12);
+      List<SampleLine> again = run(lm, config, DaiExperiment.PRETRAINED);
+      assertEquals(
+          lines.stream().map(l -> l.toJson().toString()).toList(),
+          again.stream().map(l -> l.toJson().toString()).toList(),
+          "same config and seed, same samples");
+    }
+  }
+
+  @Test
+  void recordedIclOutputEqualsAPlainForwardOfTheWholePrompt() {
+    DaiConfig config = config("tinystories-656k", "sst2", 4, 3, 1e-3);
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tinystories-656k"), Tensors.device("cpu"))) {
+      CausalLM model = lm.model();
+      DaiExperiment experiment = new DaiExperiment(config, lm);
+      var tokenizer = lm.requireTokenizer();
+      int[] prefix =
+          tokenizer.encode(
+              new dev.iclab.icl.Prompt(
+                      "",
+                      experiment.demos().stream().map(dev.iclab.icl.Demo::gold).toList(),
+                      experiment.queries().get(0),
+                      experiment.task().template(),
+                      experiment.task().labelWords())
+                  .prefixText());
+      var query = experiment.queries().get(0);
+      int[] queryIds = tokenizer.encode(experiment.task().template().render(query), false);
+      Probe probe = new Probe(model, List.of(new int[] {5}, new int[] {6}), RecordedPosition.LAST);
+      SettingRecord cached;
+      try (CachedPrefix cache = CachedPrefix.of(model, prefix)) {
+        cached = probe.run(cache, queryIds, query.label());
+      }
+      int[] whole = IntStream.concat(IntStream.of(prefix), IntStream.of(queryIds)).toArray();
+      int last = whole.length - 1;
+      int layers = model.config().numLayers();
+      AttentionRecorder recorder =
+          new AttentionRecorder(IntStream.range(0, layers).boxed().toList(), List.of(last));
+      try (NDManager scope = model.manager().newSubManager()) {
+        NDArray logits =
+            model.forward(
+                scope,
+                scope.create(whole, new Shape(1, whole.length)),
+                ForwardOptions.NONE.observe(recorder));
+        float[] logProbs = logits.get("0, " + last).logSoftmax(-1).toFloatArray();
+        assertEquals(logProbs[5], cached.labelLogProbs()[0], 1e-4);
+        assertEquals(logProbs[6], cached.labelLogProbs()[1], 1e-4);
+      }
+      for (int layer = 0; layer < layers; layer++) {
+        AttentionRecord plain = recorder.get(layer, 0, last).orElseThrow();
+        assertArrayEquals(plain.output(), cached.outputs()[layer], 1e-4f);
+        for (int h = 0; h < plain.scores().length; h++) {
+          float[] row = plain.scores()[h];
+          float[] tail =
+              java.util.Arrays.copyOfRange(row, row.length - queryIds.length, row.length);
+          assertArrayEquals(tail, cached.queryScores()[layer][h], 1e-4f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void fineTuningChangesOnlyKeyAndValueProjections() {
+    DaiConfig config = config("tinystories-656k", "sst2", 4, 3, 1e-2);
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tinystories-656k"), Tensors.device("cpu"))) {
+      DaiExperiment experiment = new DaiExperiment(config, lm);
+      List<Double> losses = new ArrayList<>();
+      try (CausalLM ft =
+          experiment.fineTuned(false, 1e-2, losses, new DaiExperiment.Listener() {})) {
+        assertEquals(4, losses.size(), "one SGD step per demonstration");
+        int changed = 0;
+        for (Map.Entry<String, NDArray> e : lm.model().parameters().entrySet()) {
+          float[] base = e.getValue().toFloatArray();
+          float[] tuned = ft.parameters().get(e.getKey()).toFloatArray();
+          boolean kv = e.getKey().contains("k_proj") || e.getKey().contains("v_proj");
+          if (kv) {
+            assertFalse(java.util.Arrays.equals(base, tuned), e.getKey() + " should have moved");
+            changed++;
+          } else {
+            assertArrayEquals(base, tuned, 0f, e.getKey() + " must stay bit-identical");
+          }
+        }
+        assertEquals(2 * lm.model().config().numLayers(), changed);
+      }
+    }
+  }
+
+  @Test
+  void untrainedControlRunsOnRandomWeights() {
+    DaiConfig config = config("tiny-gpt2-random", "sst2", 4, 10, 1e-3);
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tiny-gpt2-random"), Tensors.device("cpu"))) {
+      List<SampleLine> pretrained = run(lm, config, DaiExperiment.PRETRAINED);
+      List<SampleLine> untrained = run(lm, config, DaiExperiment.UNTRAINED);
+      assertEquals(pretrained.size(), untrained.size());
+      assertFalse(
+          java.util.Arrays.equals(pretrained.get(0).zsl(), untrained.get(0).zsl()),
+          "the control has other weights");
+      assertEquals(DaiExperiment.UNTRAINED, untrained.get(0).variant());
+    }
+  }
+
+  @Test
+  void refusesShotsThatDoNotFitAndSaysHowManyWould() {
+    DaiConfig config = config("tinystories-656k", "sst2", 200, 3, 1e-3);
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tinystories-656k"), Tensors.device("cpu"))) {
+      IclabException e = assertThrows(IclabException.class, () -> new DaiExperiment(config, lm));
+      assertTrue(e.getMessage().startsWith("--shots 200 does not fit"), e.getMessage());
+      assertTrue(e.getMessage().matches("(?s).*use --shots \\d+ or fewer.*"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aLearningRateThatMakesTheLossNanStopsWithAdvice() {
+    DaiConfig config = config("tinystories-656k", "sst2", 4, 3, 3e38);
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tinystories-656k"), Tensors.device("cpu"))) {
+      IclabException e =
+          assertThrows(IclabException.class, () -> run(lm, config, DaiExperiment.PRETRAINED));
+      assertTrue(e.getMessage().contains("--ft-lr 3.0E38"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("try --ft-lr") || e.getMessage().contains("smaller --ft-lr"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void lrSearchPicksTheBestDevAccuracyAndReportsFailures() {
+    DaiConfig config = config("tiny-gpt2-random", "sst2", 4, 3, 1e-3);
+    try (LanguageModel lm =
+        LanguageModel.open(TestModels.model("tiny-gpt2-random"), Tensors.device("cpu"))) {
+      DaiExperiment experiment = new DaiExperiment(config, lm);
+      List<DaiExperiment.LrTrial> trials =
+          experiment.searchLearningRate(List.of(1e-4, 1e30), new DaiExperiment.Listener() {});
+      assertEquals(2, trials.size());
+      assertTrue(trials.get(0).failure() == null && trials.get(0).devAccuracy() >= 0);
+      assertTrue(trials.get(1).failure() != null, "1e30 must diverge");
+      assertEquals(1e-4, DaiExperiment.best(trials));
+    }
+  }
+
+  @Test
+  void rec2ftpOfTheLinesMatchesTheirF2tFlags() {
+    SampleLine zslWrongFtRightIclRight =
+        line(new double[] {0, 1}, new double[] {1, 0}, new double[] {1, 0});
+    SampleLine zslWrongFtRightIclWrong =
+        line(new double[] {0, 1}, new double[] {0, 1}, new double[] {1, 0});
+    List<SampleLine> lines = List.of(zslWrongFtRightIclRight, zslWrongFtRightIclWrong);
+    assertEquals(new Rec2Ftp(2, 1), DaiMetrics.all(lines, 1).rec2ftp());
+    assertEquals(1, DaiMetrics.f2t(lines, 1).examples());
+    assertTrue(zslWrongFtRightIclRight.f2t());
+    assertFalse(zslWrongFtRightIclWrong.f2t());
+  }
+
+  private static SampleLine line(double[] zsl, double[] icl, double[] ft) {
+    double[] one = {0.5};
+    return new SampleLine("pretrained", 0, "x", 0, zsl, icl, ft, one, one, one, one);
+  }
+}
