@@ -22,6 +22,8 @@ final class Subcommands {
     top.addSubcommand("tune", new TuneCommand());
     top.addSubcommand("merge", new MergeCommand());
     top.addSubcommand("eval", new EvalCommand());
+    top.addSubcommand("dai", new DaiCommand());
+    top.addSubcommand("dual-form", new DualFormCommand());
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     bench.addSubcommand("emergence", new EmergenceBench());

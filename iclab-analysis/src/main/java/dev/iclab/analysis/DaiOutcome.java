@@ -1,0 +1,147 @@
+package dev.iclab.analysis;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.IclabException;
+import dev.iclab.analysis.metrics.LayerMeans;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a finished run reports: per variant (pretrained, untrained) the metrics on all
+ * examples and on F2T, the fine-tuning losses, and the run's search, notes and timings.
+ */
+public record DaiOutcome(
+    DaiConfig config,
+    String taskName,
+    int layers,
+    int queries,
+    int leftOut,
+    double ftLr,
+    List<DaiExperiment.LrTrial> lrSearch,
+    Map<String, Variant> variants,
+    List<String> notes,
+    Map<String, Double> seconds) {
+
+  /** One model's numbers. */
+  public record Variant(DaiMetrics all, DaiMetrics f2t, List<Double> ftLosses) {
+    /** The subset the report leads with. */
+    public DaiMetrics subset(String name) {
+      return name.equals("f2t") ? f2t : all;
+    }
+  }
+
+  /** Reads samples.jsonl and computes each variant's metrics from its lines. */
+  public static Map<String, Variant> variants(
+      Path samples, int layers, Map<String, List<Double>> losses) {
+    Map<String, List<SampleLine>> byVariant = new LinkedHashMap<>();
+    ObjectMapper json = new ObjectMapper();
+    try {
+      for (String text : Files.readAllLines(samples)) {
+        if (!text.isBlank()) {
+          SampleLine line = SampleLine.fromJson(json.readTree(text));
+          byVariant.computeIfAbsent(line.variant(), v -> new ArrayList<>()).add(line);
+        }
+      }
+    } catch (IOException e) {
+      throw new IclabException("cannot read %s: %s".formatted(samples, e.getMessage()), e);
+    }
+    Map<String, Variant> variants = new LinkedHashMap<>();
+    for (Map.Entry<String, List<SampleLine>> e : byVariant.entrySet()) {
+      List<SampleLine> lines = e.getValue();
+      lines.sort(java.util.Comparator.comparingInt(SampleLine::index));
+      variants.put(
+          e.getKey(),
+          new Variant(
+              DaiMetrics.all(lines, layers),
+              DaiMetrics.f2t(lines, layers),
+              losses.getOrDefault(e.getKey(), List.of())));
+    }
+    return variants;
+  }
+
+  public ObjectNode toJson() {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode root = mapper.createObjectNode();
+    root.put("task", taskName);
+    root.put("model", config.model());
+    root.put("shots", config.shots());
+    root.put("select", config.select());
+    root.put("ft_lr", ftLr);
+    root.put("seed", config.seed());
+    root.put("position", config.position().flag());
+    root.put("scoring", "sum of the label word's token log-probabilities");
+    root.put("layers", layers);
+    root.put("queries", queries);
+    root.put("left_out_queries", leftOut);
+    ArrayNode search = root.putArray("lr_search");
+    for (DaiExperiment.LrTrial t : lrSearch) {
+      ObjectNode node = search.addObject();
+      node.put("lr", t.lr());
+      putNumber(node, "dev_accuracy", t.devAccuracy());
+      node.put("failure", t.failure());
+    }
+    ObjectNode variantsNode = root.putObject("variants");
+    variants.forEach(
+        (name, v) -> {
+          ObjectNode node = variantsNode.putObject(name);
+          node.set("all", metrics(mapper, v.all()));
+          node.set("f2t", metrics(mapper, v.f2t()));
+          ArrayNode losses = node.putArray("ft_losses");
+          v.ftLosses().forEach(losses::add);
+        });
+    ArrayNode notesNode = root.putArray("notes");
+    notes.forEach(notesNode::add);
+    ObjectNode time = root.putObject("seconds");
+    seconds.forEach(time::put);
+    return root;
+  }
+
+  private static ObjectNode metrics(ObjectMapper mapper, DaiMetrics m) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put("examples", m.examples());
+    ObjectNode acc = node.putObject("accuracy");
+    putNumber(acc, "zsl", m.zslAccuracy());
+    putNumber(acc, "ft", m.ftAccuracy());
+    putNumber(acc, "icl", m.iclAccuracy());
+    ObjectNode rec = node.putObject("rec2ftp");
+    rec.put("zsl_wrong_ft_right", m.rec2ftp().ftFixes());
+    rec.put("and_icl_right", m.rec2ftp().iclAlsoRight());
+    putNumber(rec, "percent", m.rec2ftp().percent());
+    node.set("simaou", layers(mapper, m.simAou()));
+    node.set("simaou_random_baseline", layers(mapper, m.simAouRandom()));
+    node.set("simam", layers(mapper, m.simAm()));
+    node.set("simam_zsl_baseline", layers(mapper, m.simAmZsl()));
+    node.set("simam_delta", layers(mapper, m.simAmDelta()));
+    return node;
+  }
+
+  private static ObjectNode layers(ObjectMapper mapper, LayerMeans means) {
+    ObjectNode node = mapper.createObjectNode();
+    putNumber(node, "overall", means.overall());
+    ArrayNode perLayer = node.putArray("per_layer");
+    for (double v : means.perLayer()) {
+      if (Double.isNaN(v)) {
+        perLayer.addNull();
+      } else {
+        perLayer.add(v);
+      }
+    }
+    return node;
+  }
+
+  /** NaN (nothing to average) becomes null. */
+  private static void putNumber(ObjectNode node, String key, double value) {
+    if (Double.isNaN(value)) {
+      node.putNull(key);
+    } else {
+      node.put(key, value);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.iclab.analysis.report;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A small table rendered as Markdown or HTML, so both reports show the same numbers. */
+final class Table {
+  private final List<String> header;
+  private final List<List<String>> rows = new ArrayList<>();
+
+  Table(String... header) {
+    this.header = List.of(header);
+  }
+
+  Table row(String... cells) {
+    if (cells.length != header.size()) {
+      throw new IllegalArgumentException(cells.length + " cells for " + header.size() + " columns");
+    }
+    rows.add(List.of(cells));
+    return this;
+  }
+
+  String markdown() {
+    StringBuilder out = new StringBuilder();
+    out.append("| ").append(String.join(" | ", header)).append(" |\n");
+    out.append("|").append("---|".repeat(header.size())).append('\n');
+    for (List<String> row : rows) {
+      out.append("| ").append(String.join(" | ", row)).append(" |\n");
+    }
+    return out.toString();
+  }
+
+  String html() {
+    StringBuilder out = new StringBuilder("<table>\n<tr>");
+    header.forEach(h -> out.append("<th>").append(escape(h)).append("</th>"));
+    out.append("</tr>\n");
+    for (List<String> row : rows) {
+      out.append("<tr>");
+      row.forEach(c -> out.append("<td>").append(escape(c)).append("</td>"));
+      out.append("</tr>\n");
+    }
+    return out.append("</table>\n").toString();
+  }
+
+  static String escape(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}

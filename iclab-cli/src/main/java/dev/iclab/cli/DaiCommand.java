@@ -1,0 +1,343 @@
+package dev.iclab.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.IclabException;
+import dev.iclab.analysis.DaiConfig;
+import dev.iclab.analysis.DaiExperiment;
+import dev.iclab.analysis.DaiMetrics;
+import dev.iclab.analysis.DaiOutcome;
+import dev.iclab.analysis.PublishedLearningRates;
+import dev.iclab.analysis.RecordedPosition;
+import dev.iclab.analysis.report.DaiReport;
+import dev.iclab.data.Example;
+import dev.iclab.icl.run.SamplesFile;
+import dev.iclab.lm.LanguageModel;
+import dev.iclab.tensor.Tensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iclab dai}: Dai et al.'s ZSL / ICL / restricted-FT comparison with its metrics, optionally
+ * on an untrained control; writes run.json, samples.jsonl, metrics.json, report.md/.html and
+ * per-layer plots to {@code --out}. A stopped run continues with {@code --resume}.
+ */
+@Command(
+    name = "dai",
+    mixinStandardHelpOptions = true,
+    description =
+        "Is ICL implicit fine-tuning? Compare zero-shot, in-context and key/value fine-tuned"
+            + " predictions and attention (Rec2FTP, SimAOU, SimAM; Dai et al. 2023), with the"
+            + " untrained control of Deutch et al. 2024.")
+public final class DaiCommand implements Callable<Integer> {
+  static final String METRICS = "metrics.json";
+  static final String RUN = "run.json";
+  static final String SAMPLES = "samples.jsonl";
+
+  @Mixin ModelOptions modelOptions;
+  @Mixin VerbosityMixin verbosity;
+  @Mixin ThreadsMixin threads;
+
+  @Option(names = "--task", description = "Built-in task: sst2, sst5, mr, subj, agnews, cb, ...")
+  String task;
+
+  @Option(names = "--task-file", paramLabel = "FILE", description = "A user task (YAML/JSON).")
+  String taskFile;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      defaultValue = "../shared/data",
+      description = "Where built-in tasks' data are (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--shots",
+      defaultValue = "32",
+      description = "Demonstrations (default ${DEFAULT-VALUE}).")
+  int shots;
+
+  @Option(
+      names = "--select",
+      defaultValue = "random",
+      description = "random (default) or balanced.")
+  String select;
+
+  @Option(
+      names = "--ft-lr",
+      paramLabel = "LR",
+      description =
+          "SGD learning rate of the restricted fine-tuning (default: Deutch et al.'s rate for a"
+              + " built-in task: sst2 5e-4, sst5 1.6e-4, mr 3e-3, subj 3e-3, agnews 0.2, cb 0.08).")
+  Double ftLr;
+
+  @Option(
+      names = "--lr-search",
+      paramLabel = "LR,...",
+      split = ",",
+      description = "Try these rates on a dev split first and run with the best.")
+  List<Double> lrSearch = new ArrayList<>();
+
+  @Option(
+      names = "--lr-search-dev",
+      defaultValue = "200",
+      paramLabel = "N",
+      description = "Dev split size for --lr-search, from the training pool (default 200).")
+  int lrSearchDev;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Default ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N queries.")
+  Integer limit;
+
+  @Option(
+      names = "--eval-cap",
+      defaultValue = "2000",
+      paramLabel = "N",
+      description = "Evaluation split shuffled with seed 1 and cut to N (default 2000).")
+  int evalCap;
+
+  @Option(
+      names = "--position",
+      defaultValue = "last",
+      description = "Where to record: last (prompt token; default) or label (gold label token).")
+  String position;
+
+  @Option(
+      names = "--subset",
+      defaultValue = "all",
+      description = "Subset the plots show: all (default) or f2t; metrics have both.")
+  String subset;
+
+  @Option(
+      names = "--control",
+      defaultValue = "none",
+      description = "none (default) or untrained: also run on a random-initialised copy.")
+  String control;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder.")
+  Path out;
+
+  @Option(names = "--resume", description = "Continue the run in --out where it stopped.")
+  boolean resume;
+
+  @Option(names = "--skip-bad-rows", description = "Leave out bad dataset rows (counted).")
+  boolean skipBadRows;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (!control.equals("none") && !control.equals("untrained")) {
+      throw new IclabException("unknown --control '%s'; use none or untrained".formatted(control));
+    }
+    Path modelDir = modelOptions.directory();
+    double lr =
+        ftLr != null
+            ? ftLr
+            : PublishedLearningRates.forTask(task)
+                .orElseThrow(
+                    () ->
+                        new IclabException(
+                            "no default fine-tuning rate for this task; give --ft-lr LR or --lr-search LR,..."));
+    DaiConfig config =
+        new DaiConfig(
+            modelDir.toAbsolutePath().normalize().toString(),
+            task,
+            taskFile,
+            dataDir.toAbsolutePath().normalize().toString(),
+            shots,
+            select,
+            lr,
+            seed,
+            limit,
+            evalCap,
+            RecordedPosition.parse(position),
+            subset,
+            control.equals("untrained"),
+            lrSearch,
+            lrSearchDev,
+            skipBadRows);
+    ObjectNode configJson = Json.MAPPER.valueToTree(config);
+    checkOut(configJson);
+    Tensors.configureOffline();
+    threads.run(() -> run(config, configJson, modelDir));
+    return 0;
+  }
+
+  private void run(DaiConfig config, ObjectNode configJson, Path modelDir) {
+    try (LanguageModel lm = LanguageModel.open(modelDir, modelOptions.device())) {
+      DaiExperiment experiment = new DaiExperiment(config, lm);
+      writeJson(out.resolve(RUN), runJson(configJson, experiment, modelDir));
+      double lr = config.ftLr();
+      List<DaiExperiment.LrTrial> trials = List.of();
+      Map<String, List<Double>> losses = new LinkedHashMap<>();
+      try (ProgressBar bar =
+          new ProgressBarBuilder()
+              .setTaskName("dai " + experiment.task().name())
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(
+                  new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
+              .build()) {
+        DaiExperiment.Listener listener =
+            new DaiExperiment.Listener() {
+              @Override
+              public void phase(String name, long steps) {
+                bar.reset();
+                bar.maxHint(steps);
+                bar.setExtraMessage(" " + name);
+              }
+
+              @Override
+              public void step() {
+                bar.step();
+              }
+            };
+        if (!config.lrSearch().isEmpty()) {
+          trials = experiment.searchLearningRate(config.lrSearch(), listener);
+          lr = DaiExperiment.best(trials);
+        }
+        List<String> variants = new ArrayList<>(List.of(DaiExperiment.PRETRAINED));
+        if (config.untrainedControl()) {
+          variants.add(DaiExperiment.UNTRAINED);
+        }
+        try (SamplesFile samples = SamplesFile.open(out.resolve(SAMPLES), resume)) {
+          for (String variant : variants) {
+            losses.put(
+                variant,
+                experiment.run(
+                    variant,
+                    lr,
+                    samples::contains,
+                    line -> samples.append(List.of(line.toJson())),
+                    listener));
+          }
+        }
+      }
+      DaiOutcome outcome =
+          new DaiOutcome(
+              config,
+              experiment.task().name(),
+              experiment.layers(),
+              experiment.queries().size(),
+              experiment.leftOut(),
+              lr,
+              trials,
+              DaiOutcome.variants(out.resolve(SAMPLES), experiment.layers(), losses),
+              experiment.notes(),
+              experiment.seconds());
+      writeJson(out.resolve(METRICS), outcome.toJson());
+      DaiReport.write(
+          out,
+          outcome,
+          "iclab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+      print(outcome);
+    }
+  }
+
+  private void print(DaiOutcome outcome) {
+    PrintWriter printer = spec.commandLine().getOut();
+    printer.printf(
+        Locale.ROOT,
+        "%-12s %-4s %6s %6s %6s %9s %8s %8s %8s %8s%n",
+        "model",
+        "set",
+        "ZSL",
+        "FT",
+        "ICL",
+        "Rec2FTP",
+        "SimAOU",
+        "random",
+        "SimAM",
+        "SimAM-0");
+    outcome
+        .variants()
+        .forEach(
+            (name, v) -> {
+              for (DaiMetrics m : List.of(v.all(), v.f2t())) {
+                printer.printf(
+                    Locale.ROOT,
+                    "%-12s %-4s %6.1f %6.1f %6.1f %9.1f %8.3f %8.3f %8.3f %8.3f%n",
+                    name,
+                    m == v.all() ? "all" : "f2t",
+                    100 * m.zslAccuracy(),
+                    100 * m.ftAccuracy(),
+                    100 * m.iclAccuracy(),
+                    m.rec2ftp().percent(),
+                    m.simAou().overall(),
+                    m.simAouRandom().overall(),
+                    m.simAm().overall(),
+                    m.simAmZsl().overall());
+              }
+            });
+    outcome.notes().forEach(n -> printer.println("note: " + n));
+    printer.printf("%nresults in %s%n", out);
+    printer.flush();
+  }
+
+  /** A fresh --out, or with --resume one whose run.json has the same configuration. */
+  private void checkOut(ObjectNode configJson) {
+    Path run = out.resolve(RUN);
+    if (resume) {
+      if (!Files.exists(run)) {
+        throw new IclabException(
+            "--resume: %s has no %s; start the run without --resume".formatted(out, RUN));
+      }
+      JsonNode saved;
+      JsonNode current;
+      try {
+        saved = Json.MAPPER.readTree(run.toFile()).path("config");
+        current = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(configJson)); // same types
+      } catch (IOException e) {
+        throw new IclabException("--resume: cannot read %s: %s".formatted(run, e.getMessage()));
+      }
+      if (!saved.equals(current)) {
+        throw new IclabException(
+            "--resume: the options differ from the run in %s (%s); use the same options or a new --out"
+                .formatted(out, run));
+      }
+      return;
+    }
+    OutputDirectory.checkFresh(out);
+  }
+
+  private static ObjectNode runJson(ObjectNode config, DaiExperiment experiment, Path modelDir) {
+    ObjectNode run = Json.object();
+    run.set("config", config);
+    ObjectNode env = RunEnvironment.of(modelDir, List.of(experiment.train(), experiment.eval()));
+    run.set("environment", env);
+    ArrayNode demos = run.putArray("demonstrations");
+    for (Example d : experiment.demos()) {
+      demos.addObject().put("id", d.id()).put("label", d.label());
+    }
+    ArrayNode notes = run.putArray("notes");
+    experiment.notes().forEach(notes::add);
+    return run;
+  }
+
+  private static void writeJson(Path file, Object value) {
+    try {
+      Json.writeAtomically(file, value);
+    } catch (IOException e) {
+      throw new IclabException("cannot write %s: %s".formatted(file, e.getMessage()), e);
+    }
+  }
+}
