@@ -94,16 +94,20 @@ class DaiExperimentTest {
           lines.stream().filter(SampleLine::iclRight).count() / (double) lines.size(),
           all.iclAccuracy(),
           1e-12);
-      List<SampleLine> again = run(lm, config, DaiExperiment.PRETRAINED);
+      // A rerun with the same seed (on fewer queries: same order, same demonstrations, same
+      // fine-tuning) reproduces the first lines exactly.
+      List<SampleLine> again =
+          run(lm, config(model, task, shots, 10, 1e-3), DaiExperiment.PRETRAINED);
       assertEquals(
-          lines.stream().map(l -> l.toJson().toString()).toList(),
+          lines.stream().limit(again.size()).map(l -> l.toJson().toString()).toList(),
           again.stream().map(l -> l.toJson().toString()).toList(),
           "same config and seed, same samples");
     }
   }
 
-  @Test
-  void recordedIclOutputEqualsAPlainForwardOfTheWholePrompt() {
+  @ParameterizedTest
+  @CsvSource({"LAST", "LABEL"})
+  void recordedIclOutputEqualsAPlainForwardOfTheWholePrompt(RecordedPosition position) {
     DaiConfig config = config("tinystories-656k", "sst2", 4, 3, 1e-3);
     try (LanguageModel lm =
         LanguageModel.open(TestModels.model("tinystories-656k"), Tensors.device("cpu"))) {
@@ -121,13 +125,19 @@ class DaiExperimentTest {
                   .prefixText());
       var query = experiment.queries().get(0);
       int[] queryIds = tokenizer.encode(experiment.task().template().render(query), false);
-      Probe probe = new Probe(model, List.of(new int[] {5}, new int[] {6}), RecordedPosition.LAST);
+      int[][] labels = {{5}, {6}};
+      Probe probe = new Probe(model, List.of(labels), position);
       SettingRecord cached;
       try (CachedPrefix cache = CachedPrefix.of(model, prefix)) {
         cached = probe.run(cache, queryIds, query.label());
       }
-      int[] whole = IntStream.concat(IntStream.of(prefix), IntStream.of(queryIds)).toArray();
+      IntStream tokens = IntStream.concat(IntStream.of(prefix), IntStream.of(queryIds));
+      boolean atLabel = position == RecordedPosition.LABEL;
+      int[] whole =
+          (atLabel ? IntStream.concat(tokens, IntStream.of(labels[query.label()])) : tokens)
+              .toArray();
       int last = whole.length - 1;
+      int predictAt = prefix.length + queryIds.length - 1;
       int layers = model.config().numLayers();
       AttentionRecorder recorder =
           new AttentionRecorder(IntStream.range(0, layers).boxed().toList(), List.of(last));
@@ -137,17 +147,18 @@ class DaiExperimentTest {
                 scope,
                 scope.create(whole, new Shape(1, whole.length)),
                 ForwardOptions.NONE.observe(recorder));
-        float[] logProbs = logits.get("0, " + last).logSoftmax(-1).toFloatArray();
+        float[] logProbs = logits.get("0, " + predictAt).logSoftmax(-1).toFloatArray();
         assertEquals(logProbs[5], cached.labelLogProbs()[0], 1e-4);
         assertEquals(logProbs[6], cached.labelLogProbs()[1], 1e-4);
       }
+      int keys = queryIds.length + (atLabel ? 1 : 0);
       for (int layer = 0; layer < layers; layer++) {
         AttentionRecord plain = recorder.get(layer, 0, last).orElseThrow();
         assertArrayEquals(plain.output(), cached.outputs()[layer], 1e-4f);
         for (int h = 0; h < plain.scores().length; h++) {
           float[] row = plain.scores()[h];
-          float[] tail =
-              java.util.Arrays.copyOfRange(row, row.length - queryIds.length, row.length);
+          float[] tail = java.util.Arrays.copyOfRange(row, row.length - keys, row.length);
+          assertEquals(keys, cached.queryScores()[layer][h].length);
           assertArrayEquals(tail, cached.queryScores()[layer][h], 1e-4f);
         }
       }
