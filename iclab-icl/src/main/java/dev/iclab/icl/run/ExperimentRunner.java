@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
 import dev.iclab.data.Verbalizer;
-import dev.iclab.icl.Bm25;
 import dev.iclab.icl.Calibrator;
 import dev.iclab.icl.Demo;
 import dev.iclab.icl.DemoOrder;
@@ -19,6 +18,9 @@ import dev.iclab.icl.ProbingSet;
 import dev.iclab.icl.Prompt;
 import dev.iclab.icl.PromptBuilder;
 import dev.iclab.icl.Scoring;
+import dev.iclab.icl.embed.EmbeddingCache;
+import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.icl.embed.PoolEmbeddings;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.score.ContinuationScore;
@@ -51,8 +53,7 @@ public final class ExperimentRunner {
   private final Tokenizer tokenizer;
   private final PromptBuilder builder;
   private final List<Scoring> scorings;
-  private Bm25 poolIndex;
-  private final Map<String, Integer> poolPosition = new HashMap<>();
+  private PoolEmbeddings similarityIndex;
 
   public ExperimentRunner(ExperimentPlan plan, LanguageModel lm) {
     this.plan = plan;
@@ -268,27 +269,26 @@ public final class ExperimentRunner {
       case "random" -> DemoOrder.shuffled(demos, group.seed());
       case "permutations", "globale", "locale" ->
           group.permutation() == null ? demos : DemoOrder.apply(demos, group.permutation());
-      case "similarity" -> {
-        double[] similarity = similarity(query, demos);
-        yield DemoOrder.bySimilarity(demos, similarity);
-      }
+      case "similarity" -> DemoOrder.mostSimilarLast(query, demos, similarityIndex());
       default -> throw new IllegalStateException("unchecked order " + group.order());
     };
   }
 
-  private double[] similarity(Example query, List<Demo> demos) {
-    if (poolIndex == null) {
-      poolIndex = new Bm25(plan.train().examples().stream().map(Example::text).toList());
-      for (int i = 0; i < plan.train().size(); i++) {
-        poolPosition.put(plan.train().get(i).id(), i);
-      }
+  /** The training pool's all-MiniLM-L6-v2 embeddings, loaded on first use. */
+  private PoolEmbeddings similarityIndex() {
+    if (similarityIndex == null) {
+      // Reuse a kNN selector's embeddings of the same pool when the run has one.
+      similarityIndex =
+          plan.selectors().values().stream()
+              .filter(s -> s instanceof DemoSelector.KnnSelector)
+              .map(s -> ((DemoSelector.KnnSelector) s).embeddings())
+              .findFirst()
+              .orElseGet(
+                  () ->
+                      new PoolEmbeddings(
+                          plan.train(), new MiniLmEncoder(), EmbeddingCache.standard()));
     }
-    double[] all = poolIndex.scores(query.text());
-    double[] similarity = new double[demos.size()];
-    for (int i = 0; i < demos.size(); i++) {
-      similarity[i] = all[poolPosition.get(demos.get(i).example().id())];
-    }
-    return similarity;
+    return similarityIndex;
   }
 
   private ObjectNode sample(
