@@ -149,6 +149,151 @@ public final class IclEvaluator {
     }
   }
 
+  /**
+   * Scores several prompts that share {@code prefix} as one batch; equal to {@link #scoreCached} on
+   * each within float rounding. The queries' tokens after the cached ones are left-padded into one
+   * [batch, width] forward over the prefix cache repeated along the batch (an attention mask hides
+   * the padding and positions count real tokens only), which gives every first label token; the
+   * label words' further tokens are fed as one right-padded [batch x labels, width] forward on that
+   * cache. A prefix of length 0 (nothing cached) batches the whole prompts: zero-shot. Prompts
+   * whose ids do not start with the cached ones are scored alone by {@link #scoreNaive}. One prompt
+   * is scored by {@link #scoreCached}.
+   *
+   * @return one result per prompt, in order
+   */
+  public List<Scores> scoreBatch(PrefixCache prefix, List<Prompt> prompts) {
+    if (prompts.size() == 1 && prefix.cache != null) {
+      return List.of(scoreCached(prefix, prompts.get(0)));
+    }
+    Scores[] out = new Scores[prompts.size()];
+    List<Integer> rows = new ArrayList<>();
+    List<Tokens> tokens = new ArrayList<>();
+    int cached = prefix.ids.length;
+    for (int i = 0; i < prompts.size(); i++) {
+      Tokens t = tokenize(prompts.get(i));
+      int[] context = t.context();
+      if (context.length > cached && Arrays.equals(Arrays.copyOf(context, cached), prefix.ids)) {
+        rows.add(i);
+        tokens.add(t);
+      } else {
+        out[i] = new Scores(scorer.score(context, t.candidates()), false);
+      }
+    }
+    if (rows.size() == 1 && prefix.cache != null) {
+      out[rows.get(0)] = scoreCached(prefix, prompts.get(rows.get(0)));
+    } else if (!rows.isEmpty()) {
+      List<Scores> batch = scoreRows(prefix, tokens);
+      for (int r = 0; r < rows.size(); r++) {
+        out[rows.get(r)] = batch.get(r);
+      }
+    }
+    return List.of(out);
+  }
+
+  private List<Scores> scoreRows(PrefixCache prefix, List<Tokens> tokens) {
+    int batch = tokens.size();
+    int cached = prefix.ids.length;
+    int width = tokens.stream().mapToInt(t -> t.context().length - cached).max().orElse(0);
+    int[] ids = new int[batch * width];
+    int[] mask = new int[batch * (cached + width)];
+    for (int b = 0; b < batch; b++) {
+      int[] context = tokens.get(b).context();
+      int n = context.length - cached;
+      System.arraycopy(context, cached, ids, b * width + width - n, n); // left padding
+      Arrays.fill(mask, b * (cached + width), b * (cached + width) + cached, 1);
+      Arrays.fill(mask, b * (cached + width) + cached + width - n, (b + 1) * (cached + width), 1);
+    }
+    try (NDManager scope = model.manager().newSubManager();
+        KvCache cache =
+            prefix.cache == null ? model.newCache(scope) : prefix.cache.repeatBatch(scope, batch)) {
+      NDArray padding = scope.create(mask, new Shape(batch, cached + width));
+      float[] first =
+          model
+              .forward(
+                  scope,
+                  scope.create(ids, new Shape(batch, width)),
+                  ForwardOptions.withCache(cache).mask(padding).lastOnly(true))
+              .logSoftmax(-1)
+              .toFloatArray(); // [batch * vocab]
+      int vocab = first.length / batch;
+      int labels = tokens.get(0).candidates().size();
+      int longest =
+          tokens.stream()
+              .flatMap(t -> t.candidates().stream())
+              .mapToInt(c -> c.length)
+              .max()
+              .orElse(0);
+      float[][] rest =
+          longest > 1 ? restBatched(scope, cache, padding, tokens, labels, longest) : null;
+      List<Scores> out = new ArrayList<>();
+      for (int b = 0; b < batch; b++) {
+        List<ContinuationScore> scores = new ArrayList<>();
+        for (int i = 0; i < labels; i++) {
+          int[] c = tokens.get(b).candidates().get(i);
+          float[] logProbs = new float[c.length];
+          logProbs[0] = first[b * vocab + c[0]];
+          for (int t = 1; t < c.length; t++) {
+            logProbs[t] = rest[b * labels + i][t - 1];
+          }
+          scores.add(new ContinuationScore(c, logProbs));
+        }
+        out.add(new Scores(scores, prefix.cache != null));
+      }
+      return out;
+    }
+  }
+
+  /**
+   * As {@link #rest}, for a batch of queries: row {@code b * labels + i} is query b's label i, on
+   * query b's cache row (repeatBatch repeats each row in place), its padding mask extended by the
+   * label tokens.
+   */
+  private float[][] restBatched(
+      NDManager scope,
+      KvCache cache,
+      NDArray padding,
+      List<Tokens> tokens,
+      int labels,
+      int longest) {
+    int rows = tokens.size() * labels;
+    int width = longest - 1;
+    int[] inputs = new int[rows * width];
+    int[] targets = new int[rows * width];
+    for (int b = 0; b < tokens.size(); b++) {
+      for (int i = 0; i < labels; i++) {
+        int[] c = tokens.get(b).candidates().get(i);
+        int row = b * labels + i;
+        for (int t = 0; t + 1 < c.length; t++) {
+          inputs[row * width + t] = c[t];
+          targets[row * width + t] = c[t + 1];
+        }
+      }
+    }
+    try (KvCache repeated = cache.repeatBatch(scope, labels)) {
+      NDArray mask =
+          padding
+              .repeat(0, labels)
+              .concat(scope.ones(new Shape(rows, width), padding.getDataType()), 1);
+      NDArray logProbs =
+          model
+              .forward(
+                  scope,
+                  scope.create(inputs, new Shape(rows, width)),
+                  ForwardOptions.withCache(repeated).mask(mask))
+              .logSoftmax(-1); // [rows, width, vocab]
+      float[] picked =
+          logProbs
+              .gather(
+                  scope.create(targets, new Shape(rows, width, 1)).toType(DataType.INT64, false), 2)
+              .toFloatArray(); // [rows * width]
+      float[][] out = new float[rows][width];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(picked, r * width, out[r], 0, width);
+      }
+      return out;
+    }
+  }
+
   /** Log-probabilities of every candidate token after the first, as one right-padded batch. */
   private float[][] rest(NDManager scope, KvCache cache, List<int[]> candidates, int longest) {
     int n = candidates.size();
