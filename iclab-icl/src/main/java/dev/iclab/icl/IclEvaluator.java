@@ -162,7 +162,7 @@ public final class IclEvaluator {
    * @return one result per prompt, in order
    */
   public List<Scores> scoreBatch(PrefixCache prefix, List<Prompt> prompts) {
-    if (prompts.size() == 1 && prefix.cache != null) {
+    if (prompts.size() == 1) {
       return List.of(scoreCached(prefix, prompts.get(0)));
     }
     Scores[] out = new Scores[prompts.size()];
@@ -179,7 +179,7 @@ public final class IclEvaluator {
         out[i] = new Scores(scorer.score(context, t.candidates()), false);
       }
     }
-    if (rows.size() == 1 && prefix.cache != null) {
+    if (rows.size() == 1) {
       out[rows.get(0)] = scoreCached(prefix, prompts.get(rows.get(0)));
     } else if (!rows.isEmpty()) {
       List<Scores> batch = scoreRows(prefix, tokens);
