@@ -118,7 +118,8 @@ public final class EvalCommand implements Callable<Integer> {
       names = "--order",
       paramLabel = "O,...",
       description =
-          "given (default), random, similarity, permutations (k <= 5), globale, locale (Lu et al.:"
+          "given (default), random, similarity (MiniLM cosine, most similar last), permutations"
+              + " (k <= 5), globale, locale (Lu et al.:"
               + " the best 4 of up to 24 orders by entropy on a probing set sampled from the model).")
   String order;
 

@@ -39,7 +39,8 @@ import java.util.function.IntConsumer;
  * <p>When the demonstrations are shared by every query of a group (random, balanced or fixed
  * selection in given, random or permuted order), their KV cache is computed once per group and
  * reused for every query (queries that had to drop demonstrations to fit share the shorter prefix
- * of as many demonstrations). GlobalE/LocalE groups first rank their candidate orders on a probing
+ * of as many demonstrations), and {@code batchSize} queries at a time are scored in one batch over
+ * it (zero-shot queries too). GlobalE/LocalE groups first rank their candidate orders on a probing
  * set sampled from the model, then run the best four as permutation groups (their lines carry the
  * order's statistic).
  */
