@@ -27,6 +27,8 @@ import java.util.List;
  *       copy of that cache, then the candidates as one batch. If a query's ids do not start with
  *       the cached ids (a tokenizer merge across the prefix/query boundary), that query falls back
  *       to the naive path, so both paths always see the same ids.
+ *   <li>{@link #scoreBatch}: as {@link #scoreCached} for several queries at once, left-padded into
+ *       one forward pass over the prefix cache repeated along the batch.
  * </ul>
  */
 public final class IclEvaluator {

@@ -79,7 +79,7 @@ public final class IclBench implements Callable<Integer> {
 
   @Option(
       names = "--batch-sizes",
-      defaultValue = "4,8",
+      defaultValue = "4,8,16",
       description = "Batch sizes compared with one query at a time (default: ${DEFAULT-VALUE}).")
   String batchSizes;
 
