@@ -35,11 +35,18 @@ public final class IclEvaluator {
   private final CausalLM model;
   private final Tokenizer tokenizer;
   private final Scorer scorer;
+  private final long batchCacheBytes;
 
   public IclEvaluator(CausalLM model, Tokenizer tokenizer) {
+    this(model, tokenizer, BATCH_CACHE_BYTES);
+  }
+
+  /** With another memory bound for {@link #scoreBatch} (tests). */
+  IclEvaluator(CausalLM model, Tokenizer tokenizer, long batchCacheBytes) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.scorer = new Scorer(model);
+    this.batchCacheBytes = batchCacheBytes;
   }
 
   /**
@@ -159,7 +166,8 @@ public final class IclEvaluator {
    * label words' further tokens are fed as one right-padded [batch x labels, width] forward on that
    * cache. A prefix of length 0 (nothing cached) batches the whole prompts: zero-shot. Prompts
    * whose ids do not start with the cached ones are scored alone by {@link #scoreNaive}. One prompt
-   * is scored by {@link #scoreCached}.
+   * is scored by {@link #scoreCached}; a batch whose repeated cache would take more than {@link
+   * #BATCH_CACHE_BYTES} is split into smaller forwards.
    *
    * @return one result per prompt, in order
    */
@@ -181,15 +189,46 @@ public final class IclEvaluator {
         out[i] = new Scores(scorer.score(context, t.candidates()), false);
       }
     }
-    if (rows.size() == 1) {
-      out[rows.get(0)] = scoreCached(prefix, prompts.get(rows.get(0)));
-    } else if (!rows.isEmpty()) {
-      List<Scores> batch = scoreRows(prefix, tokens);
-      for (int r = 0; r < rows.size(); r++) {
-        out[rows.get(r)] = batch.get(r);
+    int perForward = rowsPerForward(tokens);
+    for (int start = 0; start < rows.size(); start += perForward) {
+      int end = Math.min(rows.size(), start + perForward);
+      if (end - start == 1) {
+        out[rows.get(start)] = scoreCached(prefix, prompts.get(rows.get(start)));
+        continue;
+      }
+      List<Scores> batch = scoreRows(prefix, tokens.subList(start, end));
+      for (int r = start; r < end; r++) {
+        out[rows.get(r)] = batch.get(r - start);
       }
     }
     return List.of(out);
+  }
+
+  /** The batch's repeated KV cache may take this much memory; larger batches are split. */
+  public static final long BATCH_CACHE_BYTES = 1L << 30;
+
+  /**
+   * How many queries one forward may take so that the prefix cache repeated for every query (and
+   * every label word, for words of several tokens) stays within {@link #BATCH_CACHE_BYTES}: a few
+   * for a long prefix on a large model, dozens for GPT-2 small. Depends only on the model and the
+   * prompts, so a batch is always split the same way.
+   */
+  int rowsPerForward(List<Tokens> tokens) {
+    if (tokens.isEmpty()) {
+      return 1;
+    }
+    var config = model.config();
+    long bytesPerToken = 2L * config.numLayers() * config.numKeyValueHeads() * config.headDim() * 4;
+    int longestContext = tokens.stream().mapToInt(t -> t.context().length).max().orElse(0);
+    int longestLabel = 0;
+    for (Tokens t : tokens) {
+      for (int[] c : t.candidates()) {
+        longestLabel = Math.max(longestLabel, c.length);
+      }
+    }
+    int copies = longestLabel > 1 ? 1 + tokens.get(0).candidates().size() : 1;
+    long perRow = bytesPerToken * (longestContext + longestLabel) * copies;
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, batchCacheBytes / Math.max(1, perRow)));
   }
 
   private List<Scores> scoreRows(PrefixCache prefix, List<Tokens> tokens) {
