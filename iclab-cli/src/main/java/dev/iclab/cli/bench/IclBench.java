@@ -79,7 +79,7 @@ public final class IclBench implements Callable<Integer> {
 
   @Option(
       names = "--batch-sizes",
-      defaultValue = "4,8,16",
+      defaultValue = "4,8",
       description = "Batch sizes compared with one query at a time (default: ${DEFAULT-VALUE}).")
   String batchSizes;
 
@@ -215,7 +215,13 @@ public final class IclBench implements Callable<Integer> {
   private ObjectNode batching(IclEvaluator evaluator, List<Prompt> prompts) {
     List<Integer> sizes = new ArrayList<>(List.of(1));
     for (String b : batchSizes.split(",")) {
-      sizes.add(Integer.parseInt(b.strip()));
+      int size = Integer.parseInt(b.strip());
+      if (size > prompts.size()) {
+        throw new IclabException(
+            "--batch-sizes %d exceeds --queries %d; pass --queries %d or more"
+                .formatted(size, prompts.size(), size));
+      }
+      sizes.add(size);
     }
     double[][] seconds = new double[sizes.size()][rounds];
     double maxDiff = 0;
