@@ -67,6 +67,7 @@ public final class EvalCommand implements Callable<Integer> {
           "limit",
           "eval_cap",
           "skip_bad_rows",
+          "batch_size",
           "out");
 
   @Mixin VerbosityMixin verbosity;
@@ -117,7 +118,8 @@ public final class EvalCommand implements Callable<Integer> {
       names = "--order",
       paramLabel = "O,...",
       description =
-          "given (default), random, similarity, permutations (k <= 5), globale, locale (Lu et al.:"
+          "given (default), random, similarity (MiniLM cosine, most similar last), permutations"
+              + " (k <= 5), globale, locale (Lu et al.:"
               + " the best 4 of up to 24 orders by entropy on a probing set sampled from the model).")
   String order;
 
@@ -144,6 +146,15 @@ public final class EvalCommand implements Callable<Integer> {
       paramLabel = "N",
       description = "The evaluation set is shuffled with seed 1 and cut to N (default 2000).")
   Integer evalCap;
+
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      description =
+          "Queries scored together when they share demonstrations (default "
+              + EvalConfig.DEFAULT_BATCH_SIZE
+              + "; 1: one at a time).")
+  Integer batchSize;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Run folder (or `out:` in --config).")
   Path out;
@@ -187,7 +198,10 @@ public final class EvalCommand implements Callable<Integer> {
             limit != null ? limit : intOrNull(file, "limit"),
             evalCap != null ? evalCap : file.path("eval_cap").asInt(2000),
             1,
-            skipBadRows != null ? skipBadRows : file.path("skip_bad_rows").asBoolean(false));
+            skipBadRows != null ? skipBadRows : file.path("skip_bad_rows").asBoolean(false),
+            batchSize != null
+                ? batchSize
+                : file.path("batch_size").asInt(EvalConfig.DEFAULT_BATCH_SIZE));
     ExperimentPlan plan = ExperimentPlan.of(config);
     RunDirectory dir = RunDirectory.check(Path.of(outName), config, resume);
     Tensors.configureOffline();

@@ -233,6 +233,158 @@ class EvalCommandTest {
     assertEquals(Math.max(accuracy[0], accuracy[1]), row.get("accuracy_max").asDouble(), 1e-9);
   }
 
+  private static List<JsonNode> samples(Path out) throws IOException {
+    List<JsonNode> samples = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("samples.jsonl"))) {
+      samples.add(Json.MAPPER.readTree(line));
+    }
+    return samples;
+  }
+
+  @Test
+  void globalEAndLocalEOnATwoSlotTask() throws IOException {
+    Path out = dir.resolve("cb");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--model",
+            model(),
+            "--task",
+            "cb",
+            "--data-dir",
+            SharedAssets.require("data").toString(),
+            "--shots",
+            "3",
+            "--seeds",
+            "2",
+            "--order",
+            "globale,locale",
+            "--limit",
+            "2",
+            "--out",
+            out.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    List<JsonNode> samples = samples(out);
+    // 3 demos: 3! = 6 candidate orders ranked on 6 sampled (premise, hypothesis) probes, the best
+    // 4 evaluated on 2 queries, for each statistic.
+    assertEquals(2 * 4 * 2, samples.size());
+    for (String order : List.of("globale", "locale")) {
+      List<JsonNode> ranked =
+          samples.stream().filter(s -> s.get("order").asText().equals(order)).toList();
+      assertEquals(8, ranked.size());
+      java.util.Set<String> perms = new java.util.HashSet<>();
+      double previous = Double.POSITIVE_INFINITY;
+      for (int i = 0; i < ranked.size(); i += 2) {
+        perms.add(ranked.get(i).get("perm").toString());
+        double statistic = ranked.get(i).get("order_" + order).asDouble();
+        assertTrue(statistic <= previous + 1e-12, order + " best first");
+        assertTrue(statistic >= 0 && statistic <= Math.log(3) + 1e-12, order + " " + statistic);
+        previous = statistic;
+      }
+      assertEquals(4, perms.size(), order + ": four distinct orders " + perms);
+    }
+  }
+
+  @Test
+  void similarityOrderPutsTheMostSimilarDemonstrationLast() throws IOException {
+    List<String> train =
+        List.of(
+            "the stock market fell sharply",
+            "a wonderful and moving film",
+            "rain is expected tomorrow",
+            "an excellent , touching movie");
+    StringBuilder rows = new StringBuilder();
+    for (int i = 0; i < train.size(); i++) {
+      rows.append(train.get(i)).append(i % 2 == 0 ? "\tneg\n" : "\tpos\n");
+    }
+    Path task =
+        taskFile("[Sad, Happy]", rows.toString(), "a great film\tpos\nshares dropped today\tneg\n");
+    Path out = dir.resolve("similarity");
+    String previous = System.getProperty("iclab.cacheDir");
+    System.setProperty("iclab.cacheDir", dir.resolve("cache").toString());
+    try {
+      CliRun run =
+          CliRun.of(
+              "eval",
+              "--model",
+              model(),
+              "--task-file",
+              task.toString(),
+              "--shots",
+              "4",
+              "--seeds",
+              "1",
+              "--order",
+              "similarity",
+              "--out",
+              out.toString());
+      assertEquals(0, run.exitCode(), run.err());
+    } finally {
+      if (previous == null) {
+        System.clearProperty("iclab.cacheDir");
+      } else {
+        System.setProperty("iclab.cacheDir", previous);
+      }
+    }
+    assertTrue(Files.list(dir.resolve("cache/embeddings")).findAny().isPresent(), "cached");
+    var encoder = new dev.iclab.icl.embed.MiniLmEncoder();
+    List<JsonNode> samples = samples(out);
+    assertEquals(2, samples.size());
+    List<String> lastDemo = new ArrayList<>();
+    for (JsonNode sample : samples) {
+      String query =
+          sample.get("id").asText().equals("0") ? "a great film" : "shares dropped today";
+      float[] q = encoder.embed(List.of(query))[0];
+      double before = -2;
+      for (JsonNode id : sample.get("demo_ids")) {
+        String text = train.get(id.asInt());
+        double cosine = dev.iclab.icl.embed.Knn.cosine(encoder.embed(List.of(text))[0], q);
+        assertTrue(cosine >= before - 1e-6, "ascending similarity in " + sample.get("demo_ids"));
+        before = cosine;
+      }
+      lastDemo.add(train.get(sample.get("demo_ids").get(3).asInt()));
+    }
+    assertTrue(
+        lastDemo.contains("an excellent , touching movie")
+            || lastDemo.contains("a wonderful and moving film"),
+        lastDemo.toString());
+    assertTrue(lastDemo.contains("the stock market fell sharply"), lastDemo.toString());
+  }
+
+  @Test
+  void batchedScoresEqualOneQueryAtATime() throws IOException {
+    Path one = dir.resolve("batch1");
+    Path three = dir.resolve("batch3");
+    for (Path out : List.of(one, three)) {
+      List<String> args = args(out, "--batch-size", out == one ? "1" : "3");
+      args.set(args.indexOf("--limit") + 1, "5");
+      CliRun run = run(args);
+      assertEquals(0, run.exitCode(), run.err());
+    }
+    List<JsonNode> a = samples(one);
+    List<JsonNode> b = samples(three);
+    assertEquals(5 * 3 * 4, a.size());
+    assertEquals(a.size(), b.size());
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(a.get(i).get("setting"), b.get(i).get("setting"));
+      assertEquals(a.get(i).get("id"), b.get(i).get("id"));
+      assertEquals(a.get(i).get("demo_ids"), b.get(i).get("demo_ids"));
+      for (String word : List.of("Negative", "Positive")) {
+        assertEquals(
+            a.get(i).at("/scores/" + word).asDouble(),
+            b.get(i).at("/scores/" + word).asDouble(),
+            1e-4,
+            a.get(i).toString());
+        if (a.get(i).has("calibrated")) {
+          assertEquals(
+              a.get(i).at("/calibrated/" + word).asDouble(),
+              b.get(i).at("/calibrated/" + word).asDouble(),
+              1e-4);
+        }
+      }
+    }
+  }
+
   private Path taskFile(String labelWords, String trainRows, String evalRows) throws IOException {
     Files.writeString(dir.resolve("train.tsv"), "text\tlabel\n" + trainRows);
     Files.writeString(dir.resolve("eval.tsv"), "text\tlabel\n" + evalRows);
@@ -269,7 +421,22 @@ class EvalCommandTest {
     task = taskFile("[Sad, Happy]", rows + "no label\n", rows);
     assertFailsCleanly(
         "train.tsv line 4: field 'label' (label) is missing", "--task-file", task.toString());
+    task = taskFile("[Sad, Happy]", rows + "odd day\tmaybe\n", rows);
+    assertFailsCleanly(
+        "train.tsv line 4: field 'label' has unknown label 'maybe'",
+        "--task-file",
+        task.toString());
+    Files.writeString(
+        dir.resolve("no-words.yaml"),
+        "name: tiny\nlabels: [neg, pos]\ntemplate: 'Story: {text} Mood:'\n"
+            + "fields: {text: text}\ntrain: train.tsv\neval: eval.tsv\n");
+    assertFailsCleanly(
+        "'label_words' must be a non-empty list",
+        "--task-file",
+        dir.resolve("no-words.yaml").toString());
     task = taskFile("[Sad, Happy]", rows, rows);
+    assertFailsCleanly(
+        "--batch-size must be >= 1", "--task-file", task.toString(), "--batch-size", "0");
     assertFailsCleanly(
         "--shots 3 exceeds the training pool of 2", "--task-file", task.toString(), "--shots", "3");
     task = taskFile("[Sad, Happy]", rows, "");

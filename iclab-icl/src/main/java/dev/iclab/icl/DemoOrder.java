@@ -1,6 +1,8 @@
 package dev.iclab.icl;
 
 import dev.iclab.IclabException;
+import dev.iclab.data.Example;
+import dev.iclab.icl.embed.PoolEmbeddings;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -8,8 +10,9 @@ import java.util.Random;
 
 /**
  * The order of demonstrations in the prompt: as selected ({@code given}), shuffled with the seed
- * ({@code random}), by similarity to the query with the most similar last ({@code similarity}), or
- * every permutation of k &le; 5 demonstrations ({@code permutations}, one evaluation each).
+ * ({@code random}), by cosine similarity of sentence embeddings to the query with the most similar
+ * last, next to the query ({@code similarity}), or every permutation of k &le; 5 demonstrations
+ * ({@code permutations}, one evaluation each).
  */
 public final class DemoOrder {
   /** The largest k whose k! orders are all evaluated. */
@@ -49,6 +52,16 @@ public final class DemoOrder {
     }
     index.sort((a, b) -> Double.compare(similarity[a], similarity[b]));
     return index.stream().map(items::get).toList();
+  }
+
+  /**
+   * The similarity order: demonstrations by ascending cosine similarity of their inputs' embeddings
+   * to the query's, so the most similar is last, next to the query (ties keep their order).
+   */
+  public static List<Demo> mostSimilarLast(
+      Example query, List<Demo> demos, PoolEmbeddings embeddings) {
+    double[] similarity = embeddings.similarity(query, demos.stream().map(Demo::example).toList());
+    return bySimilarity(demos, similarity);
   }
 
   /** Every permutation of {@code 0..k-1} in lexicographic order. */

@@ -4,8 +4,8 @@ import dev.iclab.IclabException;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.Example;
 import dev.iclab.icl.embed.EmbeddingCache;
-import dev.iclab.icl.embed.Knn;
 import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.icl.embed.PoolEmbeddings;
 import dev.iclab.icl.embed.SentenceEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -208,14 +208,11 @@ public sealed interface DemoSelector {
    */
   final class KnnSelector implements DemoSelector {
     private final Dataset pool;
-    private final SentenceEncoder encoder;
-    private final EmbeddingCache cache;
-    private float[][] poolVectors;
+    private final PoolEmbeddings embeddings;
 
     KnnSelector(Dataset pool, SentenceEncoder encoder, EmbeddingCache cache) {
       this.pool = pool;
-      this.encoder = encoder;
-      this.cache = cache;
+      this.embeddings = new PoolEmbeddings(pool, encoder, cache);
     }
 
     /** A kNN selector with the given encoder and cache (tests, benchmarks). */
@@ -233,19 +230,20 @@ public sealed interface DemoSelector {
       return false;
     }
 
+    /** The pool's embeddings, shared with the similarity order. */
+    public PoolEmbeddings embeddings() {
+      return embeddings;
+    }
+
     /** Embeds (or loads) the pool now; otherwise the first {@link #select} does. */
     public void index() {
-      if (poolVectors == null) {
-        poolVectors = cache.embeddings(pool, encoder);
-      }
+      embeddings.index();
     }
 
     @Override
     public List<Example> select(Example query, int k, long seed) {
       checkPool(pool, k);
-      index();
-      float[] q = encoder.embed(List.of(query.text()))[0];
-      int[] best = Knn.top(poolVectors, q, k);
+      int[] best = embeddings.nearest(query, k);
       List<Example> chosen = new ArrayList<>();
       for (int i = best.length - 1; i >= 0; i--) {
         chosen.add(pool.get(best[i]));

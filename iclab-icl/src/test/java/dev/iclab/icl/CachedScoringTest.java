@@ -74,6 +74,72 @@ class CachedScoringTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"tinystories-656k", "tiny-gpt2-random"})
+  void batchedEqualsUnbatched(String name) {
+    Tensors.configureOffline();
+    try (LanguageModel lm = LanguageModel.open(TestModels.model(name), ai.djl.Device.cpu())) {
+      IclEvaluator evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+      var config = lm.model().config();
+      long bytesPerToken =
+          2L * config.numLayers() * config.numKeyValueHeads() * config.headDim() * 4;
+      List<Demo> demos =
+          List.of(
+              Demo.gold(ex("1", 1, "Lily was very happy with her new red ball.")),
+              Demo.gold(ex("2", 0, "The dog was sad and lost in the rain.")));
+      List<Example> queries =
+          List.of(
+              ex("a", 1, "Once upon a time there was a happy cat who liked to play all day."),
+              ex("b", 0, "Sentence"),
+              ex("c", 2, " leading space and trailing newline\n"),
+              ex("d", 0, "N/A"),
+              ex("e", 1, "Tom and Sue went to the park."));
+      // Few-shot over a demonstration cache, and zero-shot with and without an instruction.
+      for (Prompt base :
+          List.of(
+              new Prompt("Read each story.", demos, ex("q", 0, "x"), TEMPLATE, WORDS),
+              new Prompt("", List.of(), ex("q", 0, "x"), TEMPLATE, WORDS),
+              new Prompt("Read each story.", List.of(), ex("q", 0, "x"), TEMPLATE, WORDS))) {
+        List<Prompt> prompts = queries.stream().map(base::withQuery).toList();
+        // A memory bound that lets 2 of these prompts share a forward (the cache repeated for the
+        // query and each of its 3 multi-token words): 5 queries go as 2 + 2 + 1.
+        int longest =
+            prompts.stream().mapToInt(p -> evaluator.tokenize(p).context().length).max().orElse(0)
+                + 3;
+        IclEvaluator split =
+            new IclEvaluator(
+                lm.model(), lm.requireTokenizer(), (long) (2.5 * bytesPerToken * longest * 4));
+        assertEquals(
+            2, split.rowsPerForward(prompts.stream().map(evaluator::tokenize).toList()), name);
+        try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {
+          List<IclEvaluator.Scores> batched = evaluator.scoreBatch(prefix, prompts);
+          List<IclEvaluator.Scores> splitBatches = split.scoreBatch(prefix, prompts);
+          assertEquals(prompts.size(), batched.size());
+          for (int q = 0; q < prompts.size(); q++) {
+            IclEvaluator.Scores naive = evaluator.scoreNaive(prompts.get(q));
+            for (int label = 0; label < WORDS.size(); label++) {
+              ContinuationScore n = naive.candidates().get(label);
+              for (IclEvaluator.Scores scores : List.of(batched.get(q), splitBatches.get(q))) {
+                ContinuationScore b = scores.candidates().get(label);
+                assertArrayEquals(n.tokens(), b.tokens(), name + " same candidate ids");
+                assertArrayEquals(
+                    n.tokenLogProbs(),
+                    b.tokenLogProbs(),
+                    1e-4f,
+                    name + " [" + base.prefixText() + "] " + q + " " + label);
+              }
+            }
+          }
+          if (prefix.length() > 0) {
+            assertTrue(
+                batched.stream().allMatch(IclEvaluator.Scores::prefixReused),
+                name + ": the batch ran on the prefix cache");
+          }
+        }
+      }
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void scoringLeavesNoNativeArraysBehind() {
     Tensors.configureOffline();

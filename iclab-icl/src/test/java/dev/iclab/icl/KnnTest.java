@@ -9,6 +9,7 @@ import dev.iclab.data.Example;
 import dev.iclab.icl.embed.EmbeddingCache;
 import dev.iclab.icl.embed.Knn;
 import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.icl.embed.PoolEmbeddings;
 import dev.iclab.icl.embed.SentenceEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,6 +69,35 @@ class KnnTest {
     Fixed second = new Fixed();
     DemoSelector.KnnSelector.of(pool, second, cache).index();
     assertEquals(0, second.calls, "the pool's embeddings come from the cache");
+  }
+
+  @Test
+  void similarityOrderPutsTheMostSimilarNextToTheQuery() {
+    // Unit vectors at these angles (rad); the query at 0.45. Cosines by hand:
+    // e0 cos(0.45) = 0.90045, e1 cos(0.55) = 0.85252, e2 cos(0.15) = 0.98877,
+    // e3 cos(1.55) = 0.02079, e4 cos(0.05) = 0.99875.
+    List<Example> examples = new ArrayList<>();
+    double[] angles = {0.0, 1.0, 0.3, 2.0, 0.5};
+    for (int i = 0; i < angles.length; i++) {
+      examples.add(Examples.of("e" + i, i % 2, "sentence", Double.toString(angles[i])));
+    }
+    Dataset pool = new Dataset("pool", examples, Path.of("p.tsv"), "0", 0);
+    Fixed encoder = new Fixed();
+    PoolEmbeddings embeddings = new PoolEmbeddings(pool, encoder, new EmbeddingCache(cacheDir));
+    Example query = Examples.of("q", 0, "sentence", "0.45");
+    assertArrayEquals(
+        new double[] {0.90045, 0.85252, 0.98877, 0.02079, 0.99875},
+        embeddings.similarity(query, examples),
+        1e-5);
+    // Demos as selected e0, e1, e2, e3 (e4 not chosen): ascending e3, e1, e0, e2.
+    List<Demo> demos = examples.subList(0, 4).stream().map(Demo::gold).toList();
+    List<Demo> ordered = DemoOrder.mostSimilarLast(query, demos, embeddings);
+    assertEquals(
+        List.of("e3", "e1", "e0", "e2"), ordered.stream().map(d -> d.example().id()).toList());
+    assertEquals(demos.get(1), ordered.get(1), "the demos themselves (labels, form) are kept");
+    int calls = encoder.calls;
+    embeddings.similarity(query, examples);
+    assertEquals(calls, encoder.calls, "pool and query vectors are not recomputed");
   }
 
   @Test

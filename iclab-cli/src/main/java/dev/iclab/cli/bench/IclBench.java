@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code iclab bench icl}: queries/s of prefix-reused vs naive full-prompt scoring with 16 shared
  * SST-2 demonstrations and 2 label words on a GPT-2-small-shaped random model (GPT-2 tokenizer),
- * and kNN selection: time to embed and index 10,000 training inputs and per-query retrieval time.
+ * and kNN selection: time to embed and index 10,000 training inputs and per-query retrieval time;
+ * and query batching ({@link IclEvaluator#scoreBatch}) against one query at a time, with the 16
+ * shared demonstrations and zero-shot.
  *
  * <p>Both scoring paths see the same token ids; the largest score difference between them is
  * reported as a check. On a shared, loaded machine run it with {@code
@@ -75,6 +77,12 @@ public final class IclBench implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "Timed rounds over the queries.")
   int rounds;
 
+  @Option(
+      names = "--batch-sizes",
+      defaultValue = "4,8",
+      description = "Batch sizes compared with one query at a time (default: ${DEFAULT-VALUE}).")
+  String batchSizes;
+
   @Option(names = "--layers", defaultValue = "12", description = "GPT-2 layers (12 = small).")
   int layers;
 
@@ -110,7 +118,7 @@ public final class IclBench implements Callable<Integer> {
         Files.copy(source, model.resolve(f));
       }
       log.println("scoring: " + shots + " shared demos, " + queries + " queries per path");
-      result.set("scoring", scoring(model, task, splits));
+      result.set("scoring", scoring(model, task, splits, log));
       if (!skipKnn) {
         log.println("knn: embedding " + knnPool + " training inputs");
         result.set("knn", knn(splits.train(), splits.eval(), temp.resolve("cache")));
@@ -124,7 +132,8 @@ public final class IclBench implements Callable<Integer> {
     return 0;
   }
 
-  private ObjectNode scoring(Path modelDir, Task task, DatasetLoader.Splits splits) {
+  private ObjectNode scoring(
+      Path modelDir, Task task, DatasetLoader.Splits splits, PrintWriter log) {
     ObjectNode node = Json.object();
     try (LanguageModel lm = LanguageModel.open(modelDir, Tensors.device("cpu"))) {
       IclEvaluator evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
@@ -186,8 +195,83 @@ public final class IclBench implements Callable<Integer> {
       node.put("queries", prompts.size());
       node.put("prompt_tokens_mean", meanTokens(evaluator, prompts));
       node.put("max_abs_score_diff", maxDiff);
+      log.println("batching: " + batchSizes + " queries per forward vs one at a time");
+      ObjectNode batching = node.putObject("batching");
+      batching.set("shared_demos", batching(evaluator, prompts));
+      List<Prompt> zeroShot =
+          prompts.stream()
+              .map(p -> new Prompt("", List.of(), p.query(), p.template(), p.labelWords()))
+              .toList();
+      batching.set("zero_shot", batching(evaluator, zeroShot));
     }
     return node;
+  }
+
+  /**
+   * Queries/s of {@link IclEvaluator#scoreBatch} with each batch size against one query at a time
+   * on the same prefix cache (batch size 1 is {@link IclEvaluator#scoreCached}, or the naive path
+   * when nothing is cached); rounds interleave the variants.
+   */
+  private ObjectNode batching(IclEvaluator evaluator, List<Prompt> prompts) {
+    List<Integer> sizes = new ArrayList<>(List.of(1));
+    for (String b : batchSizes.split(",")) {
+      int size = Integer.parseInt(b.strip());
+      if (size > prompts.size()) {
+        throw new IclabException(
+            "--batch-sizes %d exceeds --queries %d; pass --queries %d or more"
+                .formatted(size, prompts.size(), size));
+      }
+      sizes.add(size);
+    }
+    double[][] seconds = new double[sizes.size()][rounds];
+    double maxDiff = 0;
+    try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(prompts.get(0).prefixText())) {
+      List<IclEvaluator.Scores> reference = score(evaluator, prefix, prompts, 1); // warm-up
+      for (int r = 0; r < rounds; r++) {
+        for (int v = 0; v < sizes.size(); v++) {
+          long start = System.nanoTime();
+          List<IclEvaluator.Scores> scores = score(evaluator, prefix, prompts, sizes.get(v));
+          seconds[v][r] = (System.nanoTime() - start) / 1e9 / prompts.size();
+          for (int q = 0; q < prompts.size(); q++) {
+            for (int label = 0; label < scores.get(q).candidates().size(); label++) {
+              maxDiff =
+                  Math.max(
+                      maxDiff,
+                      Math.abs(
+                          scores.get(q).candidates().get(label).sum()
+                              - reference.get(q).candidates().get(label).sum()));
+            }
+          }
+        }
+      }
+      ObjectNode node = Json.object();
+      node.put("prefix_tokens", prefix.length());
+      node.put("queries", prompts.size());
+      node.put("prompt_tokens_mean", meanTokens(evaluator, prompts));
+      double single = median(seconds[0]);
+      for (int v = 0; v < sizes.size(); v++) {
+        ObjectNode entry = node.putObject("batch_" + sizes.get(v));
+        entry.put("seconds_per_query_median", median(seconds[v]));
+        entry.put("queries_per_s", 1 / median(seconds[v]));
+        entry.put("speedup_vs_batch_1", single / median(seconds[v]));
+      }
+      node.put("max_abs_score_diff_vs_batch_1", maxDiff);
+      return node;
+    }
+  }
+
+  private static List<IclEvaluator.Scores> score(
+      IclEvaluator evaluator, IclEvaluator.PrefixCache prefix, List<Prompt> prompts, int batch) {
+    List<IclEvaluator.Scores> out = new ArrayList<>();
+    for (int start = 0; start < prompts.size(); start += batch) {
+      List<Prompt> chunk = prompts.subList(start, Math.min(prompts.size(), start + batch));
+      if (batch == 1) {
+        out.add(evaluator.scoreCached(prefix, chunk.get(0)));
+      } else {
+        out.addAll(evaluator.scoreBatch(prefix, chunk));
+      }
+    }
+    return out;
   }
 
   private static double median(double[] values) {
@@ -214,10 +298,10 @@ public final class IclBench implements Callable<Integer> {
     long start = System.nanoTime();
     selector.index();
     double indexSeconds = (System.nanoTime() - start) / 1e9;
-    int queries = Math.min(50, eval.size());
-    selector.select(eval.get(0), shots, 1);
+    int queries = Math.min(50, eval.size() - 1);
+    selector.select(eval.get(0), shots, 1); // warm-up; query vectors are kept, so not timed again
     start = System.nanoTime();
-    for (int i = 0; i < queries; i++) {
+    for (int i = 1; i <= queries; i++) {
       selector.select(eval.get(i), shots, 1);
     }
     double perQuery = (System.nanoTime() - start) / 1e9 / queries;

@@ -13,6 +13,8 @@ import java.util.List;
  * @param dataDir where built-in tasks' files are
  * @param evalCap the evaluation set is shuffled with {@code evalShuffleSeed} and cut to this many
  * @param limit evaluate only the first N of those (null for all)
+ * @param batchSize queries scored in one forward pass when their demonstrations are shared (1: one
+ *     at a time); scores agree across batch sizes within float rounding (1e-4)
  */
 public record EvalConfig(
     String model,
@@ -29,7 +31,11 @@ public record EvalConfig(
     Integer limit,
     int evalCap,
     long evalShuffleSeed,
-    boolean skipBadRows) {
+    boolean skipBadRows,
+    int batchSize) {
+  /** The default {@code batchSize}: the faster on CPU in {@code iclab bench icl}. */
+  public static final int DEFAULT_BATCH_SIZE = 8;
+
   public EvalConfig {
     if ((task == null) == (taskFile == null)) {
       throw new IclabException("give exactly one of --task NAME or --task-file FILE");
@@ -53,6 +59,9 @@ public record EvalConfig(
     }
     if (limit != null && limit < 1) {
       throw new IclabException("--limit must be >= 1, got " + limit);
+    }
+    if (batchSize < 1) {
+      throw new IclabException("--batch-size must be >= 1, got " + batchSize);
     }
     if (evalCap < 1) {
       throw new IclabException("eval_cap must be >= 1, got " + evalCap);

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
 import dev.iclab.data.Verbalizer;
-import dev.iclab.icl.Bm25;
 import dev.iclab.icl.Calibrator;
 import dev.iclab.icl.Demo;
 import dev.iclab.icl.DemoOrder;
@@ -19,6 +18,9 @@ import dev.iclab.icl.ProbingSet;
 import dev.iclab.icl.Prompt;
 import dev.iclab.icl.PromptBuilder;
 import dev.iclab.icl.Scoring;
+import dev.iclab.icl.embed.EmbeddingCache;
+import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.icl.embed.PoolEmbeddings;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.score.ContinuationScore;
@@ -37,7 +39,8 @@ import java.util.function.IntConsumer;
  * <p>When the demonstrations are shared by every query of a group (random, balanced or fixed
  * selection in given, random or permuted order), their KV cache is computed once per group and
  * reused for every query (queries that had to drop demonstrations to fit share the shorter prefix
- * of as many demonstrations). GlobalE/LocalE groups first rank their candidate orders on a probing
+ * of as many demonstrations), and {@code batchSize} queries at a time are scored in one batch over
+ * it (zero-shot queries too). GlobalE/LocalE groups first rank their candidate orders on a probing
  * set sampled from the model, then run the best four as permutation groups (their lines carry the
  * order's statistic).
  */
@@ -51,8 +54,7 @@ public final class ExperimentRunner {
   private final Tokenizer tokenizer;
   private final PromptBuilder builder;
   private final List<Scoring> scorings;
-  private Bm25 poolIndex;
-  private final Map<String, Integer> poolPosition = new HashMap<>();
+  private PoolEmbeddings similarityIndex;
 
   public ExperimentRunner(ExperimentPlan plan, LanguageModel lm) {
     this.plan = plan;
@@ -122,12 +124,20 @@ public final class ExperimentRunner {
     double[] statistic = new double[candidates.size()];
     for (int c = 0; c < candidates.size(); c++) {
       List<double[]> distributions = new ArrayList<>();
-      try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(prompts.get(c).prefixText())) {
-        for (Example probe : probes) {
-          Prompt prompt = builder.fit(prompts.get(c).withQuery(probe));
-          IclEvaluator.Scores scores = evaluator.scoreCached(prefix, prompt);
-          distributions.add(Calibrator.softmax(scorings.get(0).scores(scores.candidates())));
+      Map<Integer, IclEvaluator.PrefixCache> prefixes = new LinkedHashMap<>();
+      try {
+        for (int start = 0; start < probes.size(); start += plan.config().batchSize()) {
+          List<Prompt> batch = new ArrayList<>();
+          for (Example probe :
+              probes.subList(start, Math.min(probes.size(), start + plan.config().batchSize()))) {
+            batch.add(builder.fit(prompts.get(c).withQuery(probe)));
+          }
+          for (IclEvaluator.Scores scores : scoreShared(batch, prefixes)) {
+            distributions.add(Calibrator.softmax(scorings.get(0).scores(scores.candidates())));
+          }
         }
+      } finally {
+        prefixes.values().forEach(IclEvaluator.PrefixCache::close);
       }
       statistic[c] =
           group.order().equals("globale")
@@ -163,53 +173,109 @@ public final class ExperimentRunner {
     // Prefix caches by number of demonstrations used: a query that had to drop demos to fit still
     // shares its (shorter) prefix with the other queries that dropped as many.
     Map<Integer, IclEvaluator.PrefixCache> prefixes = new LinkedHashMap<>();
+    // Queries go in fixed slices of the query list, so a resumed run scores each query in the same
+    // batch as an uninterrupted run would (same shapes, same floats); done ones are not rewritten.
+    int batchSize = shared ? plan.config().batchSize() : 1;
+    List<Example> queries = plan.queries();
     try {
-      for (Example query : plan.queries()) {
-        if (settings.stream().allMatch(s -> samples.contains(s, query.id()))) {
-          progress.accept(1);
+      for (int start = 0; start < queries.size(); start += batchSize) {
+        List<Example> chunk = queries.subList(start, Math.min(queries.size(), start + batchSize));
+        if (chunk.stream().allMatch(q -> done(settings, samples, q))) {
+          progress.accept(chunk.size());
           continue;
         }
-        List<Demo> demos = shared ? sharedDemos : demos(group, selector, query);
-        Prompt full =
-            new Prompt(task.instruction(), demos, query, task.template(), task.labelWords());
-        Prompt prompt = builder.fit(full);
-        IclEvaluator.PrefixCache prefix = shared ? prefix(prefixes, prompt) : null;
-        IclEvaluator.Scores scores =
-            prefix == null ? evaluator.scoreNaive(prompt) : evaluator.scoreCached(prefix, prompt);
-        List<List<ContinuationScore>> contentFree = null;
-        if (plan.config().calibrate().contains("contextual")) {
-          List<String> key = demoKey(prompt);
-          contentFree = calibrationScores.get(key);
-          if (contentFree == null) {
-            contentFree = contentFreeScores(prompt, prefix);
-            calibrationScores.put(key, contentFree);
-          }
+        List<Prompt> prompts = new ArrayList<>();
+        for (Example query : chunk) {
+          List<Demo> demos = shared ? sharedDemos : demos(group, selector, query);
+          prompts.add(
+              builder.fit(
+                  new Prompt(
+                      task.instruction(), demos, query, task.template(), task.labelWords())));
         }
-        List<JsonNode> lines = new ArrayList<>();
-        int setting = 0;
-        for (Scoring scoring : scorings) {
-          double[] values = scoring.scores(scores.candidates());
-          for (String calibrate : plan.config().calibrate()) {
-            Calibrator calibrator =
-                calibrate.equals("none")
-                    ? Calibrator.none()
-                    : Calibrator.contextual(contentFree.stream().map(scoring::scores).toList());
-            String name = settings.get(setting++);
-            if (!samples.contains(name, query.id())) {
-              ObjectNode line = sample(name, group, scoring, calibrate, prompt, values, calibrator);
-              if (!Double.isNaN(orderStatistic)) {
-                line.put("order_" + group.order(), orderStatistic);
-              }
-              lines.add(line);
+        List<IclEvaluator.Scores> chunkScores =
+            shared ? scoreShared(prompts, prefixes) : List.of(evaluator.scoreNaive(prompts.get(0)));
+        for (int q = 0; q < chunk.size(); q++) {
+          if (!done(settings, samples, chunk.get(q))) {
+            Prompt prompt = prompts.get(q);
+            IclEvaluator.PrefixCache prefix = shared ? prefix(prefixes, prompt) : null;
+            List<List<ContinuationScore>> contentFree = null;
+            if (plan.config().calibrate().contains("contextual")) {
+              contentFree =
+                  calibrationScores.computeIfAbsent(
+                      demoKey(prompt), k -> contentFreeScores(prompt, prefix));
             }
+            samples.append(
+                lines(
+                    settings,
+                    group,
+                    prompt,
+                    chunkScores.get(q),
+                    contentFree,
+                    samples,
+                    orderStatistic));
           }
+          progress.accept(1);
         }
-        samples.append(lines);
-        progress.accept(1);
       }
     } finally {
       prefixes.values().forEach(IclEvaluator.PrefixCache::close);
     }
+  }
+
+  private static boolean done(List<String> settings, SamplesFile samples, Example query) {
+    return settings.stream().allMatch(s -> samples.contains(s, query.id()));
+  }
+
+  /**
+   * Scores prompts whose demonstrations are shared, batching those that use as many of them (one
+   * prefix cache) into one {@link IclEvaluator#scoreBatch}.
+   */
+  private List<IclEvaluator.Scores> scoreShared(
+      List<Prompt> prompts, Map<Integer, IclEvaluator.PrefixCache> prefixes) {
+    Map<Integer, List<Integer>> byDemos = new LinkedHashMap<>();
+    for (int i = 0; i < prompts.size(); i++) {
+      byDemos.computeIfAbsent(prompts.get(i).demos().size(), n -> new ArrayList<>()).add(i);
+    }
+    IclEvaluator.Scores[] out = new IclEvaluator.Scores[prompts.size()];
+    for (List<Integer> members : byDemos.values()) {
+      List<Prompt> same = members.stream().map(prompts::get).toList();
+      List<IclEvaluator.Scores> scores = evaluator.scoreBatch(prefix(prefixes, same.get(0)), same);
+      for (int m = 0; m < members.size(); m++) {
+        out[members.get(m)] = scores.get(m);
+      }
+    }
+    return List.of(out);
+  }
+
+  /** One sample line per setting (scoring x calibrate) not yet in {@code samples}. */
+  private List<JsonNode> lines(
+      List<String> settings,
+      ExperimentPlan.Group group,
+      Prompt prompt,
+      IclEvaluator.Scores scores,
+      List<List<ContinuationScore>> contentFree,
+      SamplesFile samples,
+      double orderStatistic) {
+    List<JsonNode> lines = new ArrayList<>();
+    int setting = 0;
+    for (Scoring scoring : scorings) {
+      double[] values = scoring.scores(scores.candidates());
+      for (String calibrate : plan.config().calibrate()) {
+        String name = settings.get(setting++);
+        if (!samples.contains(name, prompt.query().id())) {
+          Calibrator calibrator =
+              calibrate.equals("none")
+                  ? Calibrator.none()
+                  : Calibrator.contextual(contentFree.stream().map(scoring::scores).toList());
+          ObjectNode line = sample(name, group, scoring, calibrate, prompt, values, calibrator);
+          if (!Double.isNaN(orderStatistic)) {
+            line.put("order_" + group.order(), orderStatistic);
+          }
+          lines.add(line);
+        }
+      }
+    }
+    return lines;
   }
 
   /** At most this many prefix caches are held per group (each up to a context window of keys). */
@@ -245,14 +311,19 @@ public final class ExperimentRunner {
    */
   private List<List<ContinuationScore>> contentFreeScores(
       Prompt prompt, IclEvaluator.PrefixCache prefix) {
-    List<List<ContinuationScore>> all = new ArrayList<>();
+    List<Prompt> inputs = new ArrayList<>();
     for (String input : Calibrator.CONTENT_FREE) {
-      Prompt cf = prompt.withQuery(prompt.query().withAllFields(input));
-      IclEvaluator.Scores scores =
-          prefix == null ? evaluator.scoreNaive(cf) : evaluator.scoreCached(prefix, cf);
-      all.add(scores.candidates());
+      inputs.add(prompt.withQuery(prompt.query().withAllFields(input)));
     }
-    return all;
+    List<IclEvaluator.Scores> scores;
+    if (prefix == null) {
+      scores = inputs.stream().map(evaluator::scoreNaive).toList();
+    } else if (plan.config().batchSize() > 1) {
+      scores = evaluator.scoreBatch(prefix, inputs);
+    } else {
+      scores = inputs.stream().map(p -> evaluator.scoreCached(prefix, p)).toList();
+    }
+    return scores.stream().map(IclEvaluator.Scores::candidates).toList();
   }
 
   /** Select, then corrupt labels, then order; every random choice seeded by the group's seed. */
@@ -268,27 +339,26 @@ public final class ExperimentRunner {
       case "random" -> DemoOrder.shuffled(demos, group.seed());
       case "permutations", "globale", "locale" ->
           group.permutation() == null ? demos : DemoOrder.apply(demos, group.permutation());
-      case "similarity" -> {
-        double[] similarity = similarity(query, demos);
-        yield DemoOrder.bySimilarity(demos, similarity);
-      }
+      case "similarity" -> DemoOrder.mostSimilarLast(query, demos, similarityIndex());
       default -> throw new IllegalStateException("unchecked order " + group.order());
     };
   }
 
-  private double[] similarity(Example query, List<Demo> demos) {
-    if (poolIndex == null) {
-      poolIndex = new Bm25(plan.train().examples().stream().map(Example::text).toList());
-      for (int i = 0; i < plan.train().size(); i++) {
-        poolPosition.put(plan.train().get(i).id(), i);
-      }
+  /** The training pool's all-MiniLM-L6-v2 embeddings, loaded on first use. */
+  private PoolEmbeddings similarityIndex() {
+    if (similarityIndex == null) {
+      // Reuse a kNN selector's embeddings of the same pool when the run has one.
+      similarityIndex =
+          plan.selectors().values().stream()
+              .filter(s -> s instanceof DemoSelector.KnnSelector)
+              .map(s -> ((DemoSelector.KnnSelector) s).embeddings())
+              .findFirst()
+              .orElseGet(
+                  () ->
+                      new PoolEmbeddings(
+                          plan.train(), new MiniLmEncoder(), EmbeddingCache.standard()));
     }
-    double[] all = poolIndex.scores(query.text());
-    double[] similarity = new double[demos.size()];
-    for (int i = 0; i < demos.size(); i++) {
-      similarity[i] = all[poolPosition.get(demos.get(i).example().id())];
-    }
-    return similarity;
+    return similarityIndex;
   }
 
   private ObjectNode sample(
