@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iclab.IclabException;
-import dev.iclab.data.Dataset;
-import dev.iclab.data.io.DatasetLoader;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.icl.run.ExperimentRunner;
@@ -322,31 +320,9 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   private static ObjectNode environment(ExperimentPlan plan, Path modelDir) {
-    ObjectNode env = Json.object();
+    ObjectNode env = RunEnvironment.of(modelDir, List.of(plan.train(), plan.eval()));
     env.putPOJO("seeds", plan.config().seeds());
-    ObjectNode m = env.putObject("model");
-    m.put("path", modelDir.toAbsolutePath().normalize().toString());
-    ObjectNode sums = m.putObject("sha256");
-    try (Stream<Path> files = Files.list(modelDir)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
-        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
-      }
-    } catch (IOException e) {
-      throw new IclabException("cannot list %s: %s".formatted(modelDir, e.getMessage()), e);
-    }
-    ObjectNode data = env.putObject("datasets");
-    for (Dataset d : List.of(plan.train(), plan.eval())) {
-      ObjectNode node = data.putObject(d.name());
-      node.put("path", d.source().toAbsolutePath().normalize().toString());
-      node.put("sha256", d.sha256());
-      node.put("rows", d.size());
-      node.put("skipped_rows", d.skippedRows());
-    }
     env.put("queries", plan.queries().size());
-    ObjectNode versions = env.putObject("versions");
-    versions.put("iclab", Versions.iclab());
-    versions.put("djl", Versions.djl());
-    versions.put("java", System.getProperty("java.version"));
     return env;
   }
 }

@@ -2,6 +2,7 @@ package dev.iclab.icl.run;
 
 import dev.iclab.IclabException;
 import dev.iclab.data.Dataset;
+import dev.iclab.data.EvaluationSet;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
 import dev.iclab.data.TaskRegistry;
@@ -13,11 +14,9 @@ import dev.iclab.icl.LabelMode;
 import dev.iclab.icl.Scoring;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Everything a run needs that does not need the model: the task, its data, the queries and the list
@@ -71,22 +70,9 @@ public record ExperimentPlan(
             : TaskRegistry.builtIn().get(config.task());
     DatasetLoader.Splits splits =
         new DatasetLoader(Path.of(config.dataDir()), config.skipBadRows()).load(task);
-    List<Example> queries = new ArrayList<>(splits.eval().examples());
-    Collections.shuffle(queries, new Random(config.evalShuffleSeed()));
-    int count = Math.min(queries.size(), config.evalCap());
-    if (config.limit() != null) {
-      count = Math.min(count, config.limit());
-    }
-    queries = List.copyOf(queries.subList(0, count));
-    if (queries.isEmpty()) {
-      throw new IclabException(
-          "the evaluation set of task %s is empty (%s: %d rows, %d skipped); nothing to evaluate"
-              .formatted(
-                  task.name(),
-                  splits.eval().source(),
-                  splits.eval().size(),
-                  splits.eval().skippedRows()));
-    }
+    List<Example> queries =
+        EvaluationSet.of(
+            task, splits.eval(), config.evalCap(), config.limit(), config.evalShuffleSeed());
     config.scoring().forEach(Scoring::parse);
     config.labels().forEach(LabelMode::parse);
     config.order().forEach(DemoOrder::check);

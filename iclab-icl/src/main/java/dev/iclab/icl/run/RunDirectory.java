@@ -3,6 +3,7 @@ package dev.iclab.icl.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,7 +93,7 @@ public final class RunDirectory {
     run.set("config", JSON.valueToTree(config));
     run.setAll(environment);
     try {
-      AtomicFiles.write(
+      AtomicFiles.writeString(
           dir.resolve(RUN), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(run) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -102,8 +103,8 @@ public final class RunDirectory {
   /** Writes summary.json and summary.md from samples.jsonl. */
   public List<Summary.Row> summarize(String task, List<String> labelWords) {
     List<Summary.Row> rows = Summary.rows(samples(), labelWords);
-    AtomicFiles.write(dir.resolve("summary.json"), Summary.json(task, rows));
-    AtomicFiles.write(dir.resolve("summary.md"), Summary.table(task, rows));
+    AtomicFiles.writeString(dir.resolve("summary.json"), Summary.json(task, rows));
+    AtomicFiles.writeString(dir.resolve("summary.md"), Summary.table(task, rows));
     return rows;
   }
 }
