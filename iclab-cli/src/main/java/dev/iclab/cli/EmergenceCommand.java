@@ -116,7 +116,10 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--eval-size", description = "Sequences per evaluation set.")
   Integer evalSize;
 
-  @Option(names = "--loss-all-labels", description = "Also train on every context label.")
+  @Option(
+      names = "--loss-all-labels",
+      arity = "0..1",
+      description = "Also train on every context label (true/false; paper-cpu: true).")
   Boolean lossAllLabels;
 
   @Option(names = "--seed", description = "Master seed.")
