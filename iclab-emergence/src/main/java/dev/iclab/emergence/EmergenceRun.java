@@ -18,7 +18,6 @@ import dev.iclab.emergence.model.ModelConfig;
 import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.report.AtomicFiles;
 import dev.iclab.emergence.report.Metrics;
-import dev.iclab.emergence.report.SweepReport;
 import dev.iclab.emergence.train.Checkpoint;
 import dev.iclab.emergence.train.Trainer;
 import dev.iclab.tensor.Tensors;
@@ -236,10 +235,7 @@ public final class EmergenceRun {
               ? Double.NaN
               : trained / Math.max(1e-9, trainSeconds - firstElapsed(metrics, done));
       Result result = new Result(spec, folder, List.copyOf(metrics), wall, stepsPerSecond);
-      SweepReport.write(
-          folder,
-          spec.name(),
-          List.of(new SweepReport.Entry(spec, folder, result.metrics(), wall)));
+      Sweep.report(folder, spec.name(), List.of(result));
       writeRunJson(
           folder,
           spec,
