@@ -45,7 +45,7 @@ public final class Trainer implements AutoCloseable {
       NDManager root) {
     if (config.lossOnAllLabels() && encoder.format() != TokenFormat.INTERLEAVED) {
       throw new IclabException(
-          "the loss on every label needs the interleaved token format (a paired token already holds its label); drop --loss-all-labels or use --format interleaved");
+          "the loss on every label needs the interleaved token format (a paired token already holds its label); pass --loss-all-labels false (the paper-cpu preset turns it on) or use --format interleaved");
     }
     this.model = model;
     this.sampler = sampler;
