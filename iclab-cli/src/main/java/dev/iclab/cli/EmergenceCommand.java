@@ -5,8 +5,8 @@ import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
+import dev.iclab.emergence.Sweep;
 import dev.iclab.emergence.report.ConsoleProgress;
-import dev.iclab.emergence.report.SweepReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,7 +116,10 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--eval-size", description = "Sequences per evaluation set.")
   Integer evalSize;
 
-  @Option(names = "--loss-all-labels", description = "Also train on every context label.")
+  @Option(
+      names = "--loss-all-labels",
+      arity = "0..1",
+      description = "Also train on every context label (true/false; paper-cpu: true).")
   Boolean lossAllLabels;
 
   @Option(names = "--seed", description = "Master seed.")
@@ -147,21 +150,19 @@ public final class EmergenceCommand implements Runnable {
     for (Map.Entry<String, Settings> run : runs) {
       specs.add(run.getValue().toSpec(run.getKey()));
     }
-    List<SweepReport.Entry> entries = new ArrayList<>();
-    for (RunSpec s : specs) {
-      Path folder = specs.size() == 1 ? out : out.resolve(s.name());
-      EmergenceRun.Result r =
-          EmergenceRun.run(s, folder, resume, versions(), new ConsoleProgress(System.err));
-      entries.add(new SweepReport.Entry(s, folder, r.metrics(), r.wallSeconds()));
-      printFinal(r);
-    }
-    if (specs.size() > 1) {
-      Path report =
-          SweepReport.write(out, "iclab emergence sweep: " + String.join(" ", sweeps), entries);
-      spec.commandLine().getOut().println("report: " + report);
-    } else {
-      spec.commandLine().getOut().println("report: " + out.resolve("report.html"));
-    }
+    List<EmergenceRun.Result> results =
+        Sweep.run(
+            specs,
+            s -> specs.size() == 1 ? out : out.resolve(s.name()),
+            resume,
+            versions(),
+            () -> new ConsoleProgress(System.err),
+            this::printFinal);
+    Path report =
+        specs.size() == 1
+            ? out.resolve("report.html")
+            : Sweep.report(out, "iclab emergence sweep: " + String.join(" ", sweeps), results);
+    spec.commandLine().getOut().println("report: " + report);
   }
 
   /** The preset with every flag given on the command line applied. */

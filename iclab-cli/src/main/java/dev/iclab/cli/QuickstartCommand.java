@@ -7,9 +7,9 @@ import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
+import dev.iclab.emergence.Sweep;
 import dev.iclab.emergence.report.AtomicFiles;
 import dev.iclab.emergence.report.ConsoleProgress;
-import dev.iclab.emergence.report.SweepReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -65,14 +65,17 @@ public final class QuickstartCommand implements Runnable {
             quick.with("p-bursty", "0.9").toSpec("transformer-bursty"),
             quick.with("p-bursty", "0").toSpec("transformer-nonbursty"),
             quick.with("p-bursty", "0.9").with("arch", "lstm").toSpec("lstm-bursty"));
-    List<SweepReport.Entry> entries = new ArrayList<>();
+    List<EmergenceRun.Result> results =
+        Sweep.run(
+            specs,
+            s -> out.resolve(s.name()),
+            false,
+            EmergenceCommand.versions(),
+            () -> new ConsoleProgress(System.err),
+            r -> {});
     List<Map<String, Object>> summary = new ArrayList<>();
-    for (RunSpec s : specs) {
-      Path folder = out.resolve(s.name());
-      EmergenceRun.Result r =
-          EmergenceRun.run(
-              s, folder, false, EmergenceCommand.versions(), new ConsoleProgress(System.err));
-      entries.add(new SweepReport.Entry(s, folder, r.metrics(), r.wallSeconds()));
+    for (EmergenceRun.Result r : results) {
+      RunSpec s = r.spec();
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("name", s.name());
       row.put("arch", s.arch().flag());
@@ -85,7 +88,7 @@ public final class QuickstartCommand implements Runnable {
       row.put("wall_s", r.wallSeconds());
       summary.add(row);
     }
-    Path report = SweepReport.write(out, "iclab quickstart (quick preset, paired tokens)", entries);
+    Path report = Sweep.report(out, "iclab quickstart (quick preset, paired tokens)", results);
     try {
       AtomicFiles.writeString(
           out.resolve("summary.json"),
@@ -118,7 +121,7 @@ public final class QuickstartCommand implements Runnable {
     o.printf(
         Locale.ROOT,
         "chance: ICL 0.500 (2-way, holdout classes), IWL %.3f; wall %.0f s%nreport: %s%n",
-        entries.get(0).last().iwlChance(),
+        results.get(0).last().iwlChance(),
         (System.nanoTime() - start) / 1e9,
         report);
   }

@@ -5,53 +5,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmergenceCommandTest {
-  private record Outcome(int code, String out, String err) {}
-
-  private static Outcome run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        IclabCommand.run(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            args);
-    return new Outcome(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
   @Test
   void badValuesFailWithOneLineNamingTheFlag(@TempDir Path dir) {
-    Outcome p = run("emergence", "--p-bursty", "1.5", "--out", dir.toString());
-    assertEquals(IclabCommand.EXIT_FAILURE, p.code());
+    CliRun p = CliRun.of("emergence", "--p-bursty", "1.5", "--out", dir.toString());
+    assertEquals(IclabCommand.EXIT_FAILURE, p.exitCode());
     assertTrue(p.err().startsWith("error: --p-bursty must be in [0, 1]"), p.err());
-    Outcome preset = run("emergence", "--preset", "huge", "--out", dir.toString());
+    CliRun preset = CliRun.of("emergence", "--preset", "huge", "--out", dir.toString());
     assertTrue(preset.err().contains("use quick, paper-cpu or paper"), preset.err());
-    Outcome arch = run("emergence", "--arch", "gru", "--out", dir.toString());
+    CliRun arch = CliRun.of("emergence", "--arch", "gru", "--out", dir.toString());
     assertTrue(arch.err().contains("use transformer, lstm or rnn"), arch.err());
-    Outcome sweep = run("emergence", "--sweep", "colour=red", "--out", dir.toString());
+    CliRun sweep = CliRun.of("emergence", "--sweep", "colour=red", "--out", dir.toString());
     assertTrue(sweep.err().contains("unknown setting 'colour'"), sweep.err());
-    Outcome type = run("emergence", "--classes", "many");
-    assertEquals(IclabCommand.EXIT_USAGE, type.code());
-    Outcome data = run("emergence", "--data", "cifar", "--out", dir.toString());
+    CliRun type = CliRun.of("emergence", "--classes", "many");
+    assertEquals(IclabCommand.EXIT_USAGE, type.exitCode());
+    CliRun data = CliRun.of("emergence", "--data", "cifar", "--out", dir.toString());
     assertTrue(data.err().contains("--data cifar is not available"), data.err());
   }
 
   @Test
   void quickstartWritesTheSummaryAndTheReport(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("qs");
-    Outcome o = run("quickstart", "--steps", "10", "--out", out.toString());
-    assertEquals(IclabCommand.EXIT_OK, o.code(), o.err());
+    CliRun o = CliRun.of("quickstart", "--steps", "10", "--out", out.toString());
+    assertEquals(IclabCommand.EXIT_OK, o.exitCode(), o.err());
     JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
     assertEquals(3, summary.size());
     Set<String> names = new TreeSet<>();
@@ -68,8 +52,42 @@ class EmergenceCommandTest {
     assertTrue(Files.readString(out.resolve("report.html")).contains("lstm-bursty"));
     assertTrue(Files.size(out.resolve("icl.png")) > 1000);
     assertTrue(o.out().contains("transformer-nonbursty"), o.out());
-    Outcome again = run("quickstart", "--steps", "10", "--out", out.toString());
-    assertEquals(IclabCommand.EXIT_FAILURE, again.code());
+    CliRun again = CliRun.of("quickstart", "--steps", "10", "--out", out.toString());
+    assertEquals(IclabCommand.EXIT_FAILURE, again.exitCode());
     assertTrue(again.err().contains("already holds a quickstart"), again.err());
+  }
+
+  @Test
+  void sweepRunsEachSettingInItsFolderAndComparesThemInOneReport(@TempDir Path dir)
+      throws Exception {
+    Path out = dir.resolve("sweep");
+    CliRun o =
+        CliRun.of(
+            "emergence",
+            "--classes",
+            "512",
+            "--batch",
+            "16",
+            "--width",
+            "32",
+            "--steps",
+            "4",
+            "--eval-every",
+            "2",
+            "--eval-size",
+            "32",
+            "--sweep",
+            "p-bursty=0,0.9",
+            "--out",
+            out.toString());
+    assertEquals(IclabCommand.EXIT_OK, o.exitCode(), o.err());
+    for (String run : List.of("p-bursty=0", "p-bursty=0.9")) {
+      JsonNode runJson = new ObjectMapper().readTree(out.resolve(run).resolve("run.json").toFile());
+      assertEquals("done", runJson.path("status").asText());
+      assertTrue(o.out().contains(run + ": step 4 "), o.out());
+    }
+    String report = Files.readString(out.resolve("report.html"));
+    assertTrue(report.contains("p-bursty=0.9") && report.contains("p-bursty=0"), report);
+    assertTrue(o.out().contains("report: " + out.resolve("report.html")), o.out());
   }
 }

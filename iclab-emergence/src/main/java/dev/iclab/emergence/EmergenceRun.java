@@ -18,7 +18,6 @@ import dev.iclab.emergence.model.ModelConfig;
 import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.report.AtomicFiles;
 import dev.iclab.emergence.report.Metrics;
-import dev.iclab.emergence.report.SweepReport;
 import dev.iclab.emergence.train.Checkpoint;
 import dev.iclab.emergence.train.Trainer;
 import dev.iclab.tensor.Tensors;
@@ -50,6 +49,9 @@ public final class EmergenceRun {
 
     default void evaluated(Metrics metrics) {}
 
+    /** A step whose loss (or gradient) was not finite; its update was skipped. */
+    default void skipped(long step, double loss) {}
+
     default void finished() {}
   }
 
@@ -67,6 +69,13 @@ public final class EmergenceRun {
       return new Seeds(seed * 1_000 + 1, seed * 1_000 + 2, seed * 1_000 + 3, seed * 1_000 + 4);
     }
   }
+
+  /**
+   * Non-finite steps in a row after which a run counts as diverged. One such step (seen rarely, in
+   * the first steps of a run, and not reproducible) is skipped; weights that really blew up give a
+   * non-finite loss on every following batch.
+   */
+  static final int MAX_NON_FINITE_IN_A_ROW = 5;
 
   private EmergenceRun() {}
 
@@ -134,12 +143,15 @@ public final class EmergenceRun {
         metrics.addAll(readMetrics(metricsFile, done));
         writeMetrics(metricsFile, metrics);
       }
-      writeRunJson(folder, spec, seeds, versions, model.parameters().count(), "running", null, 0);
+      writeRunJson(
+          folder, spec, seeds, versions, model.parameters().count(), "running", null, 0, 0);
       listener.started(spec, done + 1);
       double trainSeconds =
           metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).elapsedSeconds();
       double lossSum = 0;
       int lossCount = 0;
+      int skipped = 0;
+      int nonFiniteInARow = 0;
       int steps = spec.train().steps();
       try (BufferedWriter out =
           Files.newBufferedWriter(
@@ -150,23 +162,46 @@ public final class EmergenceRun {
         for (long step = done + 1; step <= steps; step++) {
           long t0 = System.nanoTime();
           float loss = trainer.step(step);
-          if (!Float.isFinite(loss)) {
-            writeRunJson(
-                folder, spec, seeds, versions, model.parameters().count(), "diverged", null, 0);
-            throw new IclabException(
-                "run %s diverged: training loss %s at step %d; lower --lr or raise --warmup, or resume from the last checkpoint in %s"
-                    .formatted(spec.name(), loss, step, folder));
-          }
           trainSeconds += (System.nanoTime() - t0) / 1e9;
-          lossSum += loss;
-          lossCount++;
+          if (Float.isFinite(loss)) {
+            nonFiniteInARow = 0;
+            lossSum += loss;
+            lossCount++;
+          } else {
+            // The trainer skipped this step's update; only a run of them means divergence.
+            skipped++;
+            nonFiniteInARow++;
+            listener.skipped(step, loss);
+            if (nonFiniteInARow >= MAX_NON_FINITE_IN_A_ROW) {
+              writeRunJson(
+                  folder,
+                  spec,
+                  seeds,
+                  versions,
+                  model.parameters().count(),
+                  "diverged",
+                  null,
+                  0,
+                  skipped);
+              throw new IclabException(
+                  "run %s diverged: training loss %s for %d steps in a row up to step %d; lower --lr (now %s) or raise --warmup (now %d) or --clip, then restart, or --resume from the last checkpoint in %s"
+                      .formatted(
+                          spec.name(),
+                          loss,
+                          nonFiniteInARow,
+                          step,
+                          spec.train().learningRate(),
+                          spec.train().warmupSteps(),
+                          folder));
+            }
+          }
           listener.stepped(step, loss);
           if (step % spec.train().evalEvery() == 0 || step == steps) {
             Accuracies acc = evaluator.evaluate(model, root);
             Metrics m =
                 new Metrics(
                     step,
-                    lossSum / lossCount,
+                    lossCount == 0 ? Double.NaN : lossSum / lossCount,
                     acc.icl(),
                     acc.iclAllLabels(),
                     acc.iclCount(),
@@ -200,10 +235,7 @@ public final class EmergenceRun {
               ? Double.NaN
               : trained / Math.max(1e-9, trainSeconds - firstElapsed(metrics, done));
       Result result = new Result(spec, folder, List.copyOf(metrics), wall, stepsPerSecond);
-      SweepReport.write(
-          folder,
-          spec.name(),
-          List.of(new SweepReport.Entry(spec, folder, result.metrics(), wall)));
+      Sweep.report(folder, spec.name(), List.of(result));
       writeRunJson(
           folder,
           spec,
@@ -212,7 +244,8 @@ public final class EmergenceRun {
           model.parameters().count(),
           "done",
           result.metrics().isEmpty() ? null : result.last(),
-          stepsPerSecond);
+          stepsPerSecond,
+          skipped);
       return result;
     }
   }
@@ -267,7 +300,8 @@ public final class EmergenceRun {
       long parameters,
       String status,
       Metrics last,
-      double stepsPerSecond) {
+      double stepsPerSecond,
+      int skippedSteps) {
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("status", status);
     run.put("config", spec);
@@ -278,6 +312,8 @@ public final class EmergenceRun {
       run.put("final", last);
       run.put("train_steps_per_s", stepsPerSecond);
     }
+    // Steps whose update was skipped for a non-finite loss (counted since this start or resume).
+    run.put("skipped_steps", skippedSteps);
     try {
       AtomicFiles.writeString(folder.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
     } catch (IOException e) {

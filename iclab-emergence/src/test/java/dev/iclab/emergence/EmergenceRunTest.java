@@ -98,6 +98,33 @@ class EmergenceRunTest {
     assertTrue(none.getMessage().contains("no checkpoint"), none.getMessage());
   }
 
+  /** Weights blown up by a 1e30 learning rate give a NaN loss on every later step. */
+  @Test
+  void aRunOfNonFiniteLossesStopsWithAdvice(@TempDir Path dir) throws Exception {
+    RunSpec spec =
+        small()
+            .with("lr", "1e30")
+            .with("warmup", "0")
+            .with("clip", "0")
+            .with("steps", "50")
+            .toSpec("boom");
+    IclabException e =
+        assertThrows(
+            IclabException.class, () -> EmergenceRun.run(spec, dir, false, Map.of(), QUIET));
+    assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    assertTrue(e.getMessage().contains("lower --lr"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                EmergenceRun.MAX_NON_FINITE_IN_A_ROW
+                    + " steps in a row up to step "
+                    + (1 + EmergenceRun.MAX_NON_FINITE_IN_A_ROW)),
+        e.getMessage());
+    JsonNode run = new ObjectMapper().readTree(dir.resolve("run.json").toFile());
+    assertEquals("diverged", run.path("status").asText());
+    assertEquals(EmergenceRun.MAX_NON_FINITE_IN_A_ROW, run.path("skipped_steps").asInt());
+  }
+
   @Test
   void shortOmniglotRunTrainsTheResNetEmbedder(@TempDir Path dir) {
     Path omniglot = dev.iclab.tensor.SharedAssets.require("data/omniglot");

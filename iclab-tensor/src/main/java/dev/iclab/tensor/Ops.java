@@ -20,6 +20,17 @@ public final class Ops {
 
   private Ops() {}
 
+  /**
+   * x * factor, safe under autograd. DJL's {@code mul(Number)} (and {@code div}, {@code pow}) wraps
+   * the number in a scalar array over a Java direct buffer and closes it right after the op, but
+   * autograd keeps that scalar for the backward pass; once the GC frees the buffer, backward reads
+   * whatever now lives there: NaN/Inf or silently wrong gradients. This scalar belongs to x's
+   * manager and lives as long as the result does.
+   */
+  public static NDArray scale(NDArray x, float factor) {
+    return x.mul(x.getManager().create(factor));
+  }
+
   /** y = x W^T + b, with W in the nn.Linear layout [out, in]; b may be null. */
   public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
     return Linear.linear(x, weight, bias).singletonOrThrow();
@@ -34,18 +45,18 @@ public final class Ops {
   /** RMSNorm over the last axis: w * x / sqrt(mean(x^2) + eps). */
   public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
     NDArray meanSquare = x.square().mean(new int[] {-1}, true); // [..., 1]
-    return x.mul(meanSquare.add((float) eps).sqrt().pow(-1f)).mul(weight);
+    return x.div(meanSquare.add((float) eps).sqrt()).mul(weight);
   }
 
   /** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)) (HF "gelu"). */
   public static NDArray geluErf(NDArray x) {
-    return x.mul(x.mul((float) (1 / Math.sqrt(2))).erf().add(1f)).mul(0.5f);
+    return scale(x.mul(scale(x, (float) (1 / Math.sqrt(2))).erf().add(1f)), 0.5f);
   }
 
   /** Tanh-approximated GELU (HF "gelu_new", "gelu_pytorch_tanh"). */
   public static NDArray geluTanh(NDArray x) {
-    NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul(SQRT_2_OVER_PI);
-    return x.mul(inner.tanh().add(1f)).mul(0.5f);
+    NDArray inner = scale(x.add(scale(x.mul(x).mul(x), 0.044715f)), SQRT_2_OVER_PI);
+    return scale(x.mul(inner.tanh().add(1f)), 0.5f);
   }
 
   /** SiLU (swish): x * sigmoid(x). */
@@ -141,7 +152,7 @@ public final class Ops {
       k = k.repeat(1, heads / kvHeads); // [batch, heads, keys, headDim]
       v = v.repeat(1, heads / kvHeads); // [batch, heads, keys, headDim]
     }
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale); // [b, h, q, k]
+    NDArray scores = scale(q.matMul(k.transpose(0, 1, 3, 2)), (float) scale); // [b, h, q, k]
     NDArray masked = mask == null ? scores : scores.add(mask);
     NDArray probs = masked.softmax(-1); // [batch, heads, queries, keys]
     if (observer != null && observer.observes(layer)) {

@@ -2,6 +2,7 @@ package dev.iclab.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iclab.cli.Json;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
@@ -64,27 +65,36 @@ public final class EmergenceBench implements Runnable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    EmergenceRun.Result result =
-        EmergenceRun.run(
-            runSpec,
-            folder,
-            false,
-            Map.of(),
-            new EmergenceRun.Listener() {
-              long windowStart = System.nanoTime();
+    EmergenceRun.Result result;
+    try {
+      result =
+          EmergenceRun.run(
+              runSpec,
+              folder,
+              false,
+              Map.of(),
+              new EmergenceRun.Listener() {
+                long windowStart = System.nanoTime();
 
-              @Override
-              public void stepped(long step, double loss) {
-                if (step % WINDOW == 0) {
-                  long now = System.nanoTime();
-                  windows.add(WINDOW / ((now - windowStart) / 1e9));
-                  windowStart = now;
+                @Override
+                public void stepped(long step, double loss) {
+                  if (step % WINDOW == 0) {
+                    long now = System.nanoTime();
+                    windows.add(WINDOW / ((now - windowStart) / 1e9));
+                    windowStart = now;
+                  }
+                  if (step == 1 || step == 1_000 || step == 10_000 || step == steps) {
+                    rss.put(step, residentBytes());
+                  }
                 }
-                if (step == 1 || step == 1_000 || step == 10_000 || step == steps) {
-                  rss.put(step, residentBytes());
-                }
-              }
-            });
+              });
+    } finally {
+      try {
+        Json.deleteTree(folder); // the run's checkpoint and plots are not part of the bench
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("warning: cannot delete " + folder + ": " + e);
+      }
+    }
     Collections.sort(windows);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("suite", "emergence");

@@ -41,6 +41,15 @@ public final class ConsoleProgress implements EmergenceRun.Listener {
   }
 
   @Override
+  public void skipped(long step, double loss) {
+    stream.printf(
+        Locale.ROOT,
+        "%nwarning: step %d: loss %s, update skipped (weights unchanged)%n",
+        step,
+        loss);
+  }
+
+  @Override
   public void evaluated(Metrics metrics) {
     icl = metrics.iclAcc();
     iwl = metrics.iwlAcc();

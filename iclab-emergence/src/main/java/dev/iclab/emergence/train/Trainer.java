@@ -24,6 +24,10 @@ import java.util.List;
  * <p>Every step runs in its own child manager inside an {@link NDScope}, so all temporaries,
  * gradient handles included, are freed when it ends; the model manager only ever holds the weights
  * and the optimizer's moments.
+ *
+ * <p>A step whose loss or gradient norm is not finite changes nothing: its update is skipped, so
+ * one bad batch cannot write NaN into the weights or Adam's moments (from which no run recovers).
+ * The caller decides when too many such steps mean the run diverged.
  */
 public final class Trainer implements AutoCloseable {
   private final SequenceModel model;
@@ -41,7 +45,7 @@ public final class Trainer implements AutoCloseable {
       NDManager root) {
     if (config.lossOnAllLabels() && encoder.format() != TokenFormat.INTERLEAVED) {
       throw new IclabException(
-          "the loss on every label needs the interleaved token format (a paired token already holds its label); drop --loss-all-labels or use --format interleaved");
+          "the loss on every label needs the interleaved token format (a paired token already holds its label); pass --loss-all-labels false (the paper-cpu preset turns it on) or use --format interleaved");
     }
     this.model = model;
     this.sampler = sampler;
@@ -51,7 +55,10 @@ public final class Trainer implements AutoCloseable {
     this.adam = new Adam(model.parameters().arrays(), model.manager());
   }
 
-  /** Runs training step {@code step} (1-based) and returns its loss. */
+  /**
+   * Runs training step {@code step} (1-based) and returns its loss; a non-finite loss means the
+   * step was skipped and the weights are unchanged.
+   */
   // the NDScope is used only for its close(), which frees what the step created
   @SuppressWarnings("try")
   public float step(long step) {
@@ -62,12 +69,15 @@ public final class Trainer implements AutoCloseable {
     int labels = sampler.distribution().labels();
     boolean all = config.lossOnAllLabels();
     int predictions = all ? pairs + 1 : 1;
-    float[] targets = new float[batch.size() * predictions * labels]; // one-hot
+    // One-hot targets pre-scaled by -1/N, so that the loss (mean cross-entropy) is one sum: no
+    // division by a Java number, whose scalar DJL would free before backward needs it (Ops.scale).
+    float weight = -1f / (batch.size() * predictions);
+    float[] targets = new float[batch.size() * predictions * labels];
     for (int b = 0; b < batch.size(); b++) {
       for (int i = 0; i < predictions; i++) {
         int label =
             i == predictions - 1 ? batch.queryLabel()[b] : batch.contextLabel()[b * pairs + i];
-        targets[(b * predictions + i) * labels + label] = 1f;
+        targets[(b * predictions + i) * labels + label] = weight;
       }
     }
     List<NDArray> params = model.parameters().arrays();
@@ -76,12 +86,11 @@ public final class Trainer implements AutoCloseable {
       NDArray x = stepManager.create(inputs, new Shape(batch.size(), tokens, encoder.inputDim()));
       Shape targetShape =
           all ? new Shape(batch.size(), predictions, labels) : new Shape(batch.size(), labels);
-      NDArray oneHot = stepManager.create(targets, targetShape);
+      NDArray oneHot = stepManager.create(targets, targetShape); // scaled one-hot
       float loss;
       try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
         NDArray logits = model.logits(x, all ? 2 : -1, null); // [batch, (pairs + 1,) labels]
-        NDArray lossArray =
-            logits.logSoftmax(-1).mul(oneHot).sum().div(-(float) (batch.size() * predictions));
+        NDArray lossArray = logits.logSoftmax(-1).mul(oneHot).sum();
         collector.backward(lossArray);
         loss = lossArray.getFloat();
       }
@@ -95,11 +104,15 @@ public final class Trainer implements AutoCloseable {
         squaredNorm = squaredNorm == null ? s : squaredNorm.addi(s);
       }
       float norm = (float) Math.sqrt(squaredNorm.getFloat());
-      float scale =
-          config.clipNorm() > 0 && norm > config.clipNorm()
-              ? (float) (config.clipNorm() / norm)
-              : 1f;
-      adam.update(grads, scale, config.learningRateAt(step), step);
+      if (Float.isFinite(loss) && Float.isFinite(norm)) {
+        float scale =
+            config.clipNorm() > 0 && norm > config.clipNorm()
+                ? (float) (config.clipNorm() / norm)
+                : 1f;
+        adam.update(grads, scale, config.learningRateAt(step), step);
+      } else if (Float.isFinite(loss)) {
+        loss = Float.NaN; // an overflowing gradient skips the step like a NaN loss
+      }
       for (NDArray p : params) {
         JniUtils.zeroGrad((PtNDArray) p);
       }

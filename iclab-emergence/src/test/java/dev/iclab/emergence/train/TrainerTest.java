@@ -101,4 +101,42 @@ class TrainerTest {
       assertEquals(rootArrays, root.getManagedArrays().size());
     }
   }
+
+  /**
+   * A learning rate of 1e30 makes Adam's first update move every weight by about 1e30, so the next
+   * forward overflows and its loss is not finite: that step must leave the weights as they were.
+   */
+  @Test
+  void aStepWithANonFiniteLossLeavesTheWeightsUnchanged() {
+    Setup s = setup(Architecture.TRANSFORMER, TokenFormat.INTERLEAVED);
+    TrainConfig explosive = new TrainConfig(3, 32, 1e30, 0, 0, 1000, 0, 64, false);
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(s.model(), root, 3);
+        Trainer trainer = new Trainer(model, s.sampler(), s.encoder(), explosive, root)) {
+      assertTrue(
+          Float.isFinite(trainer.step(1)), "the first forward still uses the initial weights");
+      float[] before = flatWeights(model);
+      assertTrue(Float.isNaN(trainer.step(2)), "overflowing weights give a NaN loss");
+      assertArrayEquals(before, flatWeights(model), "the skipped step changed no weight");
+      assertTrue(Float.isNaN(trainer.step(3)), "and the next step is skipped again");
+      assertArrayEquals(before, flatWeights(model));
+    }
+  }
+
+  private static float[] flatWeights(SequenceModel model) {
+    java.util.List<float[]> parts = new java.util.ArrayList<>();
+    int total = 0;
+    for (var p : model.parameters().arrays()) {
+      float[] values = p.toFloatArray();
+      parts.add(values);
+      total += values.length;
+    }
+    float[] flat = new float[total];
+    int at = 0;
+    for (float[] values : parts) {
+      System.arraycopy(values, 0, flat, at, values.length);
+      at += values.length;
+    }
+    return flat;
+  }
 }
