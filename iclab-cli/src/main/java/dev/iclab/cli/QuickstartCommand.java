@@ -2,13 +2,13 @@ package dev.iclab.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
 import dev.iclab.emergence.Sweep;
-import dev.iclab.emergence.report.AtomicFiles;
 import dev.iclab.emergence.report.ConsoleProgress;
 import java.io.IOException;
 import java.io.PrintWriter;

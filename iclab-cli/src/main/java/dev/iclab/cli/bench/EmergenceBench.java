@@ -2,13 +2,13 @@ package dev.iclab.cli.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iclab.AtomicFiles;
 import dev.iclab.cli.Json;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
-import dev.iclab.emergence.report.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

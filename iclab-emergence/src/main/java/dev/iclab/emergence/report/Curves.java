@@ -1,5 +1,6 @@
 package dev.iclab.emergence.report;
 
+import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import java.awt.BasicStroke;
 import java.awt.Color;

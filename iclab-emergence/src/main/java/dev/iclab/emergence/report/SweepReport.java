@@ -1,6 +1,7 @@
 package dev.iclab.emergence.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iclab.AtomicFiles;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.eval.Accuracies;
 import java.nio.file.Path;
