@@ -552,7 +552,8 @@ public final class TuneCommand implements Callable<Integer> {
         continue;
       }
       Object value = option.getValue();
-      flags.putPOJO(name, value == null ? null : value instanceof Path ? value.toString() : value);
+      // as a tree, so that it compares equal to the same value read back from run.json
+      flags.set(name, Json.MAPPER.valueToTree(value instanceof Path ? value.toString() : value));
     }
     ObjectNode m = c.putObject("model");
     m.put("directory", directory.toAbsolutePath().normalize().toString());

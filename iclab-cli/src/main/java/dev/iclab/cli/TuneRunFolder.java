@@ -52,13 +52,15 @@ final class TuneRunFolder {
               .formatted(out, SUMMARY));
     }
     JsonNode saved;
+    JsonNode now;
     try {
       saved = Json.MAPPER.readTree(run.toFile());
+      now = Json.MAPPER.readTree(config.toString()); // same number types as the saved file
     } catch (IOException e) {
       throw new IclabException("--resume: cannot read %s: %s".formatted(run, e.getMessage()), e);
     }
-    String difference = firstDifference(saved.path("config"), config.path("config"));
-    if (difference == null && !saved.path("model").equals(config.path("model"))) {
+    String difference = firstDifference(saved.path("config"), now.path("config"));
+    if (difference == null && !saved.path("model").equals(now.path("model"))) {
       difference = "model (directory or weights)";
     }
     if (difference != null) {
