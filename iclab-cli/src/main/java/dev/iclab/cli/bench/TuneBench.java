@@ -81,9 +81,73 @@ public final class TuneBench implements Runnable {
       description = "Methods to measure (default: ${DEFAULT-VALUE}).")
   List<String> methods;
 
+  @Option(names = "--one", hidden = true, description = "Child: DIR,NAME,METHOD,STEPS,FLAT.")
+  String one;
+
   @Override
   public void run() {
-    threads.run(this::measure);
+    threads.run(one != null ? this::child : this::measure);
+  }
+
+  /** Runs one phase in this process and writes its JSON to --out. */
+  private void child() {
+    String[] f = one.split(",");
+    int n = Integer.parseInt(f[3]);
+    List<Integer> marks =
+        Boolean.parseBoolean(f[4]) ? List.of(1, 10, 100, n / 2, n) : List.<Integer>of();
+    try {
+      Json.writeAtomically(out, phase(f[1], Path.of(f[0]), f[2], n, marks));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs one phase in a child JVM and returns its JSON. */
+  private Map<String, Object> inChild(
+      String name, Path dir, String method, int n, boolean flat, Path temp) throws IOException {
+    Path result = temp.resolve("phase-" + name + "-" + method + (flat ? "-flat" : "") + ".json");
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Xmx2g",
+            "-Dai.djl.offline=true",
+            "-cp",
+            System.getProperty("java.class.path"),
+            "dev.iclab.cli.Main",
+            "bench",
+            "tune",
+            "--one",
+            String.join(
+                ",", dir.toString(), name, method, Integer.toString(n), Boolean.toString(flat)),
+            "--seq",
+            Integer.toString(seq),
+            "--threads",
+            Integer.toString(threads.threads()),
+            "--out",
+            result.toString());
+    Process process =
+        new ProcessBuilder(command)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    int code;
+    try {
+      code = process.waitFor();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    if (code != 0 || !Files.exists(result)) {
+      Map<String, Object> failed = new LinkedHashMap<>();
+      failed.put("model", name);
+      failed.put("method", method);
+      failed.put("failed", "child exited with " + code);
+      return failed;
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> phase = Json.MAPPER.readValue(result.toFile(), Map.class);
+    return phase;
   }
 
   private void measure() {
@@ -102,13 +166,13 @@ public final class TuneBench implements Runnable {
       try {
         Path gpt2 = RandomCheckpoints.gpt2(temp.resolve("gpt2-small"), 12, 768, 12, 50257, 1024);
         for (String method : methods) {
-          phases.add(phase("gpt2-small", gpt2, method, steps, List.of()));
+          phases.add(inChild("gpt2-small", gpt2, method, steps, false, temp));
         }
         if (flatSteps > 0) {
-          Path tiny = RandomCheckpoints.gpt2(temp.resolve("gpt2-tiny"), 4, 256, 4, 8192, 1024);
-          List<Integer> marks = List.of(1, 10, 100, flatSteps / 2, flatSteps);
+          // small enough that 1,000 steps take minutes on 2 cores: 2 layers, 128 wide, vocab 4096
+          Path tiny = RandomCheckpoints.gpt2(temp.resolve("gpt2-tiny"), 2, 128, 4, 4096, 512);
           for (String method : methods) {
-            phases.add(phase("gpt2-tiny", tiny, method, flatSteps, marks));
+            phases.add(inChild("gpt2-tiny", tiny, method, flatSteps, true, temp));
           }
         }
         if (largeSteps > 0) {
@@ -121,7 +185,7 @@ public final class TuneBench implements Runnable {
               result.put("llama-1b_full", fullArithmetic(llama));
               continue;
             }
-            phases.add(phase("llama-1b", llama, method, largeSteps, List.of()));
+            phases.add(inChild("llama-1b", llama, method, largeSteps, false, temp));
           }
         }
       } finally {
@@ -161,6 +225,7 @@ public final class TuneBench implements Runnable {
     resetPeak();
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("model", modelName);
+    p.put("load_average_at_start", RuntimeBench.loadAverage());
     p.put("method", method);
     p.put("rss_before_mb", mb(RuntimeBench.residentBytes()));
     long loadStart = System.nanoTime();
@@ -208,6 +273,7 @@ public final class TuneBench implements Runnable {
       }
     }
     p.put("peak_rss_mb", mb(peakBytes()));
+    p.put("load_average_at_end", RuntimeBench.loadAverage());
     System.err.println("bench tune: " + p);
     return p;
   }
