@@ -236,12 +236,14 @@ public final class Trainer implements AutoCloseable {
       List<NDArray> grads = readGradients(scope, parameters);
       double squared = 0;
       for (NDArray g : grads) {
-        squared += g.square().sum().getFloat();
+        try (NDManager local = scope.newSubManager()) { // one gradient's square at a time
+          squared += Scoped.in(local, g.square()).sum().getFloat();
+        }
       }
       double norm = Math.sqrt(squared);
       if (config.clipNorm() > 0 && norm > config.clipNorm()) {
         float factor = (float) (config.clipNorm() / (norm + 1e-6));
-        grads.replaceAll(g -> g.mul(factor));
+        grads.forEach(g -> g.muli(factor)); // the step's own copies
       }
       optimizer.step(scope, parameters, grads, lr);
       return norm;
