@@ -59,7 +59,8 @@ public final class TuneBench implements Runnable {
   @Option(
       names = "--steps",
       defaultValue = "4",
-      description = "Timed optimizer steps per GPT-2-small phase (after one warm-up step).")
+      description =
+          "Timed optimizer steps per GPT-2-small phase (after one warm-up step); 0 skips them.")
   int steps;
 
   @Option(
@@ -166,9 +167,11 @@ public final class TuneBench implements Runnable {
     try {
       Path temp = Files.createTempDirectory("iclab-bench-tune-");
       try {
-        Path gpt2 = RandomCheckpoints.gpt2(temp.resolve("gpt2-small"), 12, 768, 12, 50257, 1024);
-        for (String method : methods) {
-          phases.add(inChild("gpt2-small", gpt2, method, steps, false, temp));
+        if (steps > 0) {
+          Path gpt2 = RandomCheckpoints.gpt2(temp.resolve("gpt2-small"), 12, 768, 12, 50257, 1024);
+          for (String method : methods) {
+            phases.add(inChild("gpt2-small", gpt2, method, steps, false, temp));
+          }
         }
         if (flatSteps > 0) {
           // small enough that 1,000 steps take minutes on 2 cores: 2 layers, 128 wide, vocab 4096
