@@ -48,10 +48,13 @@ public final class MergeCommand implements Callable<Integer> {
     OutputDirectory.checkFresh(out);
     Path directory = modelOptions.directory();
     try (CausalLM model = ModelLoader.standard().load(directory, modelOptions.device(), true)) {
-      Tuner tuner = TunerRegistry.standard().loadAdapter(model, adapter);
-      if (tuner instanceof QloraTuner q) {
-        q.lora().merge(); // into the FP32 originals; closing removes the quantised path
-      } else if (tuner instanceof LoraTuner lora) {
+      // A QLoRA adapter is a PEFT LoRA adapter: merged into the FP32 originals, as PEFT users do
+      // (loading it as QLoRA would quantise the base and release those originals).
+      Tuner tuner =
+          QloraTuner.isQlora(adapter)
+              ? LoraTuner.load(model, adapter)
+              : TunerRegistry.standard().loadAdapter(model, adapter);
+      if (tuner instanceof LoraTuner lora) {
         lora.merge();
       } else {
         tuner.close();

@@ -4,6 +4,7 @@ import dev.iclab.cli.bench.BenchCommand;
 import dev.iclab.cli.bench.EmergenceBench;
 import dev.iclab.cli.bench.IclBench;
 import dev.iclab.cli.bench.RuntimeBench;
+import dev.iclab.cli.bench.TuneBench;
 import picocli.CommandLine;
 
 /** The one place where subcommands are registered: explicit entries, no class-path scanning. */
@@ -28,6 +29,7 @@ final class Subcommands {
     bench.addSubcommand("runtime", new RuntimeBench());
     bench.addSubcommand("emergence", new EmergenceBench());
     bench.addSubcommand("icl", new IclBench());
+    bench.addSubcommand("tune", new TuneBench());
     top.addSubcommand("bench", bench);
   }
 }

@@ -2,15 +2,23 @@ package dev.iclab.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
+import dev.iclab.cli.tune.TaskTraining;
+import dev.iclab.cli.tune.ZeroShotAccuracy;
+import dev.iclab.data.Example;
+import dev.iclab.data.io.DatasetLoader;
+import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Trainer;
+import dev.iclab.tune.TrainingCheckpoint;
 import dev.iclab.tune.TrainingConfig;
 import dev.iclab.tune.TrainingData;
+import dev.iclab.tune.TrainingExample;
 import dev.iclab.tune.Tuner;
+import dev.iclab.tune.TunerRegistry;
 import dev.iclab.tune.adapter.AdapterConfig;
 import dev.iclab.tune.adapter.AdapterTuner;
 import dev.iclab.tune.full.FullConfig;
@@ -48,14 +56,18 @@ import picocli.CommandLine.Spec;
     name = "tune",
     mixinStandardHelpOptions = true,
     description =
-        "Fine-tune a model on a JSONL text file with full, lora, qlora, prefix, prompt, adapter or"
-            + " kv (Dai et al.'s key/value-only SGD) tuning. Writes a PEFT adapter (lora, qlora,"
-            + " prefix, prompt, adapter) or a Hugging Face checkpoint (full, kv) to --out, which"
-            + " appears only when training and saving succeeded. Texts longer than --max-length"
-            + " are truncated to their first tokens, with a warning.")
+        "Fine-tune a model with full, lora, qlora, prefix, prompt, adapter or kv (Dai et al.'s"
+            + " key/value-only SGD) tuning, on a classification task (--task/--task-file: the"
+            + " zero-shot prompts of iclab eval, loss on the label word only) or a JSONL text file"
+            + " (--data: loss on every token). Writes a PEFT adapter (lora, qlora, prefix, prompt,"
+            + " adapter) or a Hugging Face checkpoint (full, kv) to --out, which appears only when"
+            + " training and saving succeeded (with --save-every it holds the checkpoints while"
+            + " training). Texts longer than --max-length are truncated to their first tokens,"
+            + " with a warning; task examples longer than it are left out, with a warning.")
 public final class TuneCommand implements Callable<Integer> {
   @Mixin ModelOptions modelOptions;
   @Mixin VerbosityMixin verbosity;
+  @Mixin ThreadsMixin threads;
 
   @Option(
       names = "--method",
@@ -70,8 +82,57 @@ public final class TuneCommand implements Callable<Integer> {
   @Option(
       names = "--task",
       paramLabel = "NAME",
-      description = "A named task (e.g. sst2); needs the data module, not available yet.")
+      description =
+          "A built-in task (sst2, sst5, mr, subj, agnews, cb, rte, trec), as in iclab eval: trains"
+              + " on its training split, one zero-shot prompt plus gold label word per row.")
   String task;
+
+  @Option(
+      names = "--task-file",
+      paramLabel = "FILE",
+      description = "A user task (YAML/JSON), as in iclab eval.")
+  String taskFile;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      defaultValue = "../shared/data",
+      description = "Where built-in tasks' data are (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--train-limit",
+      paramLabel = "N",
+      description = "Train on the first N rows of the task's training split only.")
+  Integer trainLimit;
+
+  @Option(
+      names = "--eval-every",
+      paramLabel = "N",
+      description =
+          "Every N steps (and before the first and after the last), zero-shot accuracy on the"
+              + " task's evaluation split with the method active, as iclab eval --shots 0 scores it.")
+  Integer evalEvery;
+
+  @Option(
+      names = "--eval-limit",
+      paramLabel = "M",
+      defaultValue = "200",
+      description = "Dev queries per evaluation (default: ${DEFAULT-VALUE}).")
+  int evalLimit;
+
+  @Option(
+      names = "--save-every",
+      paramLabel = "N",
+      description =
+          "Write a checkpoint (trained arrays, optimizer state, step) to --out/checkpoints every N"
+              + " steps; --resume continues from the newest.")
+  Integer saveEvery;
+
+  @Option(
+      names = "--resume",
+      description = "Continue the run in --out from its newest checkpoint (same flags).")
+  boolean resume;
 
   @Option(
       names = "--text-field",
@@ -219,31 +280,108 @@ public final class TuneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (task != null) {
-      throw new IclabException(
-          "--task needs the task datasets of the data module, which this build does not have yet; export the task's texts to JSONL and use --data");
-    }
-    if (data == null) {
-      throw new IclabException("give the training texts with --data FILE.jsonl");
-    }
-    if (!dev.iclab.tune.TunerRegistry.standard().methods().contains(method)) {
+    checkFlags();
+    TrainingConfig training = trainingConfig();
+    ExperimentPlan plan =
+        usesTask()
+            ? TaskTraining.plan(
+                task, taskFile, dataDir.toAbsolutePath().normalize().toString(), evalLimit, false)
+            : null;
+    Path directory = modelOptions.directory();
+    ObjectNode config = resolvedConfig(directory);
+    TuneRunFolder folder =
+        resume ? TuneRunFolder.resume(out, config) : TuneRunFolder.fresh(out, saveEvery != null);
+    int[] exit = new int[1];
+    threads.run(() -> exit[0] = train(training, plan, directory, config, folder));
+    return exit[0];
+  }
+
+  private boolean usesTask() {
+    return task != null || taskFile != null;
+  }
+
+  private void checkFlags() {
+    if (!TunerRegistry.standard().methods().contains(method)) {
       throw new IclabException(
           "unknown --method %s; choose one of %s"
-              .formatted(method, dev.iclab.tune.TunerRegistry.standard().methods()));
+              .formatted(method, TunerRegistry.standard().methods()));
     }
-    OutputDirectory.checkFresh(out);
-    TrainingConfig training = trainingConfig();
-    Path directory = modelOptions.directory();
+    int sources = (data != null ? 1 : 0) + (task != null ? 1 : 0) + (taskFile != null ? 1 : 0);
+    if (sources != 1) {
+      throw new IclabException(
+          "give the training data with exactly one of --task NAME, --task-file FILE or --data FILE.jsonl");
+    }
+    if (evalEvery != null && !usesTask()) {
+      throw new IclabException(
+          "--eval-every scores label accuracy on a task's evaluation split; use it with --task or --task-file");
+    }
+    if (evalEvery != null && evalEvery < 1 || evalLimit < 1) {
+      throw new IclabException("--eval-every and --eval-limit must be >= 1");
+    }
+    if (saveEvery != null && saveEvery < 1) {
+      throw new IclabException("--save-every must be >= 1, got " + saveEvery);
+    }
+    if (trainLimit != null && trainLimit < 1) {
+      throw new IclabException("--train-limit must be >= 1, got " + trainLimit);
+    }
+    if (resume && saveEvery == null) {
+      throw new IclabException(
+          "--resume continues from checkpoints; give the same --save-every as the first run");
+    }
+  }
+
+  private int train(
+      TrainingConfig training,
+      ExperimentPlan plan,
+      Path directory,
+      ObjectNode config,
+      TuneRunFolder folder) {
     PrintWriter err = spec.commandLine().getErr();
     try (CausalLM model = ModelLoader.standard().load(directory, modelOptions.device(), true);
         HfTokenizer tokenizer = HfTokenizer.load(directory);
         Tuner tuner = createTuner(model, tokenizer)) {
-      var loaded = TrainingData.jsonl(data, textField, tokenizer, maxLength);
-      if (loaded.truncated() > 0) {
-        err.printf(
-            "warning: %d of %d texts were longer than --max-length %d and were truncated%n",
-            loaded.truncated(), loaded.examples().size(), maxLength);
-        err.flush();
+      List<TrainingExample> examples;
+      long dataTokens;
+      ZeroShotAccuracy devScorer = null;
+      List<Example> devQueries = List.of();
+      ObjectNode dataRecord = Json.object();
+      if (plan != null) {
+        TaskTraining taskData =
+            TaskTraining.of(plan, model, tokenizer, maxLength, trainLimit, evalEvery != null);
+        examples = taskData.examples();
+        dataTokens = taskData.tokens();
+        if (taskData.leftOut() > 0) {
+          err.printf(
+              "warning: %d of %d training rows of %s are longer than --max-length %d with their answer and were left out%n",
+              taskData.leftOut(),
+              taskData.leftOut() + examples.size(),
+              plan.task().name(),
+              maxLength);
+          err.flush();
+        }
+        dataRecord.put("task", plan.task().name());
+        dataRecord.put("train", plan.train().source().toString());
+        dataRecord.put("train_sha256", plan.train().sha256());
+        dataRecord.put("eval", plan.eval().source().toString());
+        dataRecord.put("eval_sha256", plan.eval().sha256());
+        dataRecord.put("left_out", taskData.leftOut());
+        if (evalEvery != null) {
+          devScorer = new ZeroShotAccuracy(tuner, plan.task(), tokenizer);
+          devQueries = taskData.dev();
+        }
+      } else {
+        var loaded = TrainingData.jsonl(data, textField, tokenizer, maxLength);
+        examples = loaded.examples();
+        dataTokens = loaded.tokens();
+        if (loaded.truncated() > 0) {
+          err.printf(
+              "warning: %d of %d texts were longer than --max-length %d and were truncated%n",
+              loaded.truncated(), loaded.examples().size(), maxLength);
+          err.flush();
+        }
+        dataRecord.put("file", data.toString());
+        dataRecord.put("sha256", DatasetLoader.sha256(data));
+        dataRecord.put("truncated", loaded.truncated());
       }
       int context = model.config().contextLength();
       if (maxLength + tuner.virtualTokens() > context) {
@@ -251,81 +389,188 @@ public final class TuneCommand implements Callable<Integer> {
             "--max-length %d plus %d virtual tokens exceeds the model's context window of %d; lower --max-length"
                 .formatted(maxLength, tuner.virtualTokens(), context));
       }
+      config.set("data", dataRecord);
       List<String> log = new ArrayList<>();
       Trainer.Result result;
-      try (Trainer trainer = new Trainer(tuner, training, loaded.examples().size());
-          ProgressBar bar =
-              new ProgressBarBuilder()
-                  .setTaskName("tune " + method)
-                  .setInitialMax(trainer.totalSteps())
-                  .setUnit(" steps", 1)
-                  .setStyle(ProgressBarStyle.ASCII)
-                  .setConsumer(
-                      new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
-                  .build()) {
-        result =
-            trainer.train(
-                loaded.examples(),
-                p -> {
-                  bar.stepTo(p.step());
-                  bar.setExtraMessage(
-                      " loss %.4f lr %.2e %.0f tok/s"
-                          .formatted(p.loss(), p.lr(), p.tokensPerSecond()));
-                  ObjectNode line = Json.object();
-                  line.put("step", p.step());
-                  line.put("epoch", p.epoch());
-                  line.put("loss", p.loss());
-                  line.put("lr", p.lr());
-                  line.put("grad_norm", p.gradNorm());
-                  line.put("tokens", p.tokens());
-                  line.put("tokens_per_s", p.tokensPerSecond());
-                  log.add(line.toString());
-                });
+      double[] devAccuracy = {Double.NaN, Double.NaN}; // before training, latest
+      int start = 0;
+      try (Trainer trainer = new Trainer(tuner, training, examples.size())) {
+        if (resume) {
+          var latest = TrainingCheckpoint.latest(folder.checkpoints());
+          if (latest.isPresent()) {
+            start = TrainingCheckpoint.restore(trainer, latest.get());
+            log.addAll(TuneRunFolder.readMetrics(latest.get()));
+            err.printf("resuming %s at step %d of %d%n", out, start, trainer.totalSteps());
+            err.flush();
+          }
+        }
+        folder.start(config);
+        final List<Example> queries = devQueries;
+        final ZeroShotAccuracy scorer = devScorer;
+        if (scorer != null && start == 0) {
+          devAccuracy[0] = scorer.accuracy(queries);
+          devAccuracy[1] = devAccuracy[0];
+          ObjectNode line = Json.object();
+          line.put("step", 0);
+          line.put("dev_accuracy", devAccuracy[0]);
+          log.add(line.toString());
+        }
+        try (ProgressBar bar =
+            new ProgressBarBuilder()
+                .setTaskName("tune " + method)
+                .setInitialMax(trainer.totalSteps())
+                .setUnit(" steps", 1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(
+                    new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
+                .build()) {
+          bar.stepTo(start);
+          int startStep = start;
+          result =
+              trainer.train(
+                  examples,
+                  startStep,
+                  p -> {
+                    ObjectNode line = Json.object();
+                    line.put("step", p.step());
+                    line.put("epoch", p.epoch());
+                    line.put("loss", p.loss());
+                    line.put("lr", p.lr());
+                    line.put("grad_norm", p.gradNorm());
+                    line.put("tokens", p.tokens());
+                    line.put("tokens_per_s", p.tokensPerSecond());
+                    if (scorer != null
+                        && (p.step() % evalEvery == 0 || p.step() == p.totalSteps())) {
+                      devAccuracy[1] = trainer.evaluating(() -> scorer.accuracy(queries));
+                      line.put("dev_accuracy", devAccuracy[1]);
+                    }
+                    log.add(line.toString());
+                    bar.stepTo(p.step());
+                    bar.setExtraMessage(
+                        " loss %.4f lr %.2e %.0f tok/s%s"
+                            .formatted(
+                                p.loss(),
+                                p.lr(),
+                                p.tokensPerSecond(),
+                                Double.isNaN(devAccuracy[1])
+                                    ? ""
+                                    : " dev %.3f".formatted(devAccuracy[1])));
+                    if (saveEvery != null
+                        && p.step() % saveEvery == 0
+                        && p.step() < p.totalSteps()) {
+                      TrainingCheckpoint.save(
+                          trainer,
+                          p.step(),
+                          folder.checkpoints(),
+                          1,
+                          dir -> TuneRunFolder.writeMetrics(dir, log));
+                    }
+                  });
+        }
       }
       ObjectNode summary = Json.object();
       summary.put("method", method);
       summary.put("peft_type", tuner.peftType());
       summary.put("model", modelOptions.model);
-      summary.put("examples", loaded.examples().size());
-      summary.put("truncated", loaded.truncated());
+      summary.put("examples", examples.size());
+      summary.put("data_tokens", dataTokens);
       summary.put("steps", result.steps());
+      summary.put("resumed_at", start);
       summary.put("tokens", result.tokens());
       summary.put("seconds", result.seconds());
       summary.put("tokens_per_s", result.tokens() / result.seconds());
-      summary.put("first_loss", result.losses().get(0));
-      summary.put("last_loss", result.losses().get(result.losses().size() - 1));
+      List<Double> losses = losses(log);
+      summary.put("first_loss", losses.get(0));
+      summary.put("last_loss", losses.get(losses.size() - 1));
+      if (devScorer != null) {
+        summary.put("dev_queries", devQueries.size());
+        if (!Double.isNaN(devAccuracy[0])) {
+          summary.put("dev_accuracy_before", devAccuracy[0]);
+        }
+        summary.put("dev_accuracy", devAccuracy[1]);
+      }
+      if (dataRecord.has("truncated")) {
+        summary.put("truncated", dataRecord.get("truncated").asInt());
+      } else {
+        summary.put("left_out", dataRecord.get("left_out").asInt());
+      }
       summary.put(
           "trainable_parameters",
           tuner.parameters().stream().mapToLong(dev.iclab.tune.TrainableParameter::size).sum());
       summary.put("out", out.toString());
-      OutputDirectory.write(
-          out,
+      folder.finish(
           temp -> {
             tuner.save(temp, new BaseModel(modelOptions.model, directory));
-            try {
-              Files.write(temp.resolve("metrics.jsonl"), log);
-              Files.writeString(temp.resolve("tune_summary.json"), summary.toPrettyString() + "\n");
-            } catch (IOException e) {
-              throw new IclabException("cannot write to " + temp + ": " + e.getMessage(), e);
-            }
-          });
+            TuneRunFolder.writeMetrics(temp, log);
+            TuneRunFolder.writeJson(temp.resolve("run.json"), config);
+          },
+          summary);
       PrintWriter stdout = spec.commandLine().getOut();
       if (json) {
         Json.print(stdout, summary);
       } else {
         stdout.printf(
-            "%s: loss %.4f -> %.4f over %d steps (%,d tokens, %.0f tok/s); wrote %s%n",
+            "%s: loss %.4f -> %.4f over %d steps (%,d tokens, %.0f tok/s)%s; wrote %s%n",
             method,
-            result.losses().get(0),
-            result.losses().get(result.losses().size() - 1),
+            losses.get(0),
+            losses.get(losses.size() - 1),
             result.steps(),
             result.tokens(),
             result.tokens() / result.seconds(),
+            devScorer == null ? "" : ", dev accuracy %.3f".formatted(devAccuracy[1]),
             out);
         stdout.flush();
       }
       return 0;
     }
+  }
+
+  /** The training losses of a metrics log (the evaluation-only line at step 0 has none). */
+  private static List<Double> losses(List<String> log) {
+    List<Double> losses = new ArrayList<>();
+    for (String line : log) {
+      try {
+        var node = Json.MAPPER.readTree(line);
+        if (node.has("loss")) {
+          losses.add(node.get("loss").asDouble());
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return losses;
+  }
+
+  /** Every flag that shapes the result; a resumed run must match it. */
+  private ObjectNode resolvedConfig(Path directory) {
+    ObjectNode c = Json.object();
+    ObjectNode flags = c.putObject("config");
+    for (var option : spec.options()) {
+      String name = option.longestName().replaceFirst("^--", "").replace('-', '_');
+      if (List.of("resume", "json", "verbose", "threads", "help", "version", "out")
+          .contains(name)) {
+        continue;
+      }
+      Object value = option.getValue();
+      // as a tree, so that it compares equal to the same value read back from run.json
+      flags.set(name, Json.MAPPER.valueToTree(value instanceof Path ? value.toString() : value));
+    }
+    ObjectNode m = c.putObject("model");
+    m.put("directory", directory.toAbsolutePath().normalize().toString());
+    ObjectNode sums = m.putObject("sha256");
+    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
+        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
+      }
+    } catch (IOException e) {
+      throw new IclabException("cannot list %s: %s".formatted(directory, e.getMessage()), e);
+    }
+    ObjectNode versions = c.putObject("versions");
+    versions.put("iclab", Versions.iclab());
+    versions.put("djl", Versions.djl());
+    versions.put("java", System.getProperty("java.version"));
+    c.put("threads", threads.threads());
+    return c;
   }
 
   private TrainingConfig trainingConfig() {

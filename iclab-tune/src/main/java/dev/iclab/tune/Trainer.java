@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Trains a {@link Tuner}'s parameters with the causal-LM loss.
@@ -27,6 +28,11 @@ import java.util.function.Consumer;
  * gradients are read (DJL's {@code getGradient} hands out a new handle per call, so each is
  * attached to the step's manager at once), masked, clipped to a global norm, applied in place, and
  * zeroed. Only the tuner's arrays require gradients, so frozen weights never get any.
+ *
+ * <p>Everything random in a step (dropout) is drawn after re-seeding the engine with a function of
+ * the seed and the step, and the data order is a function of the seed and the epoch; so a run
+ * restored from a {@link TrainingCheckpoint} at step k and continued gives the same parameters as
+ * one that never stopped.
  */
 public final class Trainer implements AutoCloseable {
   /** What a listener hears after each optimizer step. */
@@ -51,6 +57,7 @@ public final class Trainer implements AutoCloseable {
   private final LrSchedule schedule;
   private final int totalSteps;
   private final int examples;
+  private boolean training;
 
   /**
    * @param examples number of training sequences (fixes the schedule's length)
@@ -81,6 +88,45 @@ public final class Trainer implements AutoCloseable {
 
   public Optimizer optimizer() {
     return optimizer;
+  }
+
+  /** The trained arrays, in the tuner's order. */
+  public List<TrainableParameter> parameters() {
+    return parameters;
+  }
+
+  public Tuner tuner() {
+    return tuner;
+  }
+
+  public TrainingConfig config() {
+    return config;
+  }
+
+  /** Number of training sequences the schedule was built for. */
+  public int examples() {
+    return examples;
+  }
+
+  /**
+   * Runs {@code work} with dropout off and returns its result; for evaluation between steps, from a
+   * listener. Draws nothing from the step's random stream, so the run continues as it would have.
+   */
+  public <T> T evaluating(Supplier<T> work) {
+    tuner.setTraining(false);
+    try {
+      return work.get();
+    } finally {
+      tuner.setTraining(training);
+    }
+  }
+
+  /** The engine seed of 0-based optimizer step {@code step} (SplitMix64 of seed and step). */
+  static int stepSeed(long seed, int step) {
+    long z = seed * 0x9E3779B97F4A7C15L + step;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return (int) (z ^ (z >>> 31)) & Integer.MAX_VALUE;
   }
 
   public int totalSteps() {
@@ -119,11 +165,11 @@ public final class Trainer implements AutoCloseable {
       throw new IllegalArgumentException(
           "trainer built for " + examples + " examples, got " + data.size());
     }
-    Engine.getInstance().setRandomSeed((int) (config.seed() ^ (config.seed() >>> 32)) + startStep);
     List<Double> losses = new ArrayList<>();
     long tokens = 0;
     long start = System.nanoTime();
     parameters.forEach(p -> p.array().setRequiresGradient(true));
+    training = true;
     tuner.setTraining(true);
     try {
       int step = 0;
@@ -141,6 +187,7 @@ public final class Trainer implements AutoCloseable {
           if (step < startStep) {
             continue;
           }
+          Engine.getInstance().setRandomSeed(stepSeed(config.seed(), step));
           List<List<TrainingExample>> group =
               batches.subList(b, Math.min(batches.size(), b + config.gradAccum()));
           double loss = 0;
@@ -159,6 +206,7 @@ public final class Trainer implements AutoCloseable {
         }
       }
     } finally {
+      training = false;
       tuner.setTraining(false);
       parameters.forEach(p -> p.array().setRequiresGradient(false));
     }
@@ -188,12 +236,14 @@ public final class Trainer implements AutoCloseable {
       List<NDArray> grads = readGradients(scope, parameters);
       double squared = 0;
       for (NDArray g : grads) {
-        squared += g.square().sum().getFloat();
+        try (NDManager local = scope.newSubManager()) { // one gradient's square at a time
+          squared += Scoped.in(local, g.square()).sum().getFloat();
+        }
       }
       double norm = Math.sqrt(squared);
       if (config.clipNorm() > 0 && norm > config.clipNorm()) {
         float factor = (float) (config.clipNorm() / (norm + 1e-6));
-        grads.replaceAll(g -> g.mul(factor));
+        grads.forEach(g -> g.muli(factor)); // the step's own copies
       }
       optimizer.step(scope, parameters, grads, lr);
       return norm;

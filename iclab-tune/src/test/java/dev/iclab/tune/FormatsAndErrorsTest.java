@@ -115,15 +115,18 @@ class FormatsAndErrorsTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void nf4DequantisationIsWithinTheBound(boolean doubleQuant) {
-    try (CausalLM model = Methods.load(STORIES);
-        QloraTuner q =
-            new QloraTuner(
-                model,
-                new QloraConfig(new LoraConfig(2, 4, 0, List.of("q_proj")), 64, doubleQuant),
-                1)) {
+    try (CausalLM model = Methods.load(STORIES)) {
+      Map<String, float[]> originals = new java.util.HashMap<>();
+      model.projections().forEach((name, d) -> originals.put(name, d.weight().toFloatArray()));
+      QloraTuner q =
+          new QloraTuner(
+              model,
+              new QloraConfig(new LoraConfig(2, 4, 0, List.of("q_proj")), 64, doubleQuant),
+              1);
       long fp32Bytes = 0;
       for (Map.Entry<Dense, QuantizedWeight> e : q.quantized().entrySet()) {
-        float[] w = e.getKey().weight().toFloatArray();
+        assertTrue(e.getKey().isReleased(), "the FP32 original of a quantised weight is freed");
+        float[] w = originals.get(e.getKey().name());
         fp32Bytes += 4L * w.length;
         Nf4.Quantized exact = Nf4.quantize(w, 64, false);
         Nf4.Quantized used = Nf4.quantize(w, 64, doubleQuant);
@@ -146,6 +149,7 @@ class FormatsAndErrorsTest {
       double ratio = (double) q.quantizedBytes() / fp32Bytes;
       System.out.printf("NF4 (double quant %s): %.3f of fp32 bytes%n", doubleQuant, ratio);
       assertTrue(ratio > 0.25 && ratio < 0.28, "one byte per code + absmax: " + ratio);
+      q.close();
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.iclab.lm.arch;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import dev.iclab.tensor.Ops;
 
 /**
@@ -23,14 +24,16 @@ public final class Dense {
   }
 
   private final String name;
-  private final NDArray weight;
+  private final Shape shape;
   private final NDArray bias;
   private final boolean inputMajor;
+  private NDArray weight; // null once released
   private Adapter adapter;
 
   private Dense(String name, NDArray weight, NDArray bias, boolean inputMajor) {
     this.name = name;
     this.weight = weight;
+    this.shape = weight.getShape();
     this.bias = bias;
     this.inputMajor = inputMajor;
   }
@@ -55,6 +58,7 @@ public final class Dense {
 
   /** The projection with the stored weights only. */
   public NDArray applyBase(NDArray x) {
+    NDArray weight = weight();
     if (!inputMajor) {
       return Ops.linear(x, weight, bias);
     }
@@ -76,9 +80,34 @@ public final class Dense {
     return name;
   }
 
-  /** The stored weight: [out, in] for nn.Linear, [in, out] for GPT-2's Conv1D. */
+  /**
+   * The stored weight: [out, in] for nn.Linear, [in, out] for GPT-2's Conv1D.
+   *
+   * @throws IllegalStateException after {@link #releaseWeight}
+   */
   public NDArray weight() {
+    if (weight == null) {
+      throw new IllegalStateException(
+          name + ": the weight was released (an adapter holds it in another form, e.g. QLoRA)");
+    }
     return weight;
+  }
+
+  /**
+   * Frees the stored weight's memory; only an adapter that keeps its own copy (QLoRA's 4-bit codes)
+   * can compute the projection afterwards. The model's {@code parameters()} then list a closed
+   * array under this name, so nothing may save or read the model's weights any more.
+   */
+  public void releaseWeight() {
+    if (weight != null) {
+      weight.close();
+      weight = null;
+    }
+  }
+
+  /** Whether {@link #releaseWeight} was called. */
+  public boolean isReleased() {
+    return weight == null;
   }
 
   /** The bias [out], or null. */
@@ -91,11 +120,16 @@ public final class Dense {
     return inputMajor;
   }
 
+  /** The weight's stored shape (known after release too). */
+  public Shape weightShape() {
+    return shape;
+  }
+
   public long inFeatures() {
-    return weight.getShape().get(inputMajor ? 0 : 1);
+    return shape.get(inputMajor ? 0 : 1);
   }
 
   public long outFeatures() {
-    return weight.getShape().get(inputMajor ? 1 : 0);
+    return shape.get(inputMajor ? 1 : 0);
   }
 }

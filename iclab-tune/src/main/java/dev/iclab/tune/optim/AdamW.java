@@ -58,23 +58,36 @@ public final class AdamW implements Optimizer {
     double correction1 = 1 - Math.pow(beta1, steps);
     double correction2 = 1 - Math.pow(beta2, steps);
     for (int i = 0; i < parameters.size(); i++) {
-      TrainableParameter parameter = parameters.get(i);
-      NDArray p = parameter.array();
-      NDArray g = grads.get(i);
-      m[i].muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-      v[i].muli((float) beta2).addi(g.square().mul((float) (1 - beta2)));
-      NDArray mHat = Scoped.in(scope, m[i].div((float) correction1));
-      NDArray denominator = Scoped.in(scope, v[i].div((float) correction2)).sqrt().add((float) eps);
-      NDArray update = mHat.div(denominator).mul((float) lr);
-      if (weightDecay > 0 && parameter.decay()) {
-        NDArray decay = Scoped.in(scope, p.mul((float) (lr * weightDecay)));
-        if (parameter.gradientMask() != null) {
-          decay = decay.mul(parameter.gradientMask());
-        }
-        update = update.add(decay);
+      // Each parameter's temporaries (several arrays of its size) are freed before the next one's
+      // are made, so a step's peak is one parameter's worth, not the whole model's several times.
+      try (NDManager local = scope.newSubManager()) {
+        update(local, parameters.get(i), grads.get(i), i, lr, correction1, correction2);
       }
-      p.subi(update);
     }
+  }
+
+  private void update(
+      NDManager scope,
+      TrainableParameter parameter,
+      NDArray g,
+      int i,
+      double lr,
+      double correction1,
+      double correction2) {
+    NDArray p = parameter.array();
+    m[i].muli((float) beta1).addi(Scoped.in(scope, g.mul((float) (1 - beta1))));
+    v[i].muli((float) beta2).addi(Scoped.in(scope, g.square()).mul((float) (1 - beta2)));
+    NDArray mHat = Scoped.in(scope, m[i].div((float) correction1));
+    NDArray denominator = Scoped.in(scope, v[i].div((float) correction2)).sqrt().add((float) eps);
+    NDArray update = mHat.div(denominator).mul((float) lr);
+    if (weightDecay > 0 && parameter.decay()) {
+      NDArray decay = Scoped.in(scope, p.mul((float) (lr * weightDecay)));
+      if (parameter.gradientMask() != null) {
+        decay = decay.mul(parameter.gradientMask());
+      }
+      update = update.add(decay);
+    }
+    p.subi(update);
   }
 
   @Override

@@ -81,6 +81,11 @@ public final class PeftFormat {
           "%s has no %s (adapter weights); PEFT's older adapter_model.bin is not readable, re-save with safe_serialization=True"
               .formatted(directory, WEIGHTS));
     }
+    return readFile(file);
+  }
+
+  /** Every tensor of one safetensors file, widened to FP32. */
+  public static Map<String, SafetensorsWriter.Tensor> readFile(Path file) {
     Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
     try (SafetensorsFile st = SafetensorsFile.open(file)) {
       for (TensorEntry entry : st.entries().values()) {

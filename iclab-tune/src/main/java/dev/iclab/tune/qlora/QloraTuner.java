@@ -28,8 +28,11 @@ import java.util.Map;
  * only trainable arrays. Saved as a PEFT LoRA adapter (peft_type LORA, so PEFT can load it over a
  * bitsandbytes 4-bit base) plus {@value #QUANTIZATION_FILE} recording the quantisation.
  *
- * <p>The model's FP32 arrays stay allocated (the runtime's projections own them); {@link
- * #quantizedBytes()} reports what the quantised weights take.
+ * <p>Once the adapter is attached, the projections' FP32 weights are released ({@link
+ * Dense#releaseWeight}): the base weights then take {@link #quantizedBytes()} (about a quarter of
+ * FP32: one byte per code plus the absmax values). Closing the tuner therefore leaves the model's
+ * projections without weights; close the model with it. To merge a QLoRA adapter into FP32 weights,
+ * load it with {@link LoraTuner#load} on a freshly loaded model.
  */
 public final class QloraTuner implements Tuner {
   public static final String PEFT_TYPE = "QLORA";
@@ -74,6 +77,8 @@ public final class QloraTuner implements Tuner {
               weights,
               "qlora",
               dense -> quantized.get(dense).adapter());
+      // Only now, when nothing can fail any more: the quantised codes replace the FP32 originals.
+      quantized.keySet().forEach(Dense::releaseWeight);
     } catch (RuntimeException e) {
       removeAdapters();
       manager.close();

@@ -60,24 +60,33 @@ public final class QuantizedWeight {
             : blocks + 4L * absmaxScales.getShape().size() / Nf4.DOUBLE_QUANT_GROUP);
   }
 
-  /** The FP32 weight in its stored layout, owned by {@code scope}. */
+  /**
+   * The FP32 weight in its stored layout, owned by {@code scope}. The intermediates (int64 indices,
+   * gathered levels: 12 bytes per value) are freed at once, so a training step, whose scope lives
+   * until its backward pass, keeps only the weights themselves.
+   */
   public NDArray dequantize(NDManager scope) {
-    NDArray index = Scoped.in(scope, codes.toType(DataType.INT64, false)).reshape(-1, 1); // [n, 1]
-    NDArray values =
-        Embedding.embedding(index, levels, SparseFormat.DENSE)
-            .singletonOrThrow()
-            .reshape(blocks, blockSize); // [blocks, blockSize]
-    values = Scoped.in(scope, values);
-    NDArray scale; // [blocks]
-    if (absmax != null) {
-      scale = Scoped.use(scope, absmax);
-    } else {
-      NDArray q = Scoped.in(scope, absmaxCodes.toType(DataType.FLOAT32, false));
-      NDArray s = Scoped.in(scope, absmaxScales.get(":" + blocks));
-      scale = q.mul(s).add(absmaxMean);
+    try (NDManager local = scope.newSubManager()) {
+      NDArray index =
+          Scoped.in(local, codes.toType(DataType.INT64, false)).reshape(-1, 1); // [n, 1]
+      NDArray values =
+          Embedding.embedding(index, levels, SparseFormat.DENSE)
+              .singletonOrThrow()
+              .reshape(blocks, blockSize); // [blocks, blockSize]
+      values = Scoped.in(local, values);
+      NDArray scale; // [blocks]
+      if (absmax != null) {
+        scale = Scoped.use(local, absmax);
+      } else {
+        NDArray q = Scoped.in(local, absmaxCodes.toType(DataType.FLOAT32, false));
+        NDArray s = Scoped.in(local, absmaxScales.get(":" + blocks));
+        scale = q.mul(s).add(absmaxMean);
+      }
+      NDArray flat = values.mul(scale.reshape(blocks, 1)).reshape(-1); // [blocks * blockSize]
+      NDArray weight = flat.get(":" + shape.size()).reshape(shape);
+      weight.attach(scope); // the one array the pass keeps
+      return weight;
     }
-    NDArray flat = values.mul(scale.reshape(blocks, 1)).reshape(-1); // [blocks * blockSize]
-    return flat.get(":" + shape.size()).reshape(shape);
   }
 
   /** Computes the projection with the dequantised weight and the projection's own bias. */
