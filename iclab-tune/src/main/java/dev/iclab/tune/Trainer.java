@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.tensor.Ops;
 import dev.iclab.tune.optim.AdamW;
 import dev.iclab.tune.optim.LrSchedule;
 import dev.iclab.tune.optim.Optimizer;
@@ -225,7 +226,7 @@ public final class Trainer implements AutoCloseable {
         throw new TuneException(
             "training loss became %s; lower --lr or set --clip-norm".formatted(value));
       }
-      collector.backward(weight == 1 ? loss : loss.mul((float) weight));
+      collector.backward(weight == 1 ? loss : Ops.scale(loss, (float) weight));
       return value;
     }
   }
@@ -297,7 +298,8 @@ public final class Trainer implements AutoCloseable {
     if (labelSmoothing > 0) {
       NDArray uniform = logp.mean(new int[] {2}).neg(); // [b, T-1]
       tokenLoss =
-          tokenLoss.mul((float) (1 - labelSmoothing)).add(uniform.mul((float) labelSmoothing));
+          Ops.scale(tokenLoss, (float) (1 - labelSmoothing))
+              .add(Ops.scale(uniform, (float) labelSmoothing));
     }
     return tokenLoss.mul(weights).sum().div(weights.sum()); // []
   }

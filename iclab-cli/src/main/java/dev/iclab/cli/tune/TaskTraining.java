@@ -55,7 +55,8 @@ public record TaskTraining(
             devLimit,
             2000,
             1,
-            skipBadRows));
+            skipBadRows,
+            1));
   }
 
   /**

@@ -43,7 +43,7 @@ public final class LoraLayer implements Dense.Adapter {
       in = x.mul(keep);
     }
     NDArray low = Ops.linear(in, a, null); // [..., r]
-    return y.add(Ops.linear(low, b, null).mul((float) scaling)); // [..., out]
+    return y.add(Ops.scale(Ops.linear(low, b, null), (float) scaling)); // [..., out]
   }
 
   public Dense dense() {
