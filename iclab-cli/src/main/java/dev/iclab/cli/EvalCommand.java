@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iclab.IclabException;
+import dev.iclab.data.io.DatasetLoader;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.icl.run.ExperimentRunner;
@@ -13,6 +14,8 @@ import dev.iclab.icl.run.SamplesFile;
 import dev.iclab.icl.run.Summary;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.tensor.Tensors;
+import dev.iclab.tune.Tuner;
+import dev.iclab.tune.TunerRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -81,6 +84,13 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--download", description = "Fetch a missing hub id into the cache first.")
   boolean download;
+
+  @Option(
+      names = "--adapter",
+      paramLabel = "DIR",
+      description =
+          "A saved adapter (iclab tune: LoRA, QLoRA, bottleneck adapter) applied to the model.")
+  Path adapter;
 
   @Option(names = "--config", paramLabel = "FILE", description = "exp.yaml or exp.json.")
   Path configFile;
@@ -205,8 +215,13 @@ public final class EvalCommand implements Callable<Integer> {
     Tensors.configureOffline();
     try (LanguageModel lm =
         LanguageModel.open(modelDir, Tensors.device(pick(device, file, "device", "cpu")))) {
+      Tuner tuner = adapter == null ? null : attachAdapter(lm);
       ExperimentRunner runner = new ExperimentRunner(plan, lm);
-      dir.start(config, environment(plan, modelDir));
+      ObjectNode environment = environment(plan, modelDir);
+      if (adapter != null) {
+        environment.set("adapter", adapterRecord(dir));
+      }
+      dir.start(config, environment);
       try (SamplesFile samples = SamplesFile.open(dir.samples(), resume);
           ProgressBar bar =
               new ProgressBarBuilder()
@@ -223,9 +238,56 @@ public final class EvalCommand implements Callable<Integer> {
       PrintWriter printer = spec.commandLine().getOut();
       printer.print(Summary.table(plan.task().name(), rows));
       printer.printf(Locale.ROOT, "%nresults in %s%n", dir.path());
+      if (tuner != null) {
+        tuner.close();
+      }
       printer.flush();
     }
     return 0;
+  }
+
+  /**
+   * Attaches the adapter to the model's projections. Prefix and prompt tuning change the input
+   * itself, which eval's cached scoring does not pass through; they are refused.
+   */
+  private Tuner attachAdapter(LanguageModel lm) {
+    Tuner tuner = TunerRegistry.standard().loadAdapter(lm.model(), adapter);
+    if (tuner.virtualTokens() > 0) {
+      tuner.close();
+      throw new IclabException(
+          "%s is a %s adapter (virtual tokens before the input); iclab eval applies adapters on the model's projections only (LoRA, QLoRA, bottleneck adapters); for prefix or prompt tuning use iclab tune --task ... --eval-every N"
+              .formatted(adapter, tuner.peftType()));
+    }
+    tuner.setTraining(false);
+    return tuner;
+  }
+
+  /** The adapter's path and hashes; a resumed run must use the same adapter. */
+  private ObjectNode adapterRecord(RunDirectory dir) {
+    ObjectNode node = Json.object();
+    node.put("path", adapter.toAbsolutePath().normalize().toString());
+    ObjectNode sums = node.putObject("sha256");
+    try (Stream<Path> files = Files.list(adapter)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
+        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
+      }
+    } catch (IOException e) {
+      throw new IclabException("cannot list %s: %s".formatted(adapter, e.getMessage()), e);
+    }
+    if (resume) {
+      JsonNode saved;
+      try {
+        saved = Json.MAPPER.readTree(dir.path().resolve(RunDirectory.RUN).toFile());
+      } catch (IOException e) {
+        throw new IclabException("cannot read the run's run.json: " + e.getMessage(), e);
+      }
+      if (!saved.at("/environment/adapter").equals(node)) {
+        throw new IclabException(
+            "--resume: the run in %s was made with another adapter (or none); use the same --adapter or a new --out"
+                .formatted(dir.path()));
+      }
+    }
+    return node;
   }
 
   private JsonNode readConfig() {

@@ -192,6 +192,36 @@ class TuneTaskTest {
           new ZeroShotAccuracy(adapter, plan.task(), tokenizer).accuracy(plan.queries());
       assertEquals(summary.get("dev_accuracy").asDouble(), accuracy, 1e-9);
     }
+
+    // iclab eval --adapter scores the same zero-shot queries with the adapter active
+    Path evalOut = dir.resolve("eval");
+    CliRun eval =
+        CliRun.of(
+            "eval",
+            "--model",
+            MODEL,
+            "--adapter",
+            out.toString(),
+            "--task",
+            "sst2",
+            "--data-dir",
+            dataDir(),
+            "--shots",
+            "0",
+            "--limit",
+            "10",
+            "--out",
+            evalOut.toString());
+    assertEquals(0, eval.exitCode(), eval.err());
+    JsonNode evalSummary = Json.MAPPER.readTree(evalOut.resolve("summary.json").toFile());
+    assertEquals(
+        summary.get("dev_accuracy").asDouble(),
+        evalSummary.at("/rows/0/accuracy_mean").asDouble(),
+        1e-9,
+        evalSummary.toString());
+    JsonNode evalRun = Json.MAPPER.readTree(evalOut.resolve("run.json").toFile());
+    assertEquals(
+        64, evalRun.at("/environment/adapter/sha256/adapter_model.safetensors").asText().length());
   }
 
   @Test
