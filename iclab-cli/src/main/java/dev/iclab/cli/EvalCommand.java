@@ -281,7 +281,7 @@ public final class EvalCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new IclabException("cannot read the run's run.json: " + e.getMessage(), e);
       }
-      if (!saved.at("/environment/adapter").equals(node)) {
+      if (!saved.at("/adapter").equals(node)) {
         throw new IclabException(
             "--resume: the run in %s was made with another adapter (or none); use the same --adapter or a new --out"
                 .formatted(dir.path()));

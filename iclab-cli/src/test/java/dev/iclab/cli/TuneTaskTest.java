@@ -220,8 +220,7 @@ class TuneTaskTest {
         1e-9,
         evalSummary.toString());
     JsonNode evalRun = Json.MAPPER.readTree(evalOut.resolve("run.json").toFile());
-    assertEquals(
-        64, evalRun.at("/environment/adapter/sha256/adapter_model.safetensors").asText().length());
+    assertEquals(64, evalRun.at("/adapter/sha256/adapter_model.safetensors").asText().length());
   }
 
   @Test
