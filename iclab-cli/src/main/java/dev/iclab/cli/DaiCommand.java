@@ -26,8 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -190,13 +188,7 @@ public final class DaiCommand implements Callable<Integer> {
       double lr = config.ftLr();
       List<DaiExperiment.LrTrial> trials = List.of();
       Map<String, List<Double>> losses = new LinkedHashMap<>();
-      try (ProgressBar bar =
-          new ProgressBarBuilder()
-              .setTaskName("dai " + experiment.task().name())
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(
-                  new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
-              .build()) {
+      try (ProgressBar bar = ProgressBars.onStderr("dai " + experiment.task().name(), -1, null)) {
         DaiExperiment.Listener listener =
             new DaiExperiment.Listener() {
               @Override
@@ -275,22 +267,27 @@ public final class DaiCommand implements Callable<Integer> {
               for (DaiMetrics m : List.of(v.all(), v.f2t())) {
                 printer.printf(
                     Locale.ROOT,
-                    "%-12s %-4s %6.1f %6.1f %6.1f %9.1f %8.3f %8.3f %8.3f %8.3f%n",
+                    "%-12s %-4s %6s %6s %6s %9s %8s %8s %8s %8s%n",
                     name,
                     m == v.all() ? "all" : "f2t",
-                    100 * m.zslAccuracy(),
-                    100 * m.ftAccuracy(),
-                    100 * m.iclAccuracy(),
-                    m.rec2ftp().percent(),
-                    m.simAou().overall(),
-                    m.simAouRandom().overall(),
-                    m.simAm().overall(),
-                    m.simAmZsl().overall());
+                    number("%.1f", 100 * m.zslAccuracy()),
+                    number("%.1f", 100 * m.ftAccuracy()),
+                    number("%.1f", 100 * m.iclAccuracy()),
+                    number("%.1f", m.rec2ftp().percent()),
+                    number("%.3f", m.simAou().overall()),
+                    number("%.3f", m.simAouRandom().overall()),
+                    number("%.3f", m.simAm().overall()),
+                    number("%.3f", m.simAmZsl().overall()));
               }
             });
     outcome.notes().forEach(n -> printer.println("note: " + n));
     printer.printf("%nresults in %s%n", out);
     printer.flush();
+  }
+
+  /** NaN (an empty subset, no FT fix) prints as "-". */
+  private static String number(String format, double value) {
+    return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, format, value);
   }
 
   /** A fresh --out, or with --resume one whose run.json has the same configuration. */

@@ -29,8 +29,6 @@ import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -224,14 +222,7 @@ public final class EvalCommand implements Callable<Integer> {
       dir.start(config, environment);
       try (SamplesFile samples = SamplesFile.open(dir.samples(), resume);
           ProgressBar bar =
-              new ProgressBarBuilder()
-                  .setTaskName("eval " + plan.task().name())
-                  .setInitialMax(runner.totalQueries())
-                  .setUnit(" q", 1)
-                  .setStyle(ProgressBarStyle.ASCII)
-                  .setConsumer(
-                      new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
-                  .build()) {
+              ProgressBars.onStderr("eval " + plan.task().name(), runner.totalQueries(), " q")) {
         runner.run(samples, bar::stepBy);
       }
       List<Summary.Row> rows = dir.summarize(plan.task().name(), plan.task().labelWords());

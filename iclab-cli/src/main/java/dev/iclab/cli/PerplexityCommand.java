@@ -10,8 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,15 +79,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         throw new IclabException("%s has fewer than 2 tokens; nothing to predict".formatted(data));
       }
       Perplexity.Result result;
-      try (ProgressBar bar =
-          new ProgressBarBuilder()
-              .setTaskName("perplexity")
-              .setInitialMax(ids.length)
-              .setUnit(" tok", 1)
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(
-                  new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
-              .build()) {
+      try (ProgressBar bar = ProgressBars.onStderr("perplexity", ids.length, " tok")) {
         result = Perplexity.compute(lm.model(), ids, window, step, bar::stepTo);
       }
       var out = spec.commandLine().getOut();

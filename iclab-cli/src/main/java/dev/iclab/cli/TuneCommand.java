@@ -43,8 +43,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -416,14 +414,7 @@ public final class TuneCommand implements Callable<Integer> {
           log.add(line.toString());
         }
         try (ProgressBar bar =
-            new ProgressBarBuilder()
-                .setTaskName("tune " + method)
-                .setInitialMax(trainer.totalSteps())
-                .setUnit(" steps", 1)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(
-                    new me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer(System.err))
-                .build()) {
+            ProgressBars.onStderr("tune " + method, trainer.totalSteps(), " steps")) {
           bar.stepTo(start);
           int startStep = start;
           result =

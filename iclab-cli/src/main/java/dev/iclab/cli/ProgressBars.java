@@ -1,0 +1,28 @@
+package dev.iclab.cli;
+
+import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** The commands' progress bars: ASCII on stderr, so stdout stays for results (JSON, tables). */
+final class ProgressBars {
+  private ProgressBars() {}
+
+  /**
+   * @param max the total, or -1 when unknown (set it later with {@code maxHint})
+   * @param unit shown after the counts, e.g. {@code " q"}; null for plain counts
+   */
+  static ProgressBar onStderr(String task, long max, String unit) {
+    ProgressBarBuilder builder =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(max)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setConsumer(new InteractiveConsoleProgressBarConsumer(System.err));
+    if (unit != null) {
+      builder.setUnit(unit, 1);
+    }
+    return builder.build();
+  }
+}
