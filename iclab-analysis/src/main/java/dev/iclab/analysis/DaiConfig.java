@@ -65,25 +65,4 @@ public record DaiConfig(
       throw new IclabException("--eval-cap and --lr-search-dev must be >= 1");
     }
   }
-
-  /** The same run with another fine-tuning learning rate (the one a search chose). */
-  public DaiConfig withFtLr(double lr) {
-    return new DaiConfig(
-        model,
-        task,
-        taskFile,
-        dataDir,
-        shots,
-        select,
-        lr,
-        seed,
-        limit,
-        evalCap,
-        position,
-        subset,
-        untrainedControl,
-        lrSearch,
-        lrSearchDev,
-        skipBadRows);
-  }
 }

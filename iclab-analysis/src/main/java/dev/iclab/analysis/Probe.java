@@ -1,14 +1,14 @@
 package dev.iclab.analysis;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.cache.KvCache;
 import dev.iclab.lm.hooks.AttentionRecord;
 import dev.iclab.lm.hooks.AttentionRecorder;
+import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.score.Scorer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -24,6 +24,7 @@ public final class Probe {
   private final List<int[]> labelTokens;
   private final RecordedPosition position;
   private final List<Integer> layers;
+  private final Scorer scorer;
 
   /**
    * @param labelTokens each label's continuation tokens ({@code answerPrefix + word} encoded alone)
@@ -33,6 +34,7 @@ public final class Probe {
     this.labelTokens = labelTokens.stream().map(int[]::clone).toList();
     this.position = position;
     this.layers = IntStream.range(0, model.config().numLayers()).boxed().toList();
+    this.scorer = new Scorer(model);
   }
 
   /**
@@ -96,45 +98,9 @@ public final class Probe {
 
   /** Sum of each label word's token log-probabilities, given the first tokens' distribution. */
   private double[] labelScores(NDManager scope, KvCache cache, float[] first) {
-    int n = labelTokens.size();
-    double[] scores = new double[n];
-    int longest = 0;
-    for (int i = 0; i < n; i++) {
-      scores[i] = first[labelTokens.get(i)[0]];
-      longest = Math.max(longest, labelTokens.get(i).length);
-    }
-    if (longest < 2) {
-      return scores;
-    }
-    // Feed every word but its last token as one right-padded batch; read the next tokens' scores.
-    int width = longest - 1;
-    int[] inputs = new int[n * width];
-    int[] targets = new int[n * width];
-    for (int i = 0; i < n; i++) {
-      int[] word = labelTokens.get(i);
-      for (int t = 0; t + 1 < word.length; t++) {
-        inputs[i * width + t] = word[t];
-        targets[i * width + t] = word[t + 1];
-      }
-    }
-    try (KvCache batch = cache.repeatBatch(scope, n)) {
-      NDArray logProbs =
-          model
-              .forward(
-                  scope, scope.create(inputs, new Shape(n, width)), ForwardOptions.withCache(batch))
-              .logSoftmax(-1);
-      float[] picked =
-          logProbs
-              .gather(
-                  scope.create(targets, new Shape(n, width, 1)).toType(DataType.INT64, false), 2)
-              .toFloatArray();
-      for (int i = 0; i < n; i++) {
-        for (int t = 0; t + 1 < labelTokens.get(i).length; t++) {
-          scores[i] += picked[i * width + t];
-        }
-      }
-    }
-    return scores;
+    return scorer.scoreAfter(scope, cache, first, labelTokens).stream()
+        .mapToDouble(ContinuationScore::sum)
+        .toArray();
   }
 
   /** The scores to the last {@code keys} positions: those every setting has. */

@@ -60,7 +60,8 @@ public record SampleLine(
     return Rec2Ftp.isF2t(zslRight(), ftRight(), iclRight());
   }
 
-  private static int argmax(double[] v) {
+  /** The index of the largest entry (the first on ties). */
+  static int argmax(double[] v) {
     int best = 0;
     for (int i = 1; i < v.length; i++) {
       if (v[i] > v[best]) {

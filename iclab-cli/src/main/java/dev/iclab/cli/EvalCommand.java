@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iclab.IclabException;
-import dev.iclab.data.io.DatasetLoader;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.icl.run.ExperimentRunner;
@@ -257,14 +256,7 @@ public final class EvalCommand implements Callable<Integer> {
   private ObjectNode adapterRecord(RunDirectory dir) {
     ObjectNode node = Json.object();
     node.put("path", adapter.toAbsolutePath().normalize().toString());
-    ObjectNode sums = node.putObject("sha256");
-    try (Stream<Path> files = Files.list(adapter)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
-        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
-      }
-    } catch (IOException e) {
-      throw new IclabException("cannot list %s: %s".formatted(adapter, e.getMessage()), e);
-    }
+    node.set("sha256", RunEnvironment.safetensorsSha256(adapter));
     if (resume) {
       JsonNode saved;
       try {

@@ -18,14 +18,7 @@ final class RunEnvironment {
     ObjectNode env = Json.object();
     ObjectNode m = env.putObject("model");
     m.put("path", modelDir.toAbsolutePath().normalize().toString());
-    ObjectNode sums = m.putObject("sha256");
-    try (Stream<Path> files = Files.list(modelDir)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
-        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
-      }
-    } catch (IOException e) {
-      throw new IclabException("cannot list %s: %s".formatted(modelDir, e.getMessage()), e);
-    }
+    m.set("sha256", safetensorsSha256(modelDir));
     ObjectNode data = env.putObject("datasets");
     for (Dataset d : datasets) {
       ObjectNode node = data.putObject(d.name());
@@ -34,10 +27,29 @@ final class RunEnvironment {
       node.put("rows", d.size());
       node.put("skipped_rows", d.skippedRows());
     }
-    ObjectNode versions = env.putObject("versions");
+    env.set("versions", versions());
+    return env;
+  }
+
+  /** The versions a result depends on: iclab, DJL (and so PyTorch), Java. */
+  static ObjectNode versions() {
+    ObjectNode versions = Json.object();
     versions.put("iclab", Versions.iclab());
     versions.put("djl", Versions.djl());
     versions.put("java", System.getProperty("java.version"));
-    return env;
+    return versions;
+  }
+
+  /** SHA-256 of each .safetensors file in {@code dir} (a model or an adapter), by file name. */
+  static ObjectNode safetensorsSha256(Path dir) {
+    ObjectNode sums = Json.object();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
+        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
+      }
+    } catch (IOException e) {
+      throw new IclabException("cannot list %s: %s".formatted(dir, e.getMessage()), e);
+    }
+    return sums;
   }
 }

@@ -34,9 +34,7 @@ import dev.iclab.tune.prompt.PromptConfig;
 import dev.iclab.tune.prompt.PromptTuner;
 import dev.iclab.tune.qlora.QloraConfig;
 import dev.iclab.tune.qlora.QloraTuner;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -548,18 +546,8 @@ public final class TuneCommand implements Callable<Integer> {
     }
     ObjectNode m = c.putObject("model");
     m.put("directory", directory.toAbsolutePath().normalize().toString());
-    ObjectNode sums = m.putObject("sha256");
-    try (java.util.stream.Stream<Path> files = Files.list(directory)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
-        sums.put(f.getFileName().toString(), DatasetLoader.sha256(f));
-      }
-    } catch (IOException e) {
-      throw new IclabException("cannot list %s: %s".formatted(directory, e.getMessage()), e);
-    }
-    ObjectNode versions = c.putObject("versions");
-    versions.put("iclab", Versions.iclab());
-    versions.put("djl", Versions.djl());
-    versions.put("java", System.getProperty("java.version"));
+    m.set("sha256", RunEnvironment.safetensorsSha256(directory));
+    c.set("versions", RunEnvironment.versions());
     c.put("threads", threads.threads());
     return c;
   }

@@ -142,18 +142,7 @@ public final class IclEvaluator {
                   ForwardOptions.withCache(cache).lastOnly(true))
               .logSoftmax(-1)
               .toFloatArray(); // [vocab]
-      int longest = candidates.stream().mapToInt(c -> c.length).max().orElse(0);
-      float[][] rest = longest > 1 ? rest(scope, cache, candidates, longest) : null;
-      List<ContinuationScore> scores = new ArrayList<>();
-      for (int i = 0; i < candidates.size(); i++) {
-        int[] c = candidates.get(i);
-        float[] logProbs = new float[c.length];
-        logProbs[0] = first[c[0]];
-        for (int t = 1; t < c.length; t++) {
-          logProbs[t] = rest[i][t - 1];
-        }
-        scores.add(new ContinuationScore(c, logProbs));
-      }
+      List<ContinuationScore> scores = scorer.scoreAfter(scope, cache, first, candidates);
       return new Scores(scores, true);
     }
   }
@@ -332,38 +321,6 @@ public final class IclEvaluator {
         System.arraycopy(picked, r * width, out[r], 0, width);
       }
       return out;
-    }
-  }
-
-  /** Log-probabilities of every candidate token after the first, as one right-padded batch. */
-  private float[][] rest(NDManager scope, KvCache cache, List<int[]> candidates, int longest) {
-    int n = candidates.size();
-    int width = longest - 1;
-    int[] inputs = new int[n * width];
-    int[] targets = new int[n * width];
-    for (int i = 0; i < n; i++) {
-      int[] c = candidates.get(i);
-      for (int t = 0; t + 1 < c.length; t++) {
-        inputs[i * width + t] = c[t];
-        targets[i * width + t] = c[t + 1];
-      }
-    }
-    try (KvCache batch = cache.repeatBatch(scope, n)) {
-      NDArray logProbs =
-          model
-              .forward(
-                  scope, scope.create(inputs, new Shape(n, width)), ForwardOptions.withCache(batch))
-              .logSoftmax(-1); // [n, width, vocab]
-      float[] picked =
-          logProbs
-              .gather(
-                  scope.create(targets, new Shape(n, width, 1)).toType(DataType.INT64, false), 2)
-              .toFloatArray(); // [n * width]
-      float[][] rows = new float[n][width];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(picked, i * width, rows[i], 0, width);
-      }
-      return rows;
     }
   }
 

@@ -45,21 +45,34 @@ public final class Scorer {
           model
               .forward(scope, context, ForwardOptions.withCache(cache).lastOnly(true))
               .logSoftmax(-1); // [1, 1, vocab]
-      float[] firstLogProbs = contextLast.toFloatArray(); // [vocab]
-      float[][] rest =
-          longest > 1 ? continuationLogProbs(scope, cache, continuations, longest) : null;
-      List<ContinuationScore> scores = new ArrayList<>();
-      for (int i = 0; i < continuations.size(); i++) {
-        int[] tokens = continuations.get(i);
-        float[] logProbs = new float[tokens.length];
-        logProbs[0] = firstLogProbs[tokens[0]];
-        for (int t = 1; t < tokens.length; t++) {
-          logProbs[t] = rest[i][t - 1];
-        }
-        scores.add(new ContinuationScore(tokens, logProbs));
-      }
-      return scores;
+      return scoreAfter(scope, cache, contextLast.toFloatArray(), continuations);
     }
+  }
+
+  /**
+   * Scores continuations after a context that {@code cache} already holds (batch 1), given the
+   * next-token log-probabilities after it; the later tokens run as one batch over copies of the
+   * cache, which is left as it was.
+   *
+   * @param firstLogProbs log-softmax over the vocabulary after the context
+   * @param scope owns what the batch computes
+   */
+  public List<ContinuationScore> scoreAfter(
+      NDManager scope, KvCache cache, float[] firstLogProbs, List<int[]> continuations) {
+    int longest = continuations.stream().mapToInt(c -> c.length).max().orElse(0);
+    float[][] rest =
+        longest > 1 ? continuationLogProbs(scope, cache, continuations, longest) : null;
+    List<ContinuationScore> scores = new ArrayList<>();
+    for (int i = 0; i < continuations.size(); i++) {
+      int[] tokens = continuations.get(i);
+      float[] logProbs = new float[tokens.length];
+      logProbs[0] = firstLogProbs[tokens[0]];
+      for (int t = 1; t < tokens.length; t++) {
+        logProbs[t] = rest[i][t - 1];
+      }
+      scores.add(new ContinuationScore(tokens, logProbs));
+    }
+    return scores;
   }
 
   /**
