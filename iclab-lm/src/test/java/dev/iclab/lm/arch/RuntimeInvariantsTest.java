@@ -71,8 +71,9 @@ class RuntimeInvariantsTest {
                       ForwardOptions.withCache(cache))
                   .toFloatArray();
           float[] expected = Arrays.copyOfRange(full, t * vocab, (t + 1) * vocab);
-          // Same arithmetic in another order (matrix shapes differ): 1e-5, relative above 1.
-          Tolerances.assertClose(expected, step, 1e-5, name + " position " + t);
+          // Same arithmetic in another order (matrix shapes differ, and the kernels chosen for
+          // them differ between CPUs): 3e-5, relative above 1.
+          Tolerances.assertClose(expected, step, 3e-5, name + " position " + t);
         }
         assertEquals(ids.length, cache.length());
       }
@@ -178,9 +179,10 @@ class RuntimeInvariantsTest {
         assertEquals(model.config().hiddenSize(), a.output().length);
         assertEquals(model.config().numHeads(), a.scores().length);
         assertEquals(ids.length, a.scores()[0].length);
-        assertArrayEquals(a.output(), b.output(), 1e-5f, name + " layer " + layer + " output");
+        // Relative above 1: attention outputs reach ~10, where 1e-5 absolute is a few ulps.
+        Tolerances.assertClose(a.output(), b.output(), 3e-5, name + " layer " + layer + " output");
         for (int h = 0; h < a.scores().length; h++) {
-          assertArrayEquals(a.scores()[h], b.scores()[h], 1e-5f, "scores head " + h);
+          Tolerances.assertClose(a.scores()[h], b.scores()[h], 3e-5, "scores head " + h);
           double sum = 0;
           for (float p : a.probs()[h]) {
             sum += p;
