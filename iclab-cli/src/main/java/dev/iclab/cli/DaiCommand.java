@@ -1,6 +1,5 @@
 package dev.iclab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
@@ -14,10 +13,10 @@ import dev.iclab.analysis.report.DaiReport;
 import dev.iclab.data.Example;
 import dev.iclab.icl.run.SamplesFile;
 import dev.iclab.lm.LanguageModel;
+import dev.iclab.run.RunFolder;
 import dev.iclab.tensor.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,6 +47,8 @@ public final class DaiCommand implements Callable<Integer> {
   static final String METRICS = "metrics.json";
   static final String RUN = "run.json";
   static final String SAMPLES = "samples.jsonl";
+  // Finished when metrics.json is there; a resume of a finished run recomputes it from samples.
+  private static final RunFolder.Kind FOLDER = RunFolder.Kind.finishedBy(METRICS);
 
   @Mixin ModelOptions modelOptions;
   @Mixin VerbosityMixin verbosity;
@@ -158,10 +159,10 @@ public final class DaiCommand implements Callable<Integer> {
                             "no default fine-tuning rate for this task; give --ft-lr LR or --lr-search LR,..."));
     DaiConfig config =
         new DaiConfig(
-            modelDir.toAbsolutePath().normalize().toString(),
+            modelDir.normalize().toString(),
             task,
             taskFile,
-            dataDir.toAbsolutePath().normalize().toString(),
+            dataDir.normalize().toString(),
             shots,
             select,
             lr,
@@ -175,13 +176,16 @@ public final class DaiCommand implements Callable<Integer> {
             lrSearchDev,
             skipBadRows);
     ObjectNode configJson = Json.MAPPER.valueToTree(config);
-    checkOut(configJson);
+    ObjectNode identity = Json.object();
+    identity.set("config", configJson);
     Tensors.configureOffline();
-    threads.run(() -> run(config, configJson, modelDir));
+    try (RunFolder folder = RunFolder.open(out, resume, identity, FOLDER)) {
+      threads.run(() -> run(config, configJson, modelDir, folder.resumed()));
+    }
     return 0;
   }
 
-  private void run(DaiConfig config, ObjectNode configJson, Path modelDir) {
+  private void run(DaiConfig config, ObjectNode configJson, Path modelDir, boolean resumed) {
     try (LanguageModel lm = LanguageModel.open(modelDir, modelOptions.device())) {
       DaiExperiment experiment = new DaiExperiment(config, lm);
       writeJson(out.resolve(RUN), runJson(configJson, experiment, modelDir));
@@ -211,7 +215,7 @@ public final class DaiCommand implements Callable<Integer> {
         if (config.untrainedControl()) {
           variants.add(DaiExperiment.UNTRAINED);
         }
-        try (SamplesFile samples = SamplesFile.open(out.resolve(SAMPLES), resume)) {
+        try (SamplesFile samples = SamplesFile.open(out.resolve(SAMPLES), resumed)) {
           for (String variant : variants) {
             losses.put(
                 variant,
@@ -288,32 +292,6 @@ public final class DaiCommand implements Callable<Integer> {
   /** NaN (an empty subset, no FT fix) prints as "-". */
   private static String number(String format, double value) {
     return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, format, value);
-  }
-
-  /** A fresh --out, or with --resume one whose run.json has the same configuration. */
-  private void checkOut(ObjectNode configJson) {
-    Path run = out.resolve(RUN);
-    if (resume) {
-      if (!Files.exists(run)) {
-        throw new IclabException(
-            "--resume: %s has no %s; start the run without --resume".formatted(out, RUN));
-      }
-      JsonNode saved;
-      JsonNode current;
-      try {
-        saved = Json.MAPPER.readTree(run.toFile()).path("config");
-        current = Json.MAPPER.readTree(Json.MAPPER.writeValueAsString(configJson)); // same types
-      } catch (IOException e) {
-        throw new IclabException("--resume: cannot read %s: %s".formatted(run, e.getMessage()));
-      }
-      if (!saved.equals(current)) {
-        throw new IclabException(
-            "--resume: the options differ from the run in %s (%s); use the same options or a new --out"
-                .formatted(out, run));
-      }
-      return;
-    }
-    OutputDirectory.checkFresh(out);
   }
 
   private static ObjectNode runJson(ObjectNode config, DaiExperiment experiment, Path modelDir) {

@@ -186,13 +186,10 @@ public final class EvalCommand implements Callable<Integer> {
     Path modelDir = ModelResolution.resolve(modelName, download);
     EvalConfig config =
         new EvalConfig(
-            modelDir.toAbsolutePath().normalize().toString(),
+            modelDir.normalize().toString(),
             pick(task, file, "task", null),
             pick(taskFile, file, "task_file", null),
-            Path.of(pick(dataDir, file, "data_dir", "../shared/data"))
-                .toAbsolutePath()
-                .normalize()
-                .toString(),
+            Path.of(pick(dataDir, file, "data_dir", "../shared/data")).normalize().toString(),
             ints(pick(shots, file, "shots", "0,1,4"), "shots", Integer::parseInt),
             ints(pick(seeds, file, "seeds", "1,2,3"), "seeds", Long::parseLong),
             selectors(pick(select, file, "select", "random")),
@@ -208,18 +205,15 @@ public final class EvalCommand implements Callable<Integer> {
                 ? batchSize
                 : file.path("batch_size").asInt(EvalConfig.DEFAULT_BATCH_SIZE));
     ExperimentPlan plan = ExperimentPlan.of(config);
-    RunDirectory dir = RunDirectory.check(Path.of(outName), config, resume);
+    JsonNode adapterRecord = adapter == null ? null : adapterRecord();
     Tensors.configureOffline();
-    try (LanguageModel lm =
-        LanguageModel.open(modelDir, Tensors.device(pick(device, file, "device", "cpu")))) {
+    try (RunDirectory dir = RunDirectory.open(Path.of(outName), config, adapterRecord, resume);
+        LanguageModel lm =
+            LanguageModel.open(modelDir, Tensors.device(pick(device, file, "device", "cpu")))) {
       Tuner tuner = adapter == null ? null : attachAdapter(lm);
       ExperimentRunner runner = new ExperimentRunner(plan, lm);
-      ObjectNode environment = environment(plan, modelDir);
-      if (adapter != null) {
-        environment.set("adapter", adapterRecord(dir));
-      }
-      dir.start(config, environment);
-      try (SamplesFile samples = SamplesFile.open(dir.samples(), resume);
+      dir.start(config, adapterRecord, environment(plan, modelDir));
+      try (SamplesFile samples = SamplesFile.open(dir.samples(), dir.resumed());
           ProgressBar bar =
               ProgressBars.onStderr("eval " + plan.task().name(), runner.totalQueries(), " q")) {
         runner.run(samples, bar::stepBy);
@@ -252,24 +246,11 @@ public final class EvalCommand implements Callable<Integer> {
     return tuner;
   }
 
-  /** The adapter's path and hashes; a resumed run must use the same adapter. */
-  private ObjectNode adapterRecord(RunDirectory dir) {
+  /** The adapter's path (as given) and hashes; a resumed run must use the same adapter. */
+  private ObjectNode adapterRecord() {
     ObjectNode node = Json.object();
-    node.put("path", adapter.toAbsolutePath().normalize().toString());
+    node.put("path", adapter.toString());
     node.set("sha256", RunEnvironment.safetensorsSha256(adapter));
-    if (resume) {
-      JsonNode saved;
-      try {
-        saved = Json.MAPPER.readTree(dir.path().resolve(RunDirectory.RUN).toFile());
-      } catch (IOException e) {
-        throw new IclabException("cannot read the run's run.json: " + e.getMessage(), e);
-      }
-      if (!saved.at("/adapter").equals(node)) {
-        throw new IclabException(
-            "--resume: the run in %s was made with another adapter (or none); use the same --adapter or a new --out"
-                .formatted(dir.path()));
-      }
-    }
     return node;
   }
 

@@ -43,6 +43,13 @@ public final class QuickstartCommand implements Runnable {
   @Option(names = "--steps", description = "Override the quick preset's training steps.")
   Integer steps;
 
+  @Option(
+      names = "--resume",
+      description =
+          "Finish an interrupted quickstart in --out: finished runs are kept, the others continue"
+              + " from their last checkpoint (or start again).")
+  boolean resume;
+
   @Mixin ThreadsMixin threadsOption;
 
   @Override
@@ -51,9 +58,10 @@ public final class QuickstartCommand implements Runnable {
   }
 
   private void runWithThreads() {
-    if (Files.exists(out.resolve("summary.json"))) {
+    if (!resume && Files.exists(out.resolve("summary.json"))) {
       throw new IclabException(
-          "%s already holds a quickstart; remove it or pass --out another folder".formatted(out));
+          "%s already holds a quickstart; remove it, pass --out another folder, or --resume to redo its report"
+              .formatted(out));
     }
     long start = System.nanoTime();
     Settings quick = Settings.of(Preset.QUICK);
@@ -69,7 +77,7 @@ public final class QuickstartCommand implements Runnable {
         Sweep.run(
             specs,
             s -> out.resolve(s.name()),
-            false,
+            resume,
             EmergenceCommand.versions(),
             () -> new ConsoleProgress(System.err),
             r -> {});

@@ -17,12 +17,12 @@ final class RunEnvironment {
   static ObjectNode of(Path modelDir, List<Dataset> datasets) {
     ObjectNode env = Json.object();
     ObjectNode m = env.putObject("model");
-    m.put("path", modelDir.toAbsolutePath().normalize().toString());
+    m.put("path", modelDir.normalize().toString());
     m.set("sha256", safetensorsSha256(modelDir));
     ObjectNode data = env.putObject("datasets");
     for (Dataset d : datasets) {
       ObjectNode node = data.putObject(d.name());
-      node.put("path", d.source().toAbsolutePath().normalize().toString());
+      node.put("path", d.source().normalize().toString());
       node.put("sha256", d.sha256());
       node.put("rows", d.size());
       node.put("skipped_rows", d.skippedRows());

@@ -12,6 +12,7 @@ import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.tune.BaseModel;
+import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingCheckpoint;
 import dev.iclab.tune.TrainingConfig;
@@ -19,21 +20,8 @@ import dev.iclab.tune.TrainingData;
 import dev.iclab.tune.TrainingExample;
 import dev.iclab.tune.Tuner;
 import dev.iclab.tune.TunerRegistry;
-import dev.iclab.tune.adapter.AdapterConfig;
-import dev.iclab.tune.adapter.AdapterTuner;
-import dev.iclab.tune.full.FullConfig;
-import dev.iclab.tune.full.FullTuner;
-import dev.iclab.tune.kv.KvConfig;
-import dev.iclab.tune.kv.KvTuner;
-import dev.iclab.tune.lora.LoraConfig;
-import dev.iclab.tune.lora.LoraTuner;
 import dev.iclab.tune.optim.LrSchedule;
-import dev.iclab.tune.prefix.PrefixConfig;
-import dev.iclab.tune.prefix.PrefixTuner;
 import dev.iclab.tune.prompt.PromptConfig;
-import dev.iclab.tune.prompt.PromptTuner;
-import dev.iclab.tune.qlora.QloraConfig;
-import dev.iclab.tune.qlora.QloraTuner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -280,15 +268,14 @@ public final class TuneCommand implements Callable<Integer> {
     TrainingConfig training = trainingConfig();
     ExperimentPlan plan =
         usesTask()
-            ? TaskTraining.plan(
-                task, taskFile, dataDir.toAbsolutePath().normalize().toString(), evalLimit, false)
+            ? TaskTraining.plan(task, taskFile, dataDir.normalize().toString(), evalLimit, false)
             : null;
     Path directory = modelOptions.directory();
     ObjectNode config = resolvedConfig(directory);
-    TuneRunFolder folder =
-        resume ? TuneRunFolder.resume(out, config) : TuneRunFolder.fresh(out, saveEvery != null);
     int[] exit = new int[1];
-    threads.run(() -> exit[0] = train(training, plan, directory, config, folder));
+    try (TuneRunFolder folder = TuneRunFolder.open(out, resume, config)) {
+      threads.run(() -> exit[0] = train(training, plan, directory, config, folder));
+    }
     return exit[0];
   }
 
@@ -319,10 +306,6 @@ public final class TuneCommand implements Callable<Integer> {
     }
     if (trainLimit != null && trainLimit < 1) {
       throw new IclabException("--train-limit must be >= 1, got " + trainLimit);
-    }
-    if (resume && saveEvery == null) {
-      throw new IclabException(
-          "--resume continues from checkpoints; give the same --save-every as the first run");
     }
   }
 
@@ -391,7 +374,7 @@ public final class TuneCommand implements Callable<Integer> {
       double[] devAccuracy = {Double.NaN, Double.NaN}; // before training, latest
       int start = 0;
       try (Trainer trainer = new Trainer(tuner, training, examples.size())) {
-        if (resume) {
+        if (folder.resumed()) {
           var latest = TrainingCheckpoint.latest(folder.checkpoints());
           if (latest.isPresent()) {
             start = TrainingCheckpoint.restore(trainer, latest.get());
@@ -545,7 +528,7 @@ public final class TuneCommand implements Callable<Integer> {
       flags.set(name, Json.MAPPER.valueToTree(value instanceof Path ? value.toString() : value));
     }
     ObjectNode m = c.putObject("model");
-    m.put("directory", directory.toAbsolutePath().normalize().toString());
+    m.put("directory", directory.normalize().toString());
     m.set("sha256", RunEnvironment.safetensorsSha256(directory));
     c.set("versions", RunEnvironment.versions());
     c.put("threads", threads.threads());
@@ -589,43 +572,26 @@ public final class TuneCommand implements Callable<Integer> {
   }
 
   private Tuner createTuner(CausalLM model, Tokenizer tokenizer) {
-    List<String> loraTargets = targets != null ? targets : defaultTargets(model);
-    return switch (method) {
-      case "full" -> new FullTuner(model, new FullConfig());
-      case "kv" -> new KvTuner(model, new KvConfig());
-      case "lora" ->
-          new LoraTuner(model, new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets), seed);
-      case "qlora" ->
-          new QloraTuner(
-              model,
-              new QloraConfig(
-                  new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets), 64, doubleQuant),
-              seed);
-      case "prefix" -> new PrefixTuner(model, new PrefixConfig(prefixLength, reparamHidden), seed);
-      case "prompt" -> {
-        PromptConfig config =
-            promptInitText == null
-                ? PromptConfig.vocab(promptLength)
-                : new PromptConfig(
-                    promptLength,
-                    PromptConfig.Init.TEXT,
-                    Arrays.stream(tokenizer.encode(promptInitText, false)).boxed().toList(),
-                    promptInitText);
-        yield new PromptTuner(model, config, seed);
-      }
-      case "adapter" -> new AdapterTuner(model, new AdapterConfig(adapterSize), seed);
-      default -> throw new IllegalStateException(method);
-    };
-  }
-
-  private static List<String> defaultTargets(CausalLM model) {
-    var names = dev.iclab.tune.ModuleTargets.validNames(model);
-    if (names.contains("c_attn")) {
-      return List.of("c_attn");
-    }
-    if (names.contains("query_key_value")) {
-      return List.of("query_key_value");
-    }
-    return List.of("q_proj", "v_proj");
+    PromptConfig prompt =
+        promptInitText == null
+            ? PromptConfig.vocab(promptLength)
+            : new PromptConfig(
+                promptLength,
+                PromptConfig.Init.TEXT,
+                Arrays.stream(tokenizer.encode(promptInitText, false)).boxed().toList(),
+                promptInitText);
+    MethodOptions options =
+        new MethodOptions(
+            loraR,
+            loraAlpha,
+            loraDropout,
+            targets,
+            doubleQuant,
+            prefixLength,
+            reparamHidden,
+            prompt,
+            adapterSize,
+            seed);
+    return TunerRegistry.standard().create(method, model, options);
   }
 }

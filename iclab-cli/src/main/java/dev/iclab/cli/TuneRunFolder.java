@@ -3,137 +3,76 @@ package dev.iclab.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
+import dev.iclab.run.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
- * The --out folder of {@code iclab tune}. Without checkpoints it appears whole at the end (written
- * beside it, then moved). With checkpoints it is created once the input has been checked: {@code
- * run.json} at once, complete checkpoints under {@code checkpoints/} while training, and the result
- * files at the end, each moved in whole, {@code tune_summary.json} last (a run is finished when it
- * is there); the checkpoints are then removed.
+ * The --out folder of {@code iclab tune}, a {@link RunFolder}: locked while training, {@code
+ * run.json} at once (so that {@code --resume} finishes a run interrupted at any point: from its
+ * latest checkpoint, or from the start without one), complete checkpoints under {@code
+ * checkpoints/} with {@code --save-every}, and the result files at the end, moved in whole, {@code
+ * tune_summary.json} last (a run is finished when it is there); the checkpoints are then removed.
  */
-final class TuneRunFolder {
-  static final String RUN = "run.json";
+final class TuneRunFolder implements AutoCloseable {
+  static final String RUN = RunFolder.RUN;
   static final String SUMMARY = "tune_summary.json";
   static final String METRICS = "metrics.jsonl";
+  private static final RunFolder.Kind KIND =
+      RunFolder.Kind.finishedBy(SUMMARY).refusingFinishedResume();
 
-  private final Path out;
-  private final boolean checkpointed;
-  private final boolean resumed;
+  private final RunFolder folder;
 
-  private TuneRunFolder(Path out, boolean checkpointed, boolean resumed) {
-    this.out = out;
-    this.checkpointed = checkpointed;
-    this.resumed = resumed;
+  private TuneRunFolder(RunFolder folder) {
+    this.folder = folder;
   }
 
-  static TuneRunFolder fresh(Path out, boolean checkpointed) {
-    OutputDirectory.checkFresh(out);
-    return new TuneRunFolder(out, checkpointed, false);
+  /**
+   * Locks {@code out}; with {@code resume}, checks that it holds a run made with the same flags.
+   */
+  static TuneRunFolder open(Path out, boolean resume, ObjectNode config) {
+    ObjectNode identity = Json.object();
+    identity.set("config", config.path("config"));
+    identity.set("model", config.path("model"));
+    return new TuneRunFolder(RunFolder.open(out, resume, identity, KIND));
   }
 
-  /** Checks that {@code out} holds an unfinished run made with the same flags. */
-  static TuneRunFolder resume(Path out, ObjectNode config) {
-    Path run = out.resolve(RUN);
-    if (!Files.isRegularFile(run)) {
-      throw new IclabException(
-          "--resume: %s holds no run (no %s); start it without --resume".formatted(out, RUN));
-    }
-    if (Files.exists(out.resolve(SUMMARY))) {
-      throw new IclabException(
-          "--resume: the run in %s has finished (%s is there); nothing to resume"
-              .formatted(out, SUMMARY));
-    }
-    JsonNode saved;
-    JsonNode now;
-    try {
-      saved = Json.MAPPER.readTree(run.toFile());
-      now = Json.MAPPER.readTree(config.toString()); // same number types as the saved file
-    } catch (IOException e) {
-      throw new IclabException("--resume: cannot read %s: %s".formatted(run, e.getMessage()), e);
-    }
-    String difference = firstDifference(saved.path("config"), now.path("config"));
-    if (difference == null && !saved.path("model").equals(now.path("model"))) {
-      difference = "model (directory or weights)";
-    }
-    if (difference != null) {
-      throw new IclabException(
-          "--resume: the configuration differs from the run in %s (%s); resume with the same flags or start a new --out"
-              .formatted(out, difference));
-    }
-    return new TuneRunFolder(out, true, true);
-  }
-
-  private static String firstDifference(JsonNode saved, JsonNode now) {
-    for (Iterator<String> it = now.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!now.get(key).equals(saved.get(key))) {
-        return "%s: %s then, %s now".formatted(key, saved.get(key), now.get(key));
-      }
-    }
-    return saved.size() == now.size() ? null : "the set of options";
+  /** Whether an interrupted run is continued (its checkpoints, if any, are there). */
+  boolean resumed() {
+    return folder.resumed();
   }
 
   Path checkpoints() {
-    return out.resolve("checkpoints");
+    return folder.resolve("checkpoints");
   }
 
-  /** Called once the input is checked: a checkpointed run's folder and its run.json appear. */
+  /** Called once the input is checked: run.json appears. */
   void start(ObjectNode config) {
-    if (checkpointed && !resumed) {
-      writeJson(out.resolve(RUN), config);
+    if (!folder.resumed()) {
+      folder.writeJson(RUN, config);
     }
   }
 
   /** Writes the result: {@code writer} fills a fresh directory, then the summary goes in last. */
   void finish(Consumer<Path> writer, ObjectNode summary) {
-    if (!checkpointed) {
-      OutputDirectory.write(
-          out,
-          temp -> {
-            writer.accept(temp);
-            writeJson(temp.resolve(SUMMARY), summary);
-          });
-      return;
-    }
-    Path temp;
+    folder.finish(writer);
+    folder.writeJson(SUMMARY, summary);
     try {
-      temp = Files.createTempDirectory(out, ".result.tmp-");
-    } catch (IOException e) {
-      throw new IclabException("cannot write into %s: %s".formatted(out, e.getMessage()), e);
-    }
-    try {
-      writer.accept(temp);
-      try (Stream<Path> files = Files.list(temp)) {
-        for (Path f : files.sorted().toList()) {
-          Files.move(
-              f,
-              out.resolve(f.getFileName().toString()),
-              StandardCopyOption.REPLACE_EXISTING,
-              StandardCopyOption.ATOMIC_MOVE);
-        }
+      if (Files.exists(checkpoints())) {
+        Json.deleteTree(checkpoints());
       }
-      writeJson(out.resolve(SUMMARY), summary);
-      Json.deleteTree(checkpoints());
     } catch (IOException e) {
       throw new IclabException(
-          "cannot write the result into %s: %s".formatted(out, e.getMessage()));
-    } finally {
-      try {
-        if (Files.exists(temp)) {
-          Json.deleteTree(temp);
-        }
-      } catch (IOException ignored) {
-        // a hidden leftover; the result is complete or the run can be resumed
-      }
+          "cannot remove %s after the run: %s".formatted(checkpoints(), e.getMessage()), e);
     }
+  }
+
+  @Override
+  public void close() {
+    folder.close();
   }
 
   static void writeMetrics(Path directory, List<String> lines) {

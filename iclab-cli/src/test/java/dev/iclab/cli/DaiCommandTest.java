@@ -139,10 +139,10 @@ class DaiCommandTest {
     assertEquals(0, CliRun.of(args(out).toArray(String[]::new)).exitCode());
     CliRun other = CliRun.of(args(out, "--resume", "--seed", "2").toArray(String[]::new));
     assertEquals(1, other.exitCode());
-    assertTrue(other.err().contains("options differ"), other.err());
+    assertTrue(other.err().contains("was made with other settings"), other.err());
     CliRun fresh = CliRun.of(args(out).toArray(String[]::new));
     assertEquals(1, fresh.exitCode());
-    assertTrue(fresh.err().contains("not empty"), fresh.err());
+    assertTrue(fresh.err().contains("already holds a finished run"), fresh.err());
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iclab.lm.TestModels;
+import dev.iclab.run.RunFolder;
 import dev.iclab.tensor.SharedAssets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -141,10 +142,10 @@ class EvalCommandTest {
 
     CliRun again = run(args(a));
     assertEquals(1, again.exitCode());
-    assertTrue(again.err().contains("already holds files; pass --resume"), again.err());
+    assertTrue(again.err().contains("already holds a finished run; pass --resume"), again.err());
     CliRun changed = run(args(c, "--resume", "--eval-cap", "100"));
     assertEquals(1, changed.exitCode());
-    assertTrue(changed.err().contains("configuration differs"), changed.err());
+    assertTrue(changed.err().contains("was made with other settings (config.eval"), changed.err());
   }
 
   private static int lineCount(Path file) throws IOException {
@@ -410,6 +411,26 @@ class EvalCommandTest {
     assertTrue(run.err().contains(expected), run.err());
     assertTrue(run.err().startsWith("error: "), run.err());
     assertFalse(Files.exists(out), "nothing written for: " + expected);
+  }
+
+  /** Another run writing the folder: refused with one line, and its files are left alone. */
+  @Test
+  void aFolderBeingWrittenIsRefused() throws IOException {
+    Path out = dir.resolve("busy");
+    var identity = Json.object();
+    identity.putObject("config").put("other", "run");
+    try (RunFolder other =
+        RunFolder.open(out, false, identity, RunFolder.Kind.finishedBy("summary.json"))) {
+      other.writeJson("run.json", identity);
+      CliRun run = run(args(out));
+      assertEquals(1, run.exitCode(), run.err());
+      assertTrue(run.err().startsWith("error: "), run.err());
+      assertTrue(run.err().contains("is being written by another iclab run"), run.err());
+      run = run(args(out, "--resume"));
+      assertTrue(run.err().contains("is being written by another iclab run"), run.err());
+      assertEquals(
+          identity, Json.MAPPER.readTree(out.resolve("run.json").toFile()), "left as it was");
+    }
   }
 
   @Test

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** iclab tune and iclab merge end to end on TinyStories. */
 class TuneCommandsTest {
-  private static final String MODEL = TestModels.model("tinystories-656k").toString();
+  private static String model() {
+    return TestModels.model("tinystories-656k").toString();
+  }
 
   private static Path data(Path dir) throws IOException {
     return Files.write(
@@ -33,7 +35,7 @@ class TuneCommandsTest {
         CliRun.of(
             "tune",
             "--model",
-            MODEL,
+            model(),
             "--method",
             "lora",
             "--data",
@@ -63,7 +65,7 @@ class TuneCommandsTest {
     Path merged = dir.resolve("merged");
     CliRun merge =
         CliRun.of(
-            "merge", "--model", MODEL, "--adapter", out.toString(), "--out", merged.toString());
+            "merge", "--model", model(), "--adapter", out.toString(), "--out", merged.toString());
     assertEquals(0, merge.exitCode(), merge.err());
     CliRun ppl =
         CliRun.of(
@@ -79,7 +81,7 @@ class TuneCommandsTest {
         CliRun.of(
             "tune",
             "--model",
-            MODEL,
+            model(),
             "--method",
             "lora",
             "--target",
@@ -98,7 +100,7 @@ class TuneCommandsTest {
         CliRun.of(
             "tune",
             "--model",
-            MODEL,
+            model(),
             "--method",
             "kv",
             "--optimizer",
@@ -113,7 +115,7 @@ class TuneCommandsTest {
         CliRun.of(
             "tune",
             "--model",
-            MODEL,
+            model(),
             "--method",
             "lora",
             "--lora-r",
@@ -129,7 +131,7 @@ class TuneCommandsTest {
         CliRun.of(
             "tune",
             "--model",
-            MODEL,
+            model(),
             "--method",
             "full",
             "--data",

@@ -24,7 +24,7 @@ class BuiltInTasksTest {
     "trec, 5452, 500"
   })
   void splitSizesMatchFormatTxt(String name, int train, int eval) {
-    var data = SharedAssets.require("data");
+    var data = SharedAssets.requireShared("data");
     Task task = TaskRegistry.builtIn().get(name);
     DatasetLoader.Splits splits = new DatasetLoader(data, false).load(task);
     assertEquals(train, splits.train().size(), name + " train");
@@ -42,7 +42,7 @@ class BuiltInTasksTest {
   @ParameterizedTest
   @CsvSource({"mr", "subj"})
   void heldOutSplitIsDisjointDeterministicAndBalancedEnough(String name) {
-    var data = SharedAssets.require("data");
+    var data = SharedAssets.requireShared("data");
     Task task = TaskRegistry.builtIn().get(name);
     var a = new DatasetLoader(data, false).load(task);
     var b = new DatasetLoader(data, false).load(task);
@@ -57,7 +57,7 @@ class BuiltInTasksTest {
 
   @org.junit.jupiter.api.Test
   void subjLabelWordsFollowTheDataLabelOrder() {
-    var data = SharedAssets.require("data");
+    var data = SharedAssets.requireShared("data");
     Task task = TaskRegistry.builtIn().get("subj");
     var splits = new DatasetLoader(data, false).load(task);
     // FORMAT.txt: rows 1-5,000 are subjective (label 0).

@@ -1,7 +1,6 @@
 package dev.iclab.emergence;
 
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,6 +19,7 @@ import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.report.Metrics;
 import dev.iclab.emergence.train.Checkpoint;
 import dev.iclab.emergence.train.Trainer;
+import dev.iclab.run.RunFolder;
 import dev.iclab.tensor.Tensors;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs one emergence experiment into a folder: metrics.jsonl (one line per evaluation), run.json
@@ -40,6 +41,9 @@ import java.util.Map;
 public final class EmergenceRun {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  // Finished when run.json says "done"; a resume may add steps, the one setting that may change.
+  private static final RunFolder.Kind FOLDER =
+      new RunFolder.Kind(EmergenceRun::isDone, Set.of("config.train.steps"), true);
 
   /** Receives progress; called on the training thread. */
   public interface Listener {
@@ -103,16 +107,17 @@ public final class EmergenceRun {
    */
   public static Result run(
       RunSpec spec, Path folder, boolean resume, Map<String, String> versions, Listener listener) {
+    ObjectNode identity = JSON.createObjectNode();
+    identity.set("config", JSON.valueToTree(spec));
+    try (RunFolder run = RunFolder.open(folder, resume, identity, FOLDER)) {
+      return run(spec, run, versions, listener);
+    }
+  }
+
+  private static Result run(
+      RunSpec spec, RunFolder run, Map<String, String> versions, Listener listener) {
+    Path folder = run.path();
     Path metricsFile = folder.resolve("metrics.jsonl");
-    if (resume && !Checkpoint.exists(folder)) {
-      throw new IclabException(
-          "--resume: no checkpoint.json in %s; run without --resume to start it".formatted(folder));
-    }
-    if (!resume && (Checkpoint.exists(folder) || Files.exists(metricsFile))) {
-      throw new IclabException(
-          "%s already holds a run; add --resume to continue it, or choose another --out"
-              .formatted(folder));
-    }
     Seeds seeds = Seeds.of(spec.seed());
     SequenceSampler sampler = new SequenceSampler(spec.data(), seeds.data());
     ItemSource items = items(spec, seeds);
@@ -135,14 +140,16 @@ public final class EmergenceRun {
         Trainer trainer = new Trainer(model, sampler, encoder, spec.train(), root)) {
       List<Metrics> metrics = new ArrayList<>();
       long done = 0;
-      if (resume) {
-        requireSameConfig(folder, spec);
-        done =
-            Checkpoint.load(
-                folder, model.manager(), model.parameters().arrays(), trainer.optimizerState());
+      if (run.resumed()) {
+        // Without a checkpoint (interrupted before the first one) the run starts again at step 1.
+        if (Checkpoint.exists(folder)) {
+          done =
+              Checkpoint.load(
+                  folder, model.manager(), model.parameters().arrays(), trainer.optimizerState());
+        }
         metrics.addAll(readMetrics(metricsFile, done));
-        writeMetrics(metricsFile, metrics);
       }
+      writeMetrics(metricsFile, metrics);
       writeRunJson(
           folder, spec, seeds, versions, model.parameters().count(), "running", null, 0, 0);
       listener.started(spec, done + 1);
@@ -264,22 +271,14 @@ public final class EmergenceRun {
     return GaussianItems.of(spec.data(), spec.itemDim(), seeds.items());
   }
 
-  /** A resumed run may change its number of steps, nothing else. */
-  private static void requireSameConfig(Path folder, RunSpec spec) {
-    Path runJson = folder.resolve("run.json");
+  private static boolean isDone(Path folder) {
     try {
-      JsonNode saved = JSON.readTree(runJson.toFile()).path("config");
-      // Through text, so numbers compare as parsed JSON (an int and a long are equal there).
-      ObjectNode now = (ObjectNode) JSON.readTree(JSON.writeValueAsString(spec));
-      ((ObjectNode) now.path("train")).set("steps", saved.path("train").path("steps"));
-      if (!now.equals(saved)) {
-        throw new IclabException(
-            "--resume: the settings differ from those in %s (only --steps may change); rerun with the original flags or use another --out"
-                .formatted(runJson));
-      }
+      return JSON.readTree(folder.resolve("run.json").toFile())
+          .path("status")
+          .asText()
+          .equals("done");
     } catch (IOException e) {
-      throw new IclabException(
-          "--resume: cannot read %s: %s".formatted(runJson, e.getMessage()), e);
+      return false;
     }
   }
 

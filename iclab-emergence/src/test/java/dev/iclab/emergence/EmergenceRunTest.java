@@ -90,12 +90,49 @@ class EmergenceRunTest {
     IclabException changed =
         assertThrows(
             IclabException.class, () -> EmergenceRun.run(other, dir, true, Map.of(), QUIET));
-    assertTrue(changed.getMessage().contains("only --steps may change"), changed.getMessage());
-    IclabException none =
+    assertTrue(
+        changed.getMessage().contains("config.data.pBursty: 0.9 then, 0.0 now"),
+        changed.getMessage());
+  }
+
+  /**
+   * Interrupted before its first checkpoint (the quick preset saves one only at the end), a run is
+   * finished by --resume: it starts again and gives the uninterrupted run's metrics.
+   */
+  @Test
+  void resumeFinishesARunInterruptedBeforeItsFirstCheckpoint(@TempDir Path dir) {
+    RunSpec spec = small().with("steps", "20").with("checkpoint-every", "0").toSpec("x");
+    List<Metrics> clean =
+        EmergenceRun.run(spec, dir.resolve("clean"), false, Map.of(), QUIET).metrics();
+    EmergenceRun.Listener interrupt =
+        new EmergenceRun.Listener() {
+          @Override
+          public void stepped(long step, double loss) {
+            if (step == 15) {
+              throw new IllegalStateException("interrupted");
+            }
+          }
+        };
+    Path folder = dir.resolve("interrupted");
+    assertThrows(
+        IllegalStateException.class,
+        () -> EmergenceRun.run(spec, folder, false, Map.of(), interrupt));
+    IclabException plain =
         assertThrows(
-            IclabException.class,
-            () -> EmergenceRun.run(spec, dir.resolve("empty"), true, Map.of(), QUIET));
-    assertTrue(none.getMessage().contains("no checkpoint"), none.getMessage());
+            IclabException.class, () -> EmergenceRun.run(spec, folder, false, Map.of(), QUIET));
+    assertTrue(plain.getMessage().contains("pass --resume"), plain.getMessage());
+    List<Metrics> resumed = EmergenceRun.run(spec, folder, true, Map.of(), QUIET).metrics();
+    assertEquals(clean.size(), resumed.size());
+    for (int i = 0; i < clean.size(); i++) {
+      assertEquals(clean.get(i).step(), resumed.get(i).step());
+      assertEquals(clean.get(i).loss(), resumed.get(i).loss(), 1e-6);
+      assertEquals(clean.get(i).iclAcc(), resumed.get(i).iclAcc());
+      assertEquals(clean.get(i).iwlAcc(), resumed.get(i).iwlAcc());
+    }
+    // --resume on a missing folder simply starts the run.
+    assertEquals(
+        clean.size(),
+        EmergenceRun.run(spec, dir.resolve("new"), true, Map.of(), QUIET).metrics().size());
   }
 
   /** Weights blown up by a 1e30 learning rate give a NaN loss on every later step. */
@@ -127,7 +164,7 @@ class EmergenceRunTest {
 
   @Test
   void shortOmniglotRunTrainsTheResNetEmbedder(@TempDir Path dir) {
-    Path omniglot = dev.iclab.tensor.SharedAssets.require("data/omniglot");
+    Path omniglot = dev.iclab.tensor.SharedAssets.requireShared("data/omniglot");
     RunSpec spec =
         small()
             .with("data", "omniglot")

@@ -131,7 +131,8 @@ class GoldenPromptTest {
 
   @Test
   void realSst2PromptSeed1TwoShots() {
-    var splits = new DatasetLoader(SharedAssets.require("data"), false).load(TASKS.get("sst2"));
+    var splits =
+        new DatasetLoader(SharedAssets.requireShared("data"), false).load(TASKS.get("sst2"));
     List<Example> chosen =
         DemoSelector.parse("random", splits.train()).select(splits.eval().get(0), 2, 1);
     Prompt p = prompt("sst2", LabelMode.parse("gold").apply(chosen, 2, 1), splits.eval().get(0));

@@ -1,14 +1,19 @@
 package dev.iclab.tune;
 
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.tune.adapter.AdapterConfig;
 import dev.iclab.tune.adapter.AdapterTuner;
+import dev.iclab.tune.full.FullConfig;
 import dev.iclab.tune.full.FullTuner;
+import dev.iclab.tune.kv.KvConfig;
 import dev.iclab.tune.kv.KvTuner;
 import dev.iclab.tune.lora.LoraTuner;
 import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
+import dev.iclab.tune.prefix.PrefixConfig;
 import dev.iclab.tune.prefix.PrefixTuner;
 import dev.iclab.tune.prompt.PromptTuner;
+import dev.iclab.tune.qlora.QloraConfig;
 import dev.iclab.tune.qlora.QloraTuner;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -27,25 +32,76 @@ public final class TunerRegistry {
     Tuner load(CausalLM model, Path directory);
   }
 
+  /** Builds a new tuner of one method on a model, from the options it uses. */
+  @FunctionalInterface
+  public interface Factory {
+    Tuner create(CausalLM model, MethodOptions options);
+  }
+
   /**
    * @param method the {@code --method} name
    * @param peftType the registry key
    * @param savesAdapter whether {@link Tuner#save} writes an adapter directory (else a full
    *     checkpoint)
    * @param loader reads a saved adapter, or null for methods that save full checkpoints
+   * @param factory builds a new tuner (its config record from {@link MethodOptions}; LoRA's default
+   *     targets per architecture are {@link MethodOptions#defaultTargets})
    */
-  public record Entry(String method, String peftType, boolean savesAdapter, AdapterLoader loader) {}
+  public record Entry(
+      String method,
+      String peftType,
+      boolean savesAdapter,
+      AdapterLoader loader,
+      Factory factory) {}
+
+  /** QLoRA's quantisation block, as bitsandbytes' NF4. */
+  private static final int NF4_BLOCK = 64;
 
   private static final TunerRegistry STANDARD =
       new TunerRegistry(
           List.of(
-              new Entry("full", FullTuner.PEFT_TYPE, false, null),
-              new Entry("lora", LoraTuner.PEFT_TYPE, true, LoraTuner::load),
-              new Entry("qlora", QloraTuner.PEFT_TYPE, true, QloraTuner::load),
-              new Entry("prefix", PrefixTuner.PEFT_TYPE, true, PrefixTuner::load),
-              new Entry("prompt", PromptTuner.PEFT_TYPE, true, PromptTuner::load),
-              new Entry("adapter", AdapterTuner.PEFT_TYPE, true, AdapterTuner::load),
-              new Entry("kv", KvTuner.PEFT_TYPE, false, null)));
+              new Entry(
+                  "full",
+                  FullTuner.PEFT_TYPE,
+                  false,
+                  null,
+                  (m, o) -> new FullTuner(m, new FullConfig())),
+              new Entry(
+                  "lora",
+                  LoraTuner.PEFT_TYPE,
+                  true,
+                  LoraTuner::load,
+                  (m, o) -> new LoraTuner(m, o.lora(m), o.seed())),
+              new Entry(
+                  "qlora",
+                  QloraTuner.PEFT_TYPE,
+                  true,
+                  QloraTuner::load,
+                  (m, o) ->
+                      new QloraTuner(
+                          m, new QloraConfig(o.lora(m), NF4_BLOCK, o.doubleQuant()), o.seed())),
+              new Entry(
+                  "prefix",
+                  PrefixTuner.PEFT_TYPE,
+                  true,
+                  PrefixTuner::load,
+                  (m, o) ->
+                      new PrefixTuner(
+                          m, new PrefixConfig(o.prefixLength(), o.reparamHidden()), o.seed())),
+              new Entry(
+                  "prompt",
+                  PromptTuner.PEFT_TYPE,
+                  true,
+                  PromptTuner::load,
+                  (m, o) -> new PromptTuner(m, o.prompt(), o.seed())),
+              new Entry(
+                  "adapter",
+                  AdapterTuner.PEFT_TYPE,
+                  true,
+                  AdapterTuner::load,
+                  (m, o) -> new AdapterTuner(m, new AdapterConfig(o.adapterSize()), o.seed())),
+              new Entry(
+                  "kv", KvTuner.PEFT_TYPE, false, null, (m, o) -> new KvTuner(m, new KvConfig()))));
 
   private final Map<String, Entry> byType = new LinkedHashMap<>();
   private final Map<String, Entry> byMethod = new LinkedHashMap<>();
@@ -84,6 +140,15 @@ public final class TunerRegistry {
           "unknown method '%s'; known: %s".formatted(method, byMethod.keySet()));
     }
     return e;
+  }
+
+  /**
+   * A new tuner of {@code method} attached to {@code model}.
+   *
+   * @throws IllegalArgumentException for an unknown method
+   */
+  public Tuner create(String method, CausalLM model, MethodOptions options) {
+    return method(method).factory().create(model, options);
   }
 
   /**

@@ -45,7 +45,7 @@ class FormatsAndErrorsTest {
       int[] ids = Methods.randomIds(model.config().vocabSize(), 1, 12, 5).get(0).ids();
       float[] base = TunerTest.baseLogits(model, ids);
       LoraTuner lora =
-          new LoraTuner(model, new LoraConfig(4, 16, 0, Methods.loraTargets(model)), 3);
+          new LoraTuner(model, new LoraConfig(4, 16, 0, MethodOptions.defaultTargets(model)), 3);
       for (TrainableParameter p : lora.parameters()) {
         int n = (int) p.size();
         p.array().set(Init.gaussian(Init.seedFor(9, p.name()), n, 0.05));

@@ -5,33 +5,28 @@ import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.TestModels;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
-import dev.iclab.tune.adapter.AdapterConfig;
-import dev.iclab.tune.adapter.AdapterTuner;
-import dev.iclab.tune.full.FullConfig;
-import dev.iclab.tune.full.FullTuner;
-import dev.iclab.tune.kv.KvConfig;
-import dev.iclab.tune.kv.KvTuner;
-import dev.iclab.tune.lora.LoraConfig;
-import dev.iclab.tune.lora.LoraTuner;
-import dev.iclab.tune.prefix.PrefixConfig;
-import dev.iclab.tune.prefix.PrefixTuner;
 import dev.iclab.tune.prompt.PromptConfig;
-import dev.iclab.tune.prompt.PromptTuner;
-import dev.iclab.tune.qlora.QloraConfig;
-import dev.iclab.tune.qlora.QloraTuner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.BiFunction;
 
-/** The tuning methods every table-driven test runs, each with a small configuration. */
+/**
+ * The tuning methods every table-driven test runs, each with a small configuration, built through
+ * {@link TunerRegistry} as the CLI builds them. {@code TunerTest} fails when a registered method
+ * has no case here.
+ */
 final class Methods {
   private Methods() {}
 
-  /** A method with a test configuration; {@code lr} makes TinyStories' loss fall in a few steps. */
-  record Method(String name, BiFunction<CausalLM, Long, Tuner> create, TrainingConfig training) {
+  /**
+   * A test case of a registered method; {@code lr} makes TinyStories' loss fall in a few steps.
+   *
+   * @param name the case (a method, or a variant such as prefix-mlp)
+   * @param method the registered method
+   */
+  record Method(String name, String method, MethodOptions options, TrainingConfig training) {
     Tuner attach(CausalLM model) {
-      return create.apply(model, 7L);
+      return TunerRegistry.standard().create(method, model, options);
     }
 
     @Override
@@ -40,48 +35,27 @@ final class Methods {
     }
   }
 
-  static List<String> loraTargets(CausalLM model) {
-    return model.projections().containsKey("transformer.h.0.attn.c_attn")
-        ? List.of("c_attn")
-        : model.projections().keySet().stream().anyMatch(p -> p.endsWith("query_key_value"))
-            ? List.of("query_key_value")
-            : List.of("q_proj", "v_proj");
-  }
+  private static final MethodOptions SMALL =
+      MethodOptions.defaults(7).withLora(4, 8, 0, null).withPrefix(4, 0).withAdapterSize(8);
 
   static final List<Method> ALL =
       List.of(
+          new Method("full", "full", SMALL, TrainingConfig.adamw(3e-3, 2, 1)),
+          new Method("lora", "lora", SMALL, TrainingConfig.adamw(1e-2, 2, 1)),
+          new Method("qlora", "qlora", SMALL, TrainingConfig.adamw(1e-2, 2, 1)),
+          new Method("prefix", "prefix", SMALL, TrainingConfig.adamw(3e-2, 2, 1)),
           new Method(
-              "full",
-              (m, s) -> new FullTuner(m, new FullConfig()),
-              TrainingConfig.adamw(3e-3, 2, 1)),
-          new Method(
-              "lora",
-              (m, s) -> new LoraTuner(m, new LoraConfig(4, 8, 0, loraTargets(m)), s),
-              TrainingConfig.adamw(1e-2, 2, 1)),
-          new Method(
-              "qlora",
-              (m, s) ->
-                  new QloraTuner(m, new QloraConfig(new LoraConfig(4, 8, 0, loraTargets(m))), s),
-              TrainingConfig.adamw(1e-2, 2, 1)),
-          new Method(
-              "prefix",
-              (m, s) -> new PrefixTuner(m, new PrefixConfig(4, 0), s),
-              TrainingConfig.adamw(3e-2, 2, 1)),
-          new Method(
-              "prefix-mlp",
-              (m, s) -> new PrefixTuner(m, new PrefixConfig(4, 32), s),
-              TrainingConfig.adamw(3e-3, 2, 1)),
+              "prefix-mlp", "prefix", SMALL.withPrefix(4, 32), TrainingConfig.adamw(3e-3, 2, 1)),
           new Method(
               "prompt",
-              (m, s) -> new PromptTuner(m, PromptConfig.vocab(4), s),
+              "prompt",
+              SMALL.withPrompt(PromptConfig.vocab(4)),
               TrainingConfig.adamw(3e-2, 2, 1)),
-          new Method(
-              "adapter",
-              (m, s) -> new AdapterTuner(m, new AdapterConfig(8), s),
-              TrainingConfig.adamw(1e-2, 2, 1)),
+          new Method("adapter", "adapter", SMALL, TrainingConfig.adamw(1e-2, 2, 1)),
           new Method(
               "kv",
-              (m, s) -> new KvTuner(m, new KvConfig()),
+              "kv",
+              SMALL,
               new TrainingConfig(
                   "sgd",
                   0.1,

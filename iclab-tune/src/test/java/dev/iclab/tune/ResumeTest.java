@@ -97,7 +97,7 @@ class ResumeTest {
   @Test
   void loraWithAdamwDropoutAndScheduleResumesBitIdentically(@TempDir Path dir) {
     Function<CausalLM, Tuner> lora =
-        m -> new LoraTuner(m, new LoraConfig(4, 8, 0.2, Methods.loraTargets(m)), 3);
+        m -> new LoraTuner(m, new LoraConfig(4, 8, 0.2, MethodOptions.defaultTargets(m)), 3);
     assertResumesExactly(lora, ADAMW, 3, dir); // 6 steps: stopped mid-epoch 2
   }
 
@@ -112,7 +112,8 @@ class ResumeTest {
     Path checkpoints = dir.resolve("c");
     List<TrainingExample> data = Methods.stories();
     try (CausalLM model = Methods.load("tinystories-656k");
-        Tuner tuner = new LoraTuner(model, new LoraConfig(2, 4, 0, Methods.loraTargets(model)), 1);
+        Tuner tuner =
+            new LoraTuner(model, new LoraConfig(2, 4, 0, MethodOptions.defaultTargets(model)), 1);
         Trainer trainer = new Trainer(tuner, TrainingConfig.adamw(1e-3, 1, 1), data.size())) {
       trainer.train(data, p -> TrainingCheckpoint.save(trainer, p.step(), checkpoints, 2, d -> {}));
       // a crash while writing step 5 leaves only a hidden temporary

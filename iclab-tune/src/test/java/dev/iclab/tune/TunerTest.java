@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -39,6 +40,14 @@ class TunerTest {
             m ->
                 Stream.of("tinystories-656k", "synthetic/gpt2-tiny")
                     .map(model -> Arguments.of(m, model)));
+  }
+
+  /** A method added to the registry without a test case here fails the suite. */
+  @Test
+  void everyRegisteredMethodHasATestCase() {
+    assertEquals(
+        new java.util.TreeSet<>(TunerRegistry.standard().methods()),
+        new java.util.TreeSet<>(Methods.ALL.stream().map(Method::method).toList()));
   }
 
   static Stream<Method> methods() {

@@ -6,15 +6,12 @@ import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.weights.DType;
+import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingConfig;
 import dev.iclab.tune.TrainingExample;
 import dev.iclab.tune.Tuner;
-import dev.iclab.tune.full.FullConfig;
-import dev.iclab.tune.full.FullTuner;
-import dev.iclab.tune.lora.LoraConfig;
-import dev.iclab.tune.lora.LoraTuner;
-import dev.iclab.tune.qlora.QloraConfig;
+import dev.iclab.tune.TunerRegistry;
 import dev.iclab.tune.qlora.QloraTuner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -285,20 +282,13 @@ public final class TuneBench implements Runnable {
     return p;
   }
 
+  /** LoRA rank 8, alpha 16, dropout 0.05 on the architecture's default targets, as PEFT. */
   private static Tuner create(String method, CausalLM model) {
-    List<String> targets =
-        model.projections().keySet().stream().anyMatch(n -> n.endsWith("c_attn"))
-            ? List.of("c_attn")
-            : List.of("q_proj", "v_proj");
-    LoraConfig lora = new LoraConfig(8, 16, 0.05, targets);
-    return switch (method) {
-      case "full" -> new FullTuner(model, new FullConfig());
-      case "lora" -> new LoraTuner(model, lora, 1);
-      case "qlora" -> new QloraTuner(model, new QloraConfig(lora), 1);
-      default ->
-          throw new dev.iclab.IclabException(
-              "bench tune measures full, lora and qlora; got --methods " + method);
-    };
+    if (!List.of("full", "lora", "qlora").contains(method)) {
+      throw new dev.iclab.IclabException(
+          "bench tune measures full, lora and qlora; got --methods " + method);
+    }
+    return TunerRegistry.standard().create(method, model, MethodOptions.defaults(1));
   }
 
   private List<TrainingExample> randomSequences(int vocab, int count) {

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,10 +24,13 @@ class OmniglotTest {
   private static Path root;
   private static OmniglotIndex index;
 
-  @BeforeAll
-  static void scan() {
-    root = SharedAssets.require("data/omniglot");
-    index = OmniglotIndex.scan(root);
+  /** Scanned once, in each test (not in @BeforeAll) so that a missing asset skips per test. */
+  @BeforeEach
+  void scan() {
+    if (index == null) {
+      root = SharedAssets.requireShared("data/omniglot");
+      index = OmniglotIndex.scan(root);
+    }
   }
 
   /** "<set>/... 30 alphabets, 964 characters, 19,280 images" lines of FORMAT.txt. */
