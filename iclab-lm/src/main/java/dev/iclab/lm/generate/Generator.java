@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.ContextOverflowException;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.cache.KvCache;
@@ -72,6 +73,7 @@ public final class Generator {
           NDArray ids = step.create(input, new Shape(1, input.length));
           logits = model.forward(step, ids, options).toFloatArray(); // [vocab]
         }
+        NonFiniteException.requireFinite(logits, "generation step " + (count + 1));
         int next = sampler.next(logits);
         generated[count++] = next;
         if (config.stopIds().contains(next)) {
