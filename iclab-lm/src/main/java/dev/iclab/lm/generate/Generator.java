@@ -56,7 +56,9 @@ public final class Generator {
       throw new IllegalArgumentException("stop strings need a decoder");
     }
     Sampler sampler = new Sampler(config);
-    int[] generated = new int[config.maxNewTokens()];
+    // Generation ends once the window is full (the last forward fills it and yields one more
+    // token), so a huge --max-new-tokens never needs more room than this.
+    int[] generated = new int[Math.min(config.maxNewTokens(), context - promptIds.length + 1)];
     int count = 0;
     StopReason reason = StopReason.MAX_NEW_TOKENS;
     try (NDManager session = model.manager().newSubManager();
