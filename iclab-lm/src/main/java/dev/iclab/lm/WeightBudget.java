@@ -4,7 +4,7 @@ import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.lm.weights.DType;
 import dev.iclab.lm.weights.TensorEntry;
-import java.lang.management.ManagementFactory;
+import dev.iclab.tensor.MachineMemory;
 import java.nio.file.Path;
 
 /**
@@ -55,27 +55,20 @@ final class WeightBudget {
                   checkpoint.directory(),
                   count(stored)));
     }
-    long physical = physicalMemoryBytes();
+    long physical = MachineMemory.totalBytes();
     if (physical > 0 && ownedBytes > physical) {
       throw new ModelLoadException(
-          "loading %s needs %.1f GiB for its weights in FP32 but this machine has %.1f GiB of memory; use a smaller model, or one stored in FP32 (which is mapped from disk rather than copied)"
-              .formatted(checkpoint.directory(), ownedBytes / GIB, physical / GIB));
+          "loading %s needs %s for its weights in FP32 but this machine has %s of memory; use a smaller model, or one stored in FP32 (which is mapped from disk rather than copied)"
+              .formatted(
+                  checkpoint.directory(),
+                  MachineMemory.gib(ownedBytes),
+                  MachineMemory.gib(physical)));
     }
   }
 
-  private static final double GIB = 1024.0 * 1024 * 1024;
   private static final double MISMATCH_FACTOR = 10;
 
   private static String count(double n) {
     return n >= 1e9 ? "%.3g billion".formatted(n / 1e9) : "%,.0f".formatted(n);
-  }
-
-  /** Total physical memory, or 0 when the platform does not say. */
-  static long physicalMemoryBytes() {
-    if (ManagementFactory.getOperatingSystemMXBean()
-        instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getTotalMemorySize();
-    }
-    return 0;
   }
 }
