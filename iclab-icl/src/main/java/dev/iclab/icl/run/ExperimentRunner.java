@@ -92,9 +92,10 @@ public final class ExperimentRunner {
     return groups * plan.queries().size();
   }
 
+  /** k!, or any value past {@link DemoOrder#ENTROPY_KEPT} once it is reached (no overflow). */
   private static long factorial(int k) {
     long f = 1;
-    for (int i = 2; i <= k; i++) {
+    for (int i = 2; i <= k && f < DemoOrder.ENTROPY_KEPT; i++) {
       f *= i;
     }
     return f;
