@@ -19,6 +19,7 @@ import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.Prompt;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.ModelLoader;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.tune.Trainer;
@@ -269,9 +270,8 @@ public final class DaiExperiment {
         int right = 0;
         try (CachedPrefix prefix = CachedPrefix.of(ft, zslPrefixIds)) {
           for (Example e : dev) {
-            SettingRecord r =
-                probe.predict(prefix, tokenizer.encode(task.template().render(e), false));
-            requireFinite(r, lr);
+            int[] ids = tokenizer.encode(task.template().render(e), false);
+            SettingRecord r = afterFineTuning(lr, () -> probe.predict(prefix, ids));
             right += r.prediction() == e.label() ? 1 : 0;
             listener.step();
           }
@@ -339,8 +339,9 @@ public final class DaiExperiment {
             SettingRecord icl =
                 timed(variant + "/icl", () -> zslProbe.run(iclPrefix, ids, q.label()));
             SettingRecord tuned =
-                timed(variant + "/ft-eval", () -> ftProbe.run(ftPrefix, ids, q.label()));
-            requireFinite(tuned, lr);
+                timed(
+                    variant + "/ft-eval",
+                    () -> afterFineTuning(lr, () -> ftProbe.run(ftPrefix, ids, q.label())));
             sink.accept(line(variant, i, q, zsl, icl, tuned));
           }
           listener.step();
@@ -443,14 +444,30 @@ public final class DaiExperiment {
     }
   }
 
-  private static void requireFinite(SettingRecord record, double lr) {
+  /**
+   * Runs a probe of the fine-tuned model. The pretrained model was scored finite before (zero-shot
+   * first, or the first training step's loss), so a non-finite value here comes from the update:
+   * the message names the learning rate.
+   */
+  private static SettingRecord afterFineTuning(double lr, Supplier<SettingRecord> probe) {
+    SettingRecord record;
+    try {
+      record = probe.get();
+    } catch (NonFiniteException e) {
+      throw learningRateTooLarge(lr, "NaN");
+    }
     for (double v : record.labelLogProbs()) {
       if (!Double.isFinite(v)) {
-        throw new IclabException(
-            "the model fine-tuned with --ft-lr %s predicts %s; the learning rate is too large, try --ft-lr %s"
-                .formatted(lr, v, lr / 10));
+        throw learningRateTooLarge(lr, v);
       }
     }
+    return record;
+  }
+
+  private static IclabException learningRateTooLarge(double lr, Object value) {
+    return new IclabException(
+        "the model fine-tuned with --ft-lr %s predicts %s; the learning rate is too large, try --ft-lr %s"
+            .formatted(lr, value, lr / 10));
   }
 
   private <T> T timed(String phase, Supplier<T> work) {

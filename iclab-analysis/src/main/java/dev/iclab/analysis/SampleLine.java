@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.analysis.metrics.Rec2Ftp;
+import dev.iclab.lm.NonFiniteException;
 
 /**
  * One example's line of samples.jsonl: the three settings' predictions and the per-layer
@@ -62,6 +63,11 @@ public record SampleLine(
 
   /** The index of the largest entry (the first on ties). */
   static int argmax(double[] v) {
+    for (double x : v) {
+      if (Double.isNaN(x)) {
+        throw NonFiniteException.at(x, "a label score");
+      }
+    }
     int best = 0;
     for (int i = 1; i < v.length; i++) {
       if (v[i] > v[best]) {

@@ -8,6 +8,7 @@ import dev.iclab.IclabException;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.icl.run.ExperimentRunner;
+import dev.iclab.icl.run.QueryFit;
 import dev.iclab.icl.run.RunDirectory;
 import dev.iclab.icl.run.SamplesFile;
 import dev.iclab.icl.run.Summary;
@@ -48,6 +49,8 @@ import picocli.CommandLine.Spec;
             + " --seeds, --select, --order and --labels, reported under every --scoring and"
             + " --calibrate. Lists are comma separated.")
 public final class EvalCommand implements Callable<Integer> {
+  private static final Set<String> INTEGER_KEYS = Set.of("limit", "eval_cap", "batch_size");
+
   private static final Set<String> CONFIG_KEYS =
       Set.of(
           "model",
@@ -212,7 +215,8 @@ public final class EvalCommand implements Callable<Integer> {
             LanguageModel.open(modelDir, Tensors.device(pick(device, file, "device", "cpu")))) {
       Tuner tuner = adapter == null ? null : attachAdapter(lm);
       ExperimentRunner runner = new ExperimentRunner(plan, lm);
-      dir.start(config, adapterRecord, environment(plan, modelDir));
+      runner.fit().note().ifPresent(note -> spec.commandLine().getErr().println("note: " + note));
+      dir.start(config, adapterRecord, environment(runner.fit(), modelDir));
       try (SamplesFile samples = SamplesFile.open(dir.samples(), dir.resumed());
           ProgressBar bar =
               ProgressBars.onStderr("eval " + plan.task().name(), runner.totalQueries(), " q")) {
@@ -221,6 +225,7 @@ public final class EvalCommand implements Callable<Integer> {
       List<Summary.Row> rows = dir.summarize(plan.task().name(), plan.task().labelWords());
       PrintWriter printer = spec.commandLine().getOut();
       printer.print(Summary.table(plan.task().name(), rows));
+      runner.fit().note().ifPresent(note -> printer.println("note: " + note));
       printer.printf(Locale.ROOT, "%nresults in %s%n", dir.path());
       if (tuner != null) {
         tuner.close();
@@ -282,8 +287,34 @@ public final class EvalCommand implements Callable<Integer> {
                 .formatted(
                     configFile, key, String.join(", ", CONFIG_KEYS.stream().sorted().toList())));
       }
+      checkType(key, node.get(key));
     }
     return node;
+  }
+
+  /**
+   * A value of the wrong type is named as such here, rather than read as 0, false or an empty list
+   * and reported later as some other error.
+   */
+  private void checkType(String key, JsonNode value) {
+    String expected = null;
+    if (value.isNull()) {
+      return;
+    } else if (INTEGER_KEYS.contains(key)) {
+      expected = value.isIntegralNumber() && value.canConvertToInt() ? null : "an integer";
+    } else if (key.equals("skip_bad_rows")) {
+      expected = value.isBoolean() ? null : "true or false";
+    } else if (value.isContainerNode()) {
+      boolean scalarList = value.isArray();
+      for (JsonNode element : value) {
+        scalarList &= element.isValueNode();
+      }
+      expected = scalarList ? null : "a value or a list of values";
+    }
+    if (expected != null) {
+      throw new IclabException(
+          "--config %s: '%s' is %s, expected %s".formatted(configFile, key, value, expected));
+    }
   }
 
   /** The flag if given, else the config file's value (a list becomes "a,b"), else the default. */
@@ -345,10 +376,12 @@ public final class EvalCommand implements Callable<Integer> {
     return values;
   }
 
-  private static ObjectNode environment(ExperimentPlan plan, Path modelDir) {
+  private static ObjectNode environment(QueryFit fit, Path modelDir) {
+    ExperimentPlan plan = fit.plan();
     ObjectNode env = RunEnvironment.of(modelDir, List.of(plan.train(), plan.eval()));
     env.putPOJO("seeds", plan.config().seeds());
     env.put("queries", plan.queries().size());
+    env.putPOJO("queries_left_out_too_long", fit.leftOut());
     return env;
   }
 }

@@ -58,7 +58,9 @@ public final class InspectCommand implements Callable<Integer> {
       out.put("model_type", c.modelType());
       out.put(
           "architecture",
-          hf.has("architectures") ? hf.node("architectures").get(0).asText() : c.modelType());
+          hf.node("architectures") != null && hf.node("architectures").path(0).isTextual()
+              ? hf.node("architectures").get(0).asText()
+              : c.modelType());
       out.put("parameters", parameters);
       out.put("layers", c.numLayers());
       out.put("hidden_size", c.hiddenSize());

@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import dev.iclab.emergence.report.ProgressConsumers;
 import dev.iclab.lm.hub.DownloadProgress;
 import dev.iclab.lm.hub.HubDownloader;
 import dev.iclab.lm.hub.HubEnvironment;
@@ -41,6 +42,7 @@ final class ModelResolution {
                       .setInitialMax(Math.max(totalBytes, 0))
                       .setUnit(" MiB", 1 << 20)
                       .setStyle(ProgressBarStyle.ASCII)
+                      .setConsumer(ProgressConsumers.forStream(System.err, true))
                       .showSpeed()
                       .build());
       bar.stepTo(bytesDone);

@@ -1,11 +1,14 @@
 package dev.iclab.cli;
 
-import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
+import dev.iclab.emergence.report.ProgressConsumers;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** The commands' progress bars: ASCII on stderr, so stdout stays for results (JSON, tables). */
+/**
+ * The commands' progress bars: ASCII on stderr, so stdout stays for results (JSON, tables); plain
+ * lines without cursor codes when not on a terminal.
+ */
 final class ProgressBars {
   private ProgressBars() {}
 
@@ -19,7 +22,7 @@ final class ProgressBars {
             .setTaskName(task)
             .setInitialMax(max)
             .setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new InteractiveConsoleProgressBarConsumer(System.err));
+            .setConsumer(ProgressConsumers.forStream(System.err, true));
     if (unit != null) {
       builder.setUnit(unit, 1);
     }

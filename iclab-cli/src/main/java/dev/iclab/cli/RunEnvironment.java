@@ -26,6 +26,7 @@ final class RunEnvironment {
       node.put("sha256", d.sha256());
       node.put("rows", d.size());
       node.put("skipped_rows", d.skippedRows());
+      node.put("duplicate_rows", d.duplicateRows());
     }
     env.set("versions", versions());
     return env;

@@ -11,6 +11,7 @@ import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.lm.tokenizer.Tokenizer;
+import dev.iclab.lm.tokenizer.VocabularyCheck;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
@@ -317,7 +318,8 @@ public final class TuneCommand implements Callable<Integer> {
       TuneRunFolder folder) {
     PrintWriter err = spec.commandLine().getErr();
     try (CausalLM model = ModelLoader.standard().load(directory, modelOptions.device(), true);
-        HfTokenizer tokenizer = HfTokenizer.load(directory);
+        Tokenizer tokenizer =
+            VocabularyCheck.of(HfTokenizer.load(directory), model.config().vocabSize(), directory);
         Tuner tuner = createTuner(model, tokenizer)) {
       List<TrainingExample> examples;
       long dataTokens;

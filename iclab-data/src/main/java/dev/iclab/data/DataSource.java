@@ -16,6 +16,9 @@ import java.util.Map;
  * @param idColumn column holding an example id, or null to use the row index
  * @param strip whether to strip leading and trailing whitespace of text fields (SST-2's GLUE files
  *     end every sentence with a space)
+ * @param keepFirstOfDuplicateIds whether a row whose id repeats an earlier row's is left out
+ *     (counted); otherwise it is an error, since ids key a run's samples and a repeat would
+ *     silently stand for the row before it
  */
 public record DataSource(
     String file,
@@ -24,7 +27,8 @@ public record DataSource(
     Map<String, String> fields,
     String labelColumn,
     String idColumn,
-    boolean strip) {
+    boolean strip,
+    boolean keepFirstOfDuplicateIds) {
 
   /** File formats a task can name. */
   public enum Format {
@@ -54,6 +58,13 @@ public record DataSource(
   /** A UTF-8 TSV with a header, a "label" column, fields stripped. */
   public static DataSource tsv(String file, Map<String, String> fields) {
     return new DataSource(
-        file, Format.TSV, java.nio.charset.StandardCharsets.UTF_8, fields, "label", null, true);
+        file,
+        Format.TSV,
+        java.nio.charset.StandardCharsets.UTF_8,
+        fields,
+        "label",
+        null,
+        true,
+        false);
   }
 }

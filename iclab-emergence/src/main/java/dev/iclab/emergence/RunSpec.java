@@ -56,5 +56,13 @@ public record RunSpec(
       throw new IclabException(
           "--loss-all-labels needs --format interleaved (a paired token already holds its label)");
     }
+    if (layers < 1 || width < 1 || heads < 1) {
+      throw new IclabException(
+          "--layers, --width and --heads must be >= 1, got %d, %d, %d"
+              .formatted(layers, width, heads));
+    }
+    if (items.equals("omniglot") && imageSide < 1) {
+      throw new IclabException("--image-side must be >= 1, got " + imageSide);
+    }
   }
 }

@@ -114,8 +114,17 @@ public final class Settings {
     return runs;
   }
 
-  /** Parses every value into a validated run spec. */
+  /**
+   * Parses every value into a validated run spec whose sizes fit int-indexed arrays and the
+   * machine's memory.
+   */
   public RunSpec toSpec(String name) {
+    RunSpec spec = parse(name);
+    SizeBudget.check(spec);
+    return spec;
+  }
+
+  private RunSpec parse(String name) {
     DataDistribution data =
         new DataDistribution(
             integer("context-pairs"),

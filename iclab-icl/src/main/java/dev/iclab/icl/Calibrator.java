@@ -1,5 +1,7 @@
 package dev.iclab.icl;
 
+import dev.iclab.lm.NonFiniteException;
+
 /**
  * Turns label scores into probabilities and, for contextual calibration (Zhao et al. 2021),
  * rescales them by the probabilities of content-free inputs: with p_cf the mean of the content-free
@@ -63,7 +65,18 @@ public final class Calibrator {
     return argmax(probabilities(scores));
   }
 
+  /**
+   * Index of the largest value (the lowest index on ties).
+   *
+   * @throws NonFiniteException for a NaN value: comparisons with NaN are all false, so it would
+   *     silently pick the first label and count it as a prediction
+   */
   public static int argmax(double[] values) {
+    for (double v : values) {
+      if (Double.isNaN(v)) {
+        throw NonFiniteException.at(v, "a label score");
+      }
+    }
     int best = 0;
     for (int i = 1; i < values.length; i++) {
       if (values[i] > values[best]) {

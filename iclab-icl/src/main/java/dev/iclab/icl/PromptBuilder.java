@@ -33,20 +33,36 @@ public final class PromptBuilder {
    * @throws ContextOverflowException when the query alone does not fit
    */
   public Prompt fit(Prompt prompt) {
-    Prompt fitted = prompt;
-    while (!fits(fitted)) {
-      if (fitted.demos().isEmpty()) {
-        throw new ContextOverflowException(
-            "task %s, example %s: the query alone (%d tokens with its answer) exceeds the context window of %d; use a model with a longer context or shorter inputs"
-                .formatted(
-                    task.name(),
-                    prompt.query().id(),
-                    tokens(fitted) + longestAnswer,
-                    contextLength));
-      }
-      fitted = fitted.dropFirst(1);
+    if (fits(prompt)) {
+      return prompt;
     }
-    return fitted;
+    int demos = prompt.demos().size();
+    Prompt alone = prompt.dropFirst(demos);
+    if (!fits(alone)) {
+      throw new ContextOverflowException(
+          "task %s, example %s: the query alone (%d tokens with its answer) exceeds the context window of %d; use a model with a longer context or shorter inputs"
+              .formatted(
+                  task.name(), prompt.query().id(), tokens(alone) + longestAnswer, contextLength));
+    }
+    // The fewest demonstrations to drop, by bisection: dropping more never lengthens the prompt,
+    // and with thousands of shots dropping one at a time would re-tokenize the prompt thousands
+    // of times.
+    int tooFew = 0; // dropping this many does not fit
+    int enough = demos; // dropping this many fits
+    while (enough - tooFew > 1) {
+      int middle = (tooFew + enough) >>> 1;
+      if (fits(prompt.dropFirst(middle))) {
+        enough = middle;
+      } else {
+        tooFew = middle;
+      }
+    }
+    return prompt.dropFirst(enough);
+  }
+
+  /** Whether the query alone (no demonstrations) and its longest answer fit the window. */
+  public boolean queryFits(Prompt prompt) {
+    return fits(prompt.dropFirst(prompt.demos().size()));
   }
 
   private boolean fits(Prompt prompt) {

@@ -5,6 +5,7 @@ import dev.iclab.IclabException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.lm.tokenizer.Tokenizer;
+import dev.iclab.lm.tokenizer.VocabularyCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +39,12 @@ public final class LanguageModel implements AutoCloseable {
       boolean hasTokenizer =
           Files.exists(directory.resolve("tokenizer.json"))
               || Files.exists(directory.resolve("vocab.json"));
-      return new LanguageModel(directory, model, hasTokenizer ? HfTokenizer.load(directory) : null);
+      Tokenizer tokenizer =
+          hasTokenizer
+              ? VocabularyCheck.of(
+                  HfTokenizer.load(directory), model.config().vocabSize(), directory)
+              : null;
+      return new LanguageModel(directory, model, tokenizer);
     } catch (RuntimeException e) {
       model.close();
       throw e;

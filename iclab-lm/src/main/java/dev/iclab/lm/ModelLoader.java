@@ -6,6 +6,7 @@ import dev.iclab.lm.arch.Architecture;
 import dev.iclab.lm.arch.ArchitectureRegistry;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.config.HfConfig;
+import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.Tensors;
 import java.nio.file.Files;
@@ -46,9 +47,12 @@ public final class ModelLoader {
     }
     HfConfig config = HfConfig.read(directory);
     Architecture architecture = registry.of(config);
-    architecture.describe(config); // reject unsupported settings before reading any weight
+    // Reject unsupported settings, and sizes the weights or the machine cannot back, before
+    // reading any weight.
+    ModelConfig common = architecture.describe(config);
     NDManager manager = Tensors.newManager(device);
     try (Checkpoint checkpoint = Checkpoint.open(directory, trainable)) {
+      WeightBudget.check(common, checkpoint, config.path(), trainable);
       return architecture.load(config, checkpoint, manager);
     } catch (RuntimeException e) {
       manager.close();

@@ -194,7 +194,7 @@ public final class Trainer implements AutoCloseable {
           double loss = 0;
           long groupTokens = 0;
           for (List<TrainingExample> micro : group) {
-            loss += accumulate(micro, 1.0 / group.size()) / group.size();
+            loss += accumulate(micro, 1.0 / group.size(), step) / group.size();
             groupTokens += micro.stream().mapToLong(e -> e.ids().length).sum();
           }
           double lr = schedule.at(step);
@@ -217,18 +217,34 @@ public final class Trainer implements AutoCloseable {
   /**
    * Forward and backward of one micro-batch, the loss scaled by {@code weight}; returns the loss.
    */
-  private double accumulate(List<TrainingExample> batch, double weight) {
+  private double accumulate(List<TrainingExample> batch, double weight, int step) {
     try (NDManager scope = model.manager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       NDArray loss = batchLoss(scope, tuner, batch, config.labelSmoothing());
       double value = loss.getFloat();
       if (!Double.isFinite(value)) {
-        throw new TuneException(
-            "training loss became %s; lower --lr or set --clip-norm".formatted(value));
+        throw nonFiniteLoss(value, step);
       }
       collector.backward(weight == 1 ? loss : Ops.scale(loss, (float) weight));
       return value;
     }
+  }
+
+  /**
+   * A loss that is not finite before the first update comes from the model itself (its weights or
+   * config.json), not from the learning rate, and says so.
+   */
+  private static TuneException nonFiniteLoss(double value, int step) {
+    if (step == 0) {
+      return new TuneException(
+          ("the loss is %s at the first step, before any update, so the learning rate is not the"
+                  + " cause: the model computes non-finite values on this data; check it with"
+                  + " `iclab score` or `iclab perplexity` and restore a sound checkpoint")
+              .formatted(value));
+    }
+    return new TuneException(
+        "training loss became %s at step %d; lower --lr or set --clip-norm"
+            .formatted(value, step + 1));
   }
 
   /** Applies one optimizer step with the accumulated gradients; returns their global norm. */

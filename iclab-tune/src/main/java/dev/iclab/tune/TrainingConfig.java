@@ -97,9 +97,24 @@ public record TrainingConfig(
         seed);
   }
 
-  /** Optimizer steps for {@code examples} sequences. */
+  /**
+   * Optimizer steps for {@code examples} sequences. Divisions round up without adding to a huge
+   * batch size (which would wrap around int); a product past int is refused.
+   *
+   * @throws ConfigException when epochs x steps per epoch does not fit an int
+   */
   public int totalSteps(int examples) {
-    int batches = (examples + batchSize - 1) / batchSize;
-    return epochs * ((batches + gradAccum - 1) / gradAccum);
+    if (examples < 1) {
+      return 0;
+    }
+    long batches = (examples - 1L) / batchSize + 1;
+    long perEpoch = (batches - 1) / gradAccum + 1;
+    long total = epochs * perEpoch;
+    if (total > Integer.MAX_VALUE) {
+      throw new ConfigException(
+          "--epochs %d gives %d optimizer steps, more than %d; use fewer epochs"
+              .formatted(epochs, total, Integer.MAX_VALUE));
+    }
+    return (int) total;
   }
 }

@@ -8,6 +8,7 @@ import dev.iclab.data.Example;
 import dev.iclab.data.Task;
 import dev.iclab.icl.Calibrator;
 import dev.iclab.icl.IclEvaluator;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.tune.Tuner;
 import java.util.List;
@@ -71,6 +72,7 @@ public final class ZeroShotAccuracy {
       picked =
           logp.gather(target, 2).toType(DataType.FLOAT32, false).toFloatArray(); // [rows*(T-1)]
     }
+    NonFiniteException.requireFinite(picked, "dev evaluation");
     double[] scores = new double[rows];
     for (int r = 0; r < rows; r++) {
       // token i of the candidate sits at position context + i, predicted from the one before

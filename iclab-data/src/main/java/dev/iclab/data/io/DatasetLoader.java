@@ -13,6 +13,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,27 +74,55 @@ public final class DatasetLoader {
       (inEval[i] ? eval : train).add(all.get(i));
     }
     return new Splits(
-        new Dataset(task.name() + "/train", train, all.source(), all.sha256(), all.skippedRows()),
-        new Dataset(task.name() + "/eval", eval, all.source(), all.sha256(), all.skippedRows()));
+        new Dataset(
+            task.name() + "/train",
+            train,
+            all.source(),
+            all.sha256(),
+            all.skippedRows(),
+            all.duplicateRows()),
+        new Dataset(
+            task.name() + "/eval",
+            eval,
+            all.source(),
+            all.sha256(),
+            all.skippedRows(),
+            all.duplicateRows()));
   }
 
   private Dataset read(Task task, DataSource source, String name) {
     Path file = dataDir.resolve(source.file());
     List<TableReader.Row> rows = TableReader.read(file, source.format(), source.encoding());
     List<Example> examples = new ArrayList<>();
+    Map<String, Integer> lineOfId = new HashMap<>();
     int skipped = 0;
+    int duplicates = 0;
     for (int r = 0; r < rows.size(); r++) {
       TableReader.Row row = rows.get(r);
+      Example example;
       try {
-        examples.add(example(task, source, file, row, r));
+        example = example(task, source, file, row, r);
       } catch (DatasetException e) {
         if (!skipBadRows) {
           throw new DatasetException(e.getMessage() + "; fix the row or pass --skip-bad-rows");
         }
         skipped++;
+        continue;
+      }
+      Integer first = lineOfId.putIfAbsent(example.id(), row.line());
+      if (first == null) {
+        examples.add(example);
+      } else if (source.keepFirstOfDuplicateIds()) {
+        duplicates++;
+      } else {
+        throw new DatasetException(
+            ("%s line %d: id '%s' (column '%s') repeats the id of line %d; ids key a run's"
+                    + " samples, so each must be unique: fix the file, or add 'duplicate_ids:"
+                    + " keep-first' to the task file to keep only the first row of each id")
+                .formatted(file, row.line(), example.id(), source.idColumn(), first));
       }
     }
-    return new Dataset(name, examples, file, sha256(file), skipped);
+    return new Dataset(name, examples, file, sha256(file), skipped, duplicates);
   }
 
   private static Example example(

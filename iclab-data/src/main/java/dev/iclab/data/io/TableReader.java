@@ -75,7 +75,9 @@ public final class TableReader {
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
-    List<String> lines = new ArrayList<>(List.of(text.split("\r?\n", -1)));
+    // Classic Mac files end lines with CR alone; elsewhere a lone CR is part of a cell.
+    String lineEnd = text.indexOf('\n') < 0 && text.indexOf('\r') >= 0 ? "\r" : "\r?\n";
+    List<String> lines = new ArrayList<>(List.of(text.split(lineEnd, -1)));
     if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
       lines.remove(lines.size() - 1);
     }

@@ -33,7 +33,8 @@ import java.util.Map;
  * instruction: ""                      # optional
  * fields: {text: review}               # slot -> column (or JSON key)
  * label_column: label                  # optional (default label)
- * id_column: id                        # optional (default: row index)
+ * id_column: id                        # optional (default: row index); ids must be unique
+ * duplicate_ids: error                 # optional: keep-first leaves repeated ids out (counted)
  * format: csv                          # optional: tsv, csv, jsonl (default: from the extension)
  * encoding: UTF-8                      # optional
  * strip: true                          # optional: strip whitespace around fields
@@ -111,6 +112,7 @@ public final class TaskFiles {
     String labelColumn = text(file, root, "label_column", "label");
     String idColumn = text(file, root, "id_column", "");
     boolean strip = root.path("strip").asBoolean(true);
+    boolean keepFirst = keepFirstOfDuplicateIds(file, text(file, root, "duplicate_ids", "error"));
     String formatName = text(file, root, "format", "");
     return new Task(
         name,
@@ -118,8 +120,10 @@ public final class TaskFiles {
         words,
         template,
         text(file, root, "instruction", ""),
-        source(file, trainFile, formatName, encoding, fields, labelColumn, idColumn, strip),
-        source(file, evalFile, formatName, encoding, fields, labelColumn, idColumn, strip),
+        source(
+            file, trainFile, formatName, encoding, fields, labelColumn, idColumn, strip, keepFirst),
+        source(
+            file, evalFile, formatName, encoding, fields, labelColumn, idColumn, strip, keepFirst),
         heldOut);
   }
 
@@ -131,7 +135,8 @@ public final class TaskFiles {
       Map<String, String> fields,
       String labelColumn,
       String idColumn,
-      boolean strip) {
+      boolean strip,
+      boolean keepFirstOfDuplicateIds) {
     String format = formatName;
     if (format.isEmpty()) {
       int dot = file.lastIndexOf('.');
@@ -144,7 +149,19 @@ public final class TaskFiles {
         fields,
         labelColumn,
         idColumn.isEmpty() ? null : idColumn,
-        strip);
+        strip,
+        keepFirstOfDuplicateIds);
+  }
+
+  private static boolean keepFirstOfDuplicateIds(Path file, String value) {
+    return switch (value) {
+      case "error" -> false;
+      case "keep-first" -> true;
+      default ->
+          throw new DatasetException(
+              "task file %s: 'duplicate_ids' is '%s'; use error (the default) or keep-first"
+                  .formatted(file, value));
+    };
   }
 
   private static Charset charset(Path file, String name) {

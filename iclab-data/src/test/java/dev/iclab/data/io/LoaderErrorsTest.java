@@ -81,12 +81,72 @@ class LoaderErrorsTest {
             Map.of("sentence", "s"),
             "l",
             null,
-            true);
+            true,
+            false);
     Task t = task("c.tsv");
     Task utf8 =
         new Task(t.name(), t.labelNames(), t.labelWords(), t.template(), "", source, source, null);
     var e = assertThrows(DatasetException.class, () -> new DatasetLoader(dir, false).load(utf8));
     assertTrue(e.getMessage().contains("not valid UTF-8 at line 2"), e.getMessage());
+  }
+
+  private Path reviewTask(String duplicateIds) throws IOException {
+    write(
+        "reviews.tsv",
+        "id\treview\tstars\nr1\tgood\tpos\nr2\tbad\tneg\nr1\tagain\tneg\nr3\tok\tpos\n"
+            + "r2\tonce more\tpos\n");
+    write(
+        "task.yaml",
+        """
+        name: reviews
+        labels: [neg, pos]
+        label_words: [bad, good]
+        template: "Review: {text} Verdict:"
+        fields: {text: review}
+        label_column: stars
+        id_column: id
+        train: reviews.tsv
+        eval: reviews.tsv
+        """
+            + duplicateIds);
+    return dir.resolve("task.yaml");
+  }
+
+  @Test
+  void repeatedIdIsRefusedWithTheFirstRepeatsLine() throws IOException {
+    Task t = TaskFiles.read(reviewTask(""));
+    var e = assertThrows(DatasetException.class, () -> new DatasetLoader(dir, true).load(t));
+    assertTrue(
+        e.getMessage()
+            .contains("reviews.tsv line 4: id 'r1' (column 'id') repeats the id of line 2"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("duplicate_ids: keep-first"), e.getMessage());
+  }
+
+  @Test
+  void keepFirstLeavesRepeatedIdsOutAndCountsThem() throws IOException {
+    Task t = TaskFiles.read(reviewTask("duplicate_ids: keep-first\n"));
+    var splits = new DatasetLoader(dir, false).load(t);
+    assertEquals(
+        List.of("r1", "r2", "r3"), splits.eval().examples().stream().map(e -> e.id()).toList());
+    assertEquals("good", splits.eval().get(0).fields().get("text"), "the first row of r1 is kept");
+    assertEquals(2, splits.eval().duplicateRows());
+    var bad =
+        assertThrows(
+            DatasetException.class, () -> TaskFiles.read(reviewTask("duplicate_ids: drop\n")));
+    assertTrue(
+        bad.getMessage().contains("use error (the default) or keep-first"), bad.getMessage());
+  }
+
+  @Test
+  void carriageReturnOnlyLineEndsAreLines() throws IOException {
+    write("mac.tsv", "sentence\tlabel\rgood\t1\rbad\t0\r");
+    var splits = new DatasetLoader(dir, false).load(task("mac.tsv"));
+    assertEquals(2, splits.train().size());
+    assertEquals("bad", splits.train().get(1).fields().get("sentence"));
+    write("mixed.tsv", "sentence\tlabel\r\na\rb\t1\r\n");
+    var crlf = new DatasetLoader(dir, false).load(task("mixed.tsv"));
+    assertEquals(1, crlf.train().size(), "a lone CR inside a CRLF file stays in its cell");
   }
 
   @Test

@@ -5,7 +5,6 @@ import dev.iclab.emergence.RunSpec;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -28,7 +27,7 @@ public final class ConsoleProgress implements EmergenceRun.Listener {
             .setTaskName(spec.name())
             .setInitialMax(spec.train().steps())
             .setStyle(ProgressBarStyle.ASCII)
-            .setConsumer(new ConsoleProgressBarConsumer(stream))
+            .setConsumer(ProgressConsumers.forStream(stream, false))
             .setUpdateIntervalMillis(500)
             .startsFrom(firstStep - 1, Duration.ZERO)
             .build();

@@ -63,6 +63,11 @@ public record ExperimentPlan(
     }
   }
 
+  /** The same plan evaluated on {@code newQueries} (a subset of the queries, in their order). */
+  public ExperimentPlan withQueries(List<Example> newQueries) {
+    return new ExperimentPlan(config, task, train, eval, newQueries, selectors, groups);
+  }
+
   public static ExperimentPlan of(EvalConfig config) {
     Task task =
         config.taskFile() != null

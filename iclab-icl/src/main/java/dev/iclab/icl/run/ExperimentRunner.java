@@ -54,19 +54,32 @@ public final class ExperimentRunner {
   private final Tokenizer tokenizer;
   private final PromptBuilder builder;
   private final List<Scoring> scorings;
+  private final QueryFit fit;
   private PoolEmbeddings similarityIndex;
 
+  /**
+   * Prepares a run; the queries whose prompt cannot fit the context window even without
+   * demonstrations are left out here, before anything is written (see {@link QueryFit}).
+   *
+   * @throws dev.iclab.IclabException when more than half of the queries do not fit
+   */
   public ExperimentRunner(ExperimentPlan plan, LanguageModel lm) {
-    this.plan = plan;
     this.task = plan.task();
     Verbalizer.of(
         task.name(), task.labelWords(), task.template().answerPrefix(), lm.requireTokenizer());
     this.evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
     this.model = lm.model();
     this.tokenizer = lm.requireTokenizer();
-    this.builder =
-        new PromptBuilder(task, lm.requireTokenizer(), lm.model().config().contextLength());
+    int contextLength = lm.model().config().contextLength();
+    this.builder = new PromptBuilder(task, lm.requireTokenizer(), contextLength);
+    this.fit = QueryFit.of(plan, builder, contextLength);
+    this.plan = fit.plan();
     this.scorings = plan.config().scoring().stream().map(Scoring::parse).toList();
+  }
+
+  /** The queries left out for their length, and the plan that is run without them. */
+  public QueryFit fit() {
+    return fit;
   }
 
   /** Number of (group, query) evaluations in the plan. */
@@ -79,9 +92,10 @@ public final class ExperimentRunner {
     return groups * plan.queries().size();
   }
 
+  /** k!, or any value past {@link DemoOrder#ENTROPY_KEPT} once it is reached (no overflow). */
   private static long factorial(int k) {
     long f = 1;
-    for (int i = 2; i <= k; i++) {
+    for (int i = 2; i <= k && f < DemoOrder.ENTROPY_KEPT; i++) {
       f *= i;
     }
     return f;

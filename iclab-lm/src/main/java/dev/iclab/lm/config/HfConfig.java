@@ -94,7 +94,7 @@ public final class HfConfig {
 
   public int integer(String key) {
     JsonNode node = required(key);
-    if (!node.canConvertToInt()) {
+    if (!isWholeInt(node)) {
       throw invalid(key, node, "an integer");
     }
     return node.asInt();
@@ -102,6 +102,49 @@ public final class HfConfig {
 
   public int integer(String key, int fallback) {
     return has(key) ? integer(key) : fallback;
+  }
+
+  /** An integer that must be at least 1 (a size or a count). */
+  public int positiveInteger(String key) {
+    return requirePositive(key, integer(key));
+  }
+
+  /** As {@link #positiveInteger(String)}, with a default when the key is absent. */
+  public int positiveInteger(String key, int fallback) {
+    return has(key) ? positiveInteger(key) : fallback;
+  }
+
+  private int requirePositive(String key, int value) {
+    if (value < 1) {
+      throw new ConfigException(
+          "%s: '%s' is %d but must be at least 1; fix config.json (is it the model's own?)"
+              .formatted(path, key, value));
+    }
+    return value;
+  }
+
+  /**
+   * A number that must be finite and above zero (a normalisation epsilon, a rotary base); a zero or
+   * negative epsilon makes the norm divide by zero or take the root of a negative.
+   */
+  public double positiveNumber(String key, double fallback) {
+    double value = number(key, fallback);
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw new ConfigException(
+          "%s: '%s' is %s but must be a finite number above 0 (e.g. %s); fix config.json"
+              .formatted(path, key, root.get(key), fallback));
+    }
+    return value;
+  }
+
+  /** Integers, and floating-point numbers without a fraction (2048.0), within int range. */
+  private static boolean isWholeInt(JsonNode node) {
+    if (node.isIntegralNumber()) {
+      return node.canConvertToInt();
+    }
+    return node.isFloatingPointNumber()
+        && node.canConvertToInt()
+        && node.asDouble() == Math.rint(node.asDouble());
   }
 
   public double number(String key) {
@@ -135,8 +178,13 @@ public final class HfConfig {
     }
     JsonNode node = root.get(key);
     if (node.isArray()) {
-      node.forEach(n -> values.add(n.asInt()));
-    } else if (node.canConvertToInt()) {
+      for (JsonNode n : node) {
+        if (!isWholeInt(n)) {
+          throw invalid(key, node, "an integer or a list of integers");
+        }
+        values.add(n.asInt());
+      }
+    } else if (isWholeInt(node)) {
       values.add(node.asInt());
     } else {
       throw invalid(key, node, "an integer or a list of integers");

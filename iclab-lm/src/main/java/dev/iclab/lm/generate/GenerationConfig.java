@@ -38,6 +38,10 @@ public record GenerationConfig(
     if (!(topP > 0 && topP <= 1)) {
       throw new IclabException("--top-p must be in (0, 1], got " + topP);
     }
+    if (stopStrings.contains("")) {
+      throw new IclabException(
+          "--stop \"\" would end generation after the first token (every text contains the empty string); give a non-empty stop string");
+    }
     stopIds = List.copyOf(stopIds);
     stopStrings = List.copyOf(stopStrings);
   }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.ContextOverflowException;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.cache.KvCache;
@@ -55,7 +56,9 @@ public final class Generator {
       throw new IllegalArgumentException("stop strings need a decoder");
     }
     Sampler sampler = new Sampler(config);
-    int[] generated = new int[config.maxNewTokens()];
+    // Generation ends once the window is full (the last forward fills it and yields one more
+    // token), so a huge --max-new-tokens never needs more room than this.
+    int[] generated = new int[Math.min(config.maxNewTokens(), context - promptIds.length + 1)];
     int count = 0;
     StopReason reason = StopReason.MAX_NEW_TOKENS;
     try (NDManager session = model.manager().newSubManager();
@@ -72,6 +75,7 @@ public final class Generator {
           NDArray ids = step.create(input, new Shape(1, input.length));
           logits = model.forward(step, ids, options).toFloatArray(); // [vocab]
         }
+        NonFiniteException.requireFinite(logits, "generation step " + (count + 1));
         int next = sampler.next(logits);
         generated[count++] = next;
         if (config.stopIds().contains(next)) {

@@ -1,7 +1,10 @@
 package dev.iclab.lm.score;
 
+import dev.iclab.lm.NonFiniteException;
+
 /**
- * Log-probabilities of a continuation's tokens given a context.
+ * Log-probabilities of a continuation's tokens given a context; NaN or +infinity is refused here,
+ * so no score that reaches an argmax or an accuracy is garbage.
  *
  * @param tokens the continuation's token ids
  * @param tokenLogProbs natural-log probability of each token given everything before it
@@ -10,6 +13,7 @@ public record ContinuationScore(int[] tokens, float[] tokenLogProbs) {
   public ContinuationScore {
     tokens = tokens.clone();
     tokenLogProbs = tokenLogProbs.clone();
+    NonFiniteException.requireFinite(tokenLogProbs, "scoring a continuation");
   }
 
   /** Sum of the token log-probabilities (log P(continuation | context)). */

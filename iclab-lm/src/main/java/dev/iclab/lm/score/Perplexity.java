@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import java.util.function.IntConsumer;
@@ -54,7 +55,12 @@ public final class Perplexity {
                     .create(targets, new Shape(1, targets.length, 1))
                     .toType(DataType.INT64, false),
                 2); // [1, targets, 1]
-        nll -= picked.sum().toType(DataType.FLOAT64, false).getDouble();
+        double windowLogProb = picked.sum().toType(DataType.FLOAT64, false).getDouble();
+        if (Double.isNaN(windowLogProb)) {
+          throw NonFiniteException.at(
+              windowLogProb, "window %d (tokens %d to %d)".formatted(windows + 1, begin, end));
+        }
+        nll -= windowLogProb;
         counted += targets.length;
       }
       windows++;

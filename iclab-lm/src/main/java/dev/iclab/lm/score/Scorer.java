@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.cache.KvCache;
@@ -130,11 +131,16 @@ public final class Scorer {
           model
               .forward(scope, input.get(":, :-1"), ForwardOptions.NONE)
               .logSoftmax(-1); // [1, seq-1, vocab]
-      return logProbs
-          .gather(
-              scope.create(targets, new Shape(1, targets.length, 1)).toType(DataType.INT64, false),
-              2)
-          .toFloatArray();
+      float[] picked =
+          logProbs
+              .gather(
+                  scope
+                      .create(targets, new Shape(1, targets.length, 1))
+                      .toType(DataType.INT64, false),
+                  2)
+              .toFloatArray();
+      NonFiniteException.requireFinite(picked, "scoring " + ids.length + " tokens");
+      return picked;
     }
   }
 }

@@ -219,12 +219,38 @@ public final class Checkpoint implements AutoCloseable {
                   Arrays.toString(expectedShape)));
     }
     NDArray array = loadAsFloat(manager, file, entry);
+    requireFinite(array, entry, file);
     if (ownedMemory && entry.dtype() == DType.F32) {
       NDArray copy = array.duplicate();
       array.close();
       return copy;
     }
     return array;
+  }
+
+  /**
+   * Fails when a weight holds NaN or an infinity: such a model computes NaN everywhere, and every
+   * score, argmax or generated token after it would be garbage that looks like a result. The
+   * reductions propagate NaN, so the smallest and largest element decide it in two passes.
+   */
+  private static void requireFinite(NDArray array, TensorEntry entry, SafetensorsFile file) {
+    if (array.isEmpty()) {
+      return;
+    }
+    float smallest;
+    float largest;
+    try (NDArray min = array.min();
+        NDArray max = array.max()) {
+      smallest = min.getFloat();
+      largest = max.getFloat();
+    }
+    if (!Float.isFinite(smallest) || !Float.isFinite(largest)) {
+      array.close();
+      String what = Float.isNaN(smallest) || Float.isNaN(largest) ? "NaN" : "infinite";
+      throw new ModelLoadException(
+          "tensor '%s' in %s holds %s values; the checkpoint is corrupt or diverged in training: re-download it or use an earlier checkpoint"
+              .formatted(entry.name(), file.path(), what));
+    }
   }
 
   private static NDArray loadAsFloat(NDManager manager, SafetensorsFile file, TensorEntry entry) {

@@ -28,16 +28,19 @@ public record Gpt2Config(
       throw config.unsupported(
           "activation_function", "activation " + activation, "use gelu, gelu_new, relu or silu");
     }
-    int hidden = config.integer("n_embd");
-    int heads = config.integer("n_head");
-    int positions = config.integer("n_positions", config.integer("n_ctx", 1024));
-    int inner = config.has("n_inner") ? config.integer("n_inner") : 4 * hidden;
+    int hidden = config.positiveInteger("n_embd");
+    int heads = config.positiveInteger("n_head");
+    if (hidden % heads != 0) {
+      throw config.unsupported("n_head", "n_embd not divisible by n_head", "fix config.json");
+    }
+    int positions = config.positiveInteger("n_positions", config.positiveInteger("n_ctx", 1024));
+    int inner = config.has("n_inner") ? config.positiveInteger("n_inner") : 4 * hidden;
     ModelConfig common =
         new ModelConfig(
             "gpt2",
-            config.integer("vocab_size"),
+            config.positiveInteger("vocab_size"),
             hidden,
-            config.integer("n_layer"),
+            config.positiveInteger("n_layer"),
             heads,
             heads,
             hidden / heads,
@@ -46,14 +49,11 @@ public record Gpt2Config(
             true,
             config.has("bos_token_id") ? config.integer("bos_token_id") : null,
             config.integers("eos_token_id"));
-    if (hidden % heads != 0) {
-      throw config.unsupported("n_head", "n_embd not divisible by n_head", "fix config.json");
-    }
     return new Gpt2Config(
         common,
         positions,
         activation,
-        config.number("layer_norm_epsilon", 1e-5),
+        config.positiveNumber("layer_norm_epsilon", 1e-5),
         config.bool("scale_attn_weights", true),
         config.bool("scale_attn_by_inverse_layer_idx", false));
   }

@@ -1,6 +1,7 @@
 package dev.iclab.lm.arch.llama;
 
 import dev.iclab.lm.arch.RopeScaling;
+import dev.iclab.lm.config.ConfigException;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.tensor.Ops;
@@ -29,10 +30,21 @@ public record LlamaConfig(
   }
 
   public static LlamaConfig from(HfConfig config, String modelType) {
-    int hidden = config.integer("hidden_size");
-    int heads = config.integer("num_attention_heads");
-    int kvHeads = config.integer("num_key_value_heads", heads);
-    int headDim = config.integer("head_dim", hidden / heads);
+    int hidden = config.positiveInteger("hidden_size");
+    int heads = config.positiveInteger("num_attention_heads");
+    int kvHeads = config.positiveInteger("num_key_value_heads", heads);
+    if (!config.has("head_dim") && hidden % heads != 0) {
+      throw config.unsupported(
+          "num_attention_heads",
+          "hidden_size %d is not divisible by it".formatted(hidden),
+          "fix config.json, or give head_dim");
+    }
+    int headDim = config.positiveInteger("head_dim", hidden / heads);
+    if (headDim % 2 != 0) {
+      throw new ConfigException(
+          "%s: the head size is %d, which the rotary embedding cannot split into pairs; fix hidden_size / num_attention_heads or head_dim so that it is even"
+              .formatted(config.path(), headDim));
+    }
     String activation = config.string("hidden_act", "silu");
     if (!Ops.isSupportedActivation(activation)) {
       throw config.unsupported(
@@ -55,32 +67,32 @@ public record LlamaConfig(
       case "mistral":
         qkvBias = false;
         outputBias = false;
-        window = config.has("sliding_window") ? config.integer("sliding_window") : window;
+        window = config.has("sliding_window") ? config.positiveInteger("sliding_window") : window;
         break;
       default:
         qkvBias = config.bool("attention_bias", false);
         outputBias = qkvBias;
     }
-    int contextLength = config.integer("max_position_embeddings", 2048);
+    int contextLength = config.positiveInteger("max_position_embeddings", 2048);
     ModelConfig common =
         new ModelConfig(
             modelType,
-            config.integer("vocab_size"),
+            config.positiveInteger("vocab_size"),
             hidden,
-            config.integer("num_hidden_layers"),
+            config.positiveInteger("num_hidden_layers"),
             heads,
             kvHeads,
             headDim,
-            config.integer("intermediate_size"),
+            config.positiveInteger("intermediate_size"),
             contextLength,
             config.bool("tie_word_embeddings", false),
             config.has("bos_token_id") ? config.integer("bos_token_id") : null,
             config.integers("eos_token_id"));
-    double theta = config.number("rope_theta", 10000.0);
+    double theta = config.positiveNumber("rope_theta", 10000.0);
     return new LlamaConfig(
         common,
         activation,
-        config.number("rms_norm_eps", 1e-6),
+        config.positiveNumber("rms_norm_eps", 1e-6),
         qkvBias,
         outputBias,
         config.bool("mlp_bias", false),
