@@ -73,8 +73,8 @@ public final class DaiExperiment {
   }
 
   /**
-   * One learning rate of a search: FT accuracy on the dev split, the mean loss of the gold answer
-   * there (minus its {@link AnswerScore}), or why it failed.
+   * One learning rate of a search: FT accuracy on the dev split and the mean loss of the gold
+   * answer there (its negated {@link AnswerScore}), or why it failed.
    */
   public record LrTrial(double lr, double devAccuracy, double devLoss, String failure) {}
 
