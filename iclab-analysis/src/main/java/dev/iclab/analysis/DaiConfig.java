@@ -16,6 +16,8 @@ import java.util.List;
  * @param seed draws the demonstrations, the random baseline vectors and the untrained control
  * @param limit evaluate only the first N queries (after the cap), or null
  * @param evalCap the evaluation split is shuffled with seed 1 and cut to this many (2,000)
+ * @param position where attention is recorded (option0 is Dai et al.'s)
+ * @param answerScore how a label word's token log-probabilities are combined (mean is Dai et al.'s)
  * @param subset the subset the report leads with (all or f2t); metrics are computed for both
  * @param untrainedControl also run everything on a randomly initialised copy of the model
  * @param lrSearch learning rates to try on a dev split before the run (empty: use {@code ftLr})
@@ -33,6 +35,7 @@ public record DaiConfig(
     Integer limit,
     int evalCap,
     RecordedPosition position,
+    AnswerScore answerScore,
     String subset,
     boolean untrainedControl,
     List<Double> lrSearch,

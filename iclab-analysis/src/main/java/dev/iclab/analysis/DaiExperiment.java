@@ -53,8 +53,14 @@ import java.util.function.Supplier;
  * has one; ZSL and FT: the instruction, if any; ICL: instruction and demonstrations, each followed
  * by the template's separator) followed by the query's rendering encoded alone. So the query's
  * tokens are the same in all three settings, which SimAM compares, and each prefix's KV cache is
- * computed once and shared by every query. Answers are scored by the first token of each label word
- * (multi-token words are allowed when their first tokens differ, and reported).
+ * computed once and shared by every query. Answers are scored by the mean (or sum, {@link
+ * AnswerScore}) of each label word's token log-probabilities; multi-token words are reported.
+ * Attention is recorded at the {@link RecordedPosition} (by default Dai et al.'s: the first
+ * option's label word appended, its last token).
+ *
+ * <p>Specificity control: each example's ICL update is also compared with the FT update of another
+ * example ({@link MismatchedPartner}); SimAOU minus that mismatched baseline is the part of the
+ * agreement that is specific to the example.
  *
  * <p>Work done once per run: the demonstrations' fine-tuning, and the three prefixes' caches; per
  * query, three short forward passes with hooks.
@@ -67,8 +73,11 @@ public final class DaiExperiment {
     default void step() {}
   }
 
-  /** One learning rate of a search: FT accuracy on the dev split, or why it failed. */
-  public record LrTrial(double lr, double devAccuracy, String failure) {}
+  /**
+   * One learning rate of a search: FT accuracy on the dev split and the mean loss of the gold
+   * answer there (its negated {@link AnswerScore}), or why it failed.
+   */
+  public record LrTrial(double lr, double devAccuracy, double devLoss, String failure) {}
 
   public static final String PRETRAINED = "pretrained";
   public static final String UNTRAINED = "untrained";
@@ -141,8 +150,15 @@ public final class DaiExperiment {
         Verbalizer.of(task.name(), task.labelWords(), task.template().answerPrefix(), tokenizer);
     if (!verbalizer.multiToken().isEmpty()) {
       notes.add(
-          "label words %s have several tokens; each word is scored by the sum of its tokens' log-probabilities, and the recorded position is the last prompt token either way"
-              .formatted(verbalizer.multiToken()));
+          "label words %s have several tokens; each word is scored by the %s, and the recorded position is %s"
+              .formatted(
+                  verbalizer.multiToken(),
+                  config.answerScore().describe(),
+                  switch (config.position()) {
+                    case OPTION0 -> "the last token of the first option's label word";
+                    case LAST -> "the last prompt token";
+                    case LABEL -> "the first token of the gold label word";
+                  }));
     }
     List<int[]> tokens = new ArrayList<>();
     for (int i = 0; i < task.numLabels(); i++) {
@@ -159,7 +175,8 @@ public final class DaiExperiment {
   private List<Integer> fittingQueries() {
     int context = lm.model().config().contextLength();
     int longestLabel = labelTokens.stream().mapToInt(t -> t.length).max().orElse(1);
-    int extra = Math.max(longestLabel - 1, config.position() == RecordedPosition.LABEL ? 1 : 0);
+    int appended = config.position().appended(labelTokens, 0).length;
+    int extra = Math.max(longestLabel - 1, appended);
     List<Integer> fitting = new ArrayList<>();
     int longest = 0;
     for (int i = 0; i < queryIds.size(); i++) {
@@ -243,8 +260,9 @@ public final class DaiExperiment {
   }
 
   /**
-   * Fine-tunes with each learning rate and measures FT accuracy on a dev split drawn from the
-   * training pool (without the demonstrations), shuffled with the run's seed.
+   * Fine-tunes with each learning rate and measures FT accuracy and the mean loss of the gold
+   * answer on a dev split drawn from the training pool (without the demonstrations), shuffled with
+   * the run's seed.
    */
   public List<LrTrial> searchLearningRate(List<Double> rates, Listener listener) {
     Set<String> shown = new HashSet<>();
@@ -266,30 +284,39 @@ public final class DaiExperiment {
     long start = System.nanoTime();
     for (double lr : rates) {
       try (CausalLM ft = fineTuned(false, lr, new ArrayList<>(), new Listener() {})) {
-        Probe probe = new Probe(ft, labelTokens, RecordedPosition.LAST);
+        Probe probe = new Probe(ft, labelTokens, RecordedPosition.LAST, config.answerScore());
         int right = 0;
+        double loss = 0;
         try (CachedPrefix prefix = CachedPrefix.of(ft, zslPrefixIds)) {
           for (Example e : dev) {
             int[] ids = tokenizer.encode(task.template().render(e), false);
             SettingRecord r = afterFineTuning(lr, () -> probe.predict(prefix, ids));
             right += r.prediction() == e.label() ? 1 : 0;
+            loss -= r.labelLogProbs()[e.label()];
             listener.step();
           }
         }
-        trials.add(new LrTrial(lr, (double) right / dev.size(), null));
+        trials.add(new LrTrial(lr, (double) right / dev.size(), loss / dev.size(), null));
       } catch (IclabException e) {
-        trials.add(new LrTrial(lr, Double.NaN, e.getMessage()));
+        trials.add(new LrTrial(lr, Double.NaN, Double.NaN, e.getMessage()));
       }
     }
     add("lr-search", start);
     return trials;
   }
 
-  /** The learning rate with the best dev accuracy (the first of equals). */
+  /**
+   * The learning rate with the best dev accuracy; ties go to the lower dev loss of the gold answer
+   * (with few demonstrations every rate often gives the same accuracy, and taking the first listed,
+   * the smallest, would make FT equal ZSL by construction), then to the first listed.
+   */
   public static double best(List<LrTrial> trials) {
     LrTrial best = null;
     for (LrTrial t : trials) {
-      if (t.failure() == null && (best == null || t.devAccuracy() > best.devAccuracy())) {
+      if (t.failure() == null
+          && (best == null
+              || t.devAccuracy() > best.devAccuracy()
+              || (t.devAccuracy() == best.devAccuracy() && t.devLoss() < best.devLoss()))) {
         best = t;
       }
     }
@@ -321,8 +348,8 @@ public final class DaiExperiment {
     listener.phase(variant + ": fine-tune", demoTraining.size());
     try (CausalLM ft =
         timed(variant + "/ft-train", () -> fineTuned(untrained, lr, losses, listener))) {
-      Probe zslProbe = new Probe(model, labelTokens, config.position());
-      Probe ftProbe = new Probe(ft, labelTokens, config.position());
+      Probe zslProbe = new Probe(model, labelTokens, config.position(), config.answerScore());
+      Probe ftProbe = new Probe(ft, labelTokens, config.position(), config.answerScore());
       try (CachedPrefix zslPrefix =
               timed(variant + "/prefixes", () -> CachedPrefix.of(model, zslPrefixIds));
           CachedPrefix iclPrefix =
@@ -330,7 +357,11 @@ public final class DaiExperiment {
           CachedPrefix ftPrefix =
               timed(variant + "/prefixes", () -> CachedPrefix.of(ft, zslPrefixIds))) {
         listener.phase(variant + ": evaluate", fitting.size());
-        for (int i : fitting) {
+        // The last evaluated example's ZSL and FT records, reused as the next one's partner.
+        int lastPosition = -1;
+        SettingRecord[] lastRecords = null;
+        for (int p = 0; p < fitting.size(); p++) {
+          int i = fitting.get(p);
           Example q = queries.get(i);
           if (!done.test(variant, q.id())) {
             int[] ids = queryIds.get(i);
@@ -342,7 +373,28 @@ public final class DaiExperiment {
                 timed(
                     variant + "/ft-eval",
                     () -> afterFineTuning(lr, () -> ftProbe.run(ftPrefix, ids, q.label())));
-            sink.accept(line(variant, i, q, zsl, icl, tuned));
+            Partner partner = null;
+            if (fitting.size() >= 2) {
+              int j = MismatchedPartner.of(p, fitting.size());
+              SettingRecord[] records =
+                  j == lastPosition
+                      ? lastRecords
+                      : timed(
+                          variant + "/mismatched",
+                          () -> {
+                            Example other = queries.get(fitting.get(j));
+                            int[] otherIds = queryIds.get(fitting.get(j));
+                            return new SettingRecord[] {
+                              zslProbe.run(zslPrefix, otherIds, other.label()),
+                              afterFineTuning(
+                                  lr, () -> ftProbe.run(ftPrefix, otherIds, other.label()))
+                            };
+                          });
+              partner = new Partner(queries.get(fitting.get(j)).id(), records[0], records[1]);
+            }
+            sink.accept(line(variant, i, q, zsl, icl, tuned, partner));
+            lastPosition = p;
+            lastRecords = new SettingRecord[] {zsl, tuned};
           }
           listener.step();
         }
@@ -355,16 +407,21 @@ public final class DaiExperiment {
     }
   }
 
+  /** Another example's ZSL and FT records, for the mismatched baseline. */
+  private record Partner(String id, SettingRecord zsl, SettingRecord ft) {}
+
   private SampleLine line(
       String variant,
       int index,
       Example q,
       SettingRecord zsl,
       SettingRecord icl,
-      SettingRecord ft) {
+      SettingRecord ft,
+      Partner partner) {
     int layers = zsl.outputs().length;
     double[] simAou = new double[layers];
     double[] simAouRandom = new double[layers];
+    double[] simAouMismatched = new double[partner == null ? 0 : layers];
     double[] simAm = new double[layers];
     double[] simAmZsl = new double[layers];
     SplittableRandom random = new SplittableRandom(config.seed() * 1_000_003L + index);
@@ -375,6 +432,14 @@ public final class DaiExperiment {
         uniform[j] = random.nextDouble();
       }
       simAouRandom[l] = SimAou.baseline(zsl.outputs()[l], icl.outputs()[l], uniform);
+      if (partner != null) {
+        simAouMismatched[l] =
+            SimAou.mismatched(
+                zsl.outputs()[l],
+                icl.outputs()[l],
+                partner.zsl().outputs()[l],
+                partner.ft().outputs()[l]);
+      }
       simAm[l] = SimAm.of(icl.queryScores()[l], ft.queryScores()[l]);
       simAmZsl[l] = SimAm.of(icl.queryScores()[l], zsl.queryScores()[l]);
     }
@@ -388,6 +453,8 @@ public final class DaiExperiment {
         ft.labelLogProbs(),
         simAou,
         simAouRandom,
+        partner == null ? null : partner.id(),
+        simAouMismatched,
         simAm,
         simAmZsl);
   }

@@ -5,10 +5,17 @@ import dev.iclab.analysis.metrics.Rec2Ftp;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 /**
- * Dai et al.'s numbers for one subset of the examples (all, or F2T).
+ * Dai et al.'s numbers for one subset of the examples (all, or F2T), with the controls they need.
  *
+ * @param rec2ftpPermuted Rec2FTP's chance level: its expected value with ICL's predictions shuffled
+ *     across the examples ({@link Rec2Ftp#permutedPercent})
+ * @param predictions how often each label is the gold one and each setting's prediction
+ * @param simAouMismatched the mismatched baseline: ICL update of one example vs the FT update of
+ *     another, per layer (over the examples that have a partner)
+ * @param simAouSpecific SimAOU minus the mismatched baseline, per layer, over the same examples
  * @param simAmDelta Deutch et al.'s SimAM(ICL, FT) - SimAM(ICL, ZSL), per layer and overall
  */
 public record DaiMetrics(
@@ -17,11 +24,40 @@ public record DaiMetrics(
     double ftAccuracy,
     double iclAccuracy,
     Rec2Ftp rec2ftp,
+    double rec2ftpPermuted,
+    Predictions predictions,
     LayerMeans simAou,
     LayerMeans simAouRandom,
+    LayerMeans simAouMismatched,
+    LayerMeans simAouSpecific,
     LayerMeans simAm,
     LayerMeans simAmZsl,
     LayerMeans simAmDelta) {
+
+  /** Per label: how many examples have it as gold label, and as each setting's prediction. */
+  public record Predictions(int[] gold, int[] zsl, int[] icl, int[] ft) {
+    public Predictions {
+      gold = gold.clone();
+      zsl = zsl.clone();
+      icl = icl.clone();
+      ft = ft.clone();
+    }
+
+    static Predictions of(List<SampleLine> lines) {
+      int labels = lines.isEmpty() ? 0 : lines.get(0).zsl().length;
+      return new Predictions(
+          counts(lines, labels, SampleLine::label),
+          counts(lines, labels, SampleLine::zslPrediction),
+          counts(lines, labels, SampleLine::iclPrediction),
+          counts(lines, labels, SampleLine::ftPrediction));
+    }
+
+    private static int[] counts(List<SampleLine> lines, int labels, ToIntFunction<SampleLine> f) {
+      int[] counts = new int[labels];
+      lines.forEach(l -> counts[f.applyAsInt(l)]++);
+      return counts;
+    }
+  }
 
   /** Metrics over every line. */
   public static DaiMetrics all(List<SampleLine> lines, int layers) {
@@ -35,22 +71,33 @@ public record DaiMetrics(
 
   private static DaiMetrics of(List<SampleLine> all, int layers, Predicate<SampleLine> keep) {
     List<SampleLine> lines = all.stream().filter(keep).toList();
-    boolean[] zsl = new boolean[lines.size()];
-    boolean[] ft = new boolean[lines.size()];
-    boolean[] icl = new boolean[lines.size()];
-    for (int i = 0; i < lines.size(); i++) {
-      zsl[i] = lines.get(i).zslRight();
-      ft[i] = lines.get(i).ftRight();
-      icl[i] = lines.get(i).iclRight();
+    int n = lines.size();
+    boolean[] zsl = new boolean[n];
+    boolean[] ft = new boolean[n];
+    boolean[] icl = new boolean[n];
+    int[] iclPrediction = new int[n];
+    int[] gold = new int[n];
+    for (int i = 0; i < n; i++) {
+      SampleLine line = lines.get(i);
+      zsl[i] = line.zslRight();
+      ft[i] = line.ftRight();
+      icl[i] = line.iclRight();
+      iclPrediction[i] = line.iclPrediction();
+      gold[i] = line.label();
     }
+    List<SampleLine> paired = lines.stream().filter(SampleLine::hasMismatched).toList();
     return new DaiMetrics(
-        lines.size(),
+        n,
         accuracy(zsl),
         accuracy(ft),
         accuracy(icl),
         Rec2Ftp.of(zsl, ft, icl),
+        Rec2Ftp.permutedPercent(zsl, ft, iclPrediction, gold),
+        Predictions.of(lines),
         means(lines, layers, SampleLine::simAou),
         means(lines, layers, SampleLine::simAouRandom),
+        means(paired, layers, SampleLine::simAouMismatched),
+        means(paired, layers, SampleLine::simAouSpecific),
         means(lines, layers, SampleLine::simAm),
         means(lines, layers, SampleLine::simAmZsl),
         means(lines, layers, DaiMetrics::simAmDelta));

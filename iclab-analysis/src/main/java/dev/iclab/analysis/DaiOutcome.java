@@ -76,7 +76,7 @@ public record DaiOutcome(
     root.put("ft_lr", ftLr);
     root.put("seed", config.seed());
     root.put("position", config.position().flag());
-    root.put("scoring", "sum of the label word's token log-probabilities");
+    root.put("answer_score", config.answerScore().flag());
     root.put("layers", layers);
     root.put("queries", queries);
     root.put("left_out_queries", leftOut);
@@ -85,6 +85,7 @@ public record DaiOutcome(
       ObjectNode node = search.addObject();
       node.put("lr", t.lr());
       putNumber(node, "dev_accuracy", t.devAccuracy());
+      putNumber(node, "dev_loss", t.devLoss());
       node.put("failure", t.failure());
     }
     ObjectNode variantsNode = root.putObject("variants");
@@ -114,8 +115,16 @@ public record DaiOutcome(
     rec.put("zsl_wrong_ft_right", m.rec2ftp().ftFixes());
     rec.put("and_icl_right", m.rec2ftp().iclAlsoRight());
     putNumber(rec, "percent", m.rec2ftp().percent());
+    putNumber(rec, "permuted_icl_percent", m.rec2ftpPermuted());
+    ObjectNode predictions = node.putObject("label_counts");
+    putCounts(predictions, "gold", m.predictions().gold());
+    putCounts(predictions, "zsl", m.predictions().zsl());
+    putCounts(predictions, "icl", m.predictions().icl());
+    putCounts(predictions, "ft", m.predictions().ft());
     node.set("simaou", layers(mapper, m.simAou()));
     node.set("simaou_random_baseline", layers(mapper, m.simAouRandom()));
+    node.set("simaou_mismatched_baseline", layers(mapper, m.simAouMismatched()));
+    node.set("simaou_minus_mismatched", layers(mapper, m.simAouSpecific()));
     node.set("simam", layers(mapper, m.simAm()));
     node.set("simam_zsl_baseline", layers(mapper, m.simAmZsl()));
     node.set("simam_delta", layers(mapper, m.simAmDelta()));
@@ -134,6 +143,13 @@ public record DaiOutcome(
       }
     }
     return node;
+  }
+
+  private static void putCounts(ObjectNode node, String key, int[] counts) {
+    ArrayNode array = node.putArray(key);
+    for (int c : counts) {
+      array.add(c);
+    }
   }
 
   /** NaN (nothing to average) becomes null. */

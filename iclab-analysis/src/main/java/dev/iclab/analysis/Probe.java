@@ -7,7 +7,6 @@ import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.cache.KvCache;
 import dev.iclab.lm.hooks.AttentionRecord;
 import dev.iclab.lm.hooks.AttentionRecorder;
-import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.lm.score.Scorer;
 import java.util.Arrays;
 import java.util.List;
@@ -16,23 +15,26 @@ import java.util.stream.IntStream;
 /**
  * Runs one setting on one query with the runtime's attention hooks: the query's tokens are fed
  * after a {@link CachedPrefix}, every layer is recorded at the {@link RecordedPosition}, and each
- * label word is scored by the sum of its tokens' log-probabilities after the query (the words'
- * later tokens as one batch over copies of the query's cache).
+ * label word is scored by its tokens' log-probabilities after the query ({@link AnswerScore}: their
+ * mean or sum; the words' later tokens run as one batch over copies of the query's cache).
  */
 public final class Probe {
   private final CausalLM model;
   private final List<int[]> labelTokens;
   private final RecordedPosition position;
+  private final AnswerScore answerScore;
   private final List<Integer> layers;
   private final Scorer scorer;
 
   /**
    * @param labelTokens each label's continuation tokens ({@code answerPrefix + word} encoded alone)
    */
-  public Probe(CausalLM model, List<int[]> labelTokens, RecordedPosition position) {
+  public Probe(
+      CausalLM model, List<int[]> labelTokens, RecordedPosition position, AnswerScore answerScore) {
     this.model = model;
     this.labelTokens = labelTokens.stream().map(int[]::clone).toList();
     this.position = position;
+    this.answerScore = answerScore;
     this.layers = IntStream.range(0, model.config().numLayers()).boxed().toList();
     this.scorer = new Scorer(model);
   }
@@ -41,7 +43,7 @@ public final class Probe {
    * @param prefix what precedes the query (may be empty)
    * @param query the query's token ids (the same in every setting)
    * @param goldLabel the gold label, whose first token is fed after the query for {@link
-   *     RecordedPosition#LABEL}
+   *     RecordedPosition#LABEL} (option 0's tokens are fed for {@link RecordedPosition#OPTION0})
    */
   public SettingRecord run(CachedPrefix prefix, int[] query, int goldLabel) {
     return forward(prefix, query, goldLabel, true);
@@ -54,8 +56,8 @@ public final class Probe {
 
   private SettingRecord forward(CachedPrefix prefix, int[] query, int goldLabel, boolean hooks) {
     int lastPrompt = prefix.length() + query.length - 1;
-    boolean atLabel = position == RecordedPosition.LABEL;
-    int recordAt = atLabel ? lastPrompt + 1 : lastPrompt;
+    int[] appended = hooks ? position.appended(labelTokens, goldLabel) : new int[0];
+    int recordAt = lastPrompt + appended.length;
     AttentionRecorder recorder = new AttentionRecorder(layers, List.of(recordAt));
     try (NDManager scope = model.manager().newSubManager()) {
       KvCache cache = prefix.copy(scope);
@@ -63,24 +65,27 @@ public final class Probe {
         cache = model.newCache(scope);
       }
       ForwardOptions options = ForwardOptions.withCache(cache).lastOnly(true);
+      boolean recordOnQuery = hooks && appended.length == 0;
       float[] first =
           model
               .forward(
                   scope,
                   scope.create(query, new Shape(1, query.length)),
-                  hooks && !atLabel ? options.observe(recorder) : options)
+                  recordOnQuery ? options.observe(recorder) : options)
               .logSoftmax(-1)
               .toFloatArray();
       double[] scores = labelScores(scope, cache, first);
       if (!hooks) {
         return new SettingRecord(scores, new float[0][], new float[0][][]);
       }
-      if (atLabel) {
-        int token = labelTokens.get(goldLabel)[0];
+      if (appended.length > 0) {
+        // scoreAfter left the cache after the query: the appended tokens follow it
         model.forward(
-            scope, scope.create(new int[] {token}, new Shape(1, 1)), options.observe(recorder));
+            scope,
+            scope.create(appended, new Shape(1, appended.length)),
+            options.observe(recorder));
       }
-      int keys = recordAt - prefix.length() + 1; // the query's tokens (and the label's)
+      int keys = recordAt - prefix.length() + 1; // the query's tokens (and the appended ones)
       int n = layers.size();
       float[][] outputs = new float[n][];
       float[][][] queryScores = new float[n][][];
@@ -96,10 +101,10 @@ public final class Probe {
     }
   }
 
-  /** Sum of each label word's token log-probabilities, given the first tokens' distribution. */
+  /** Each label word's score, given the first tokens' distribution. */
   private double[] labelScores(NDManager scope, KvCache cache, float[] first) {
     return scorer.scoreAfter(scope, cache, first, labelTokens).stream()
-        .mapToDouble(ContinuationScore::sum)
+        .mapToDouble(answerScore::of)
         .toArray();
   }
 

@@ -13,9 +13,13 @@ import dev.iclab.lm.NonFiniteException;
  *
  * @param variant pretrained, or untrained for the control (the JSON key is {@code setting})
  * @param index position in the evaluation order
- * @param zsl ZSL's first-token log-probabilities per label (likewise {@code icl}, {@code ft})
+ * @param zsl ZSL's score per label word, see {@link AnswerScore} (likewise {@code icl}, {@code ft})
  * @param simAou per layer: cosine of the ICL and FT attention-output updates
  * @param simAouRandom per layer: cosine of the ICL update with a uniform random vector
+ * @param mismatchedWith id of the example whose FT update {@code simAouMismatched} uses, or null
+ *     when there is no other example
+ * @param simAouMismatched per layer: cosine of the ICL update with that example's FT update (empty
+ *     when there is none)
  * @param simAm per layer: ICL vs FT attention maps over the query tokens
  * @param simAmZsl per layer: ICL vs ZSL attention maps (the baseline)
  */
@@ -29,6 +33,8 @@ public record SampleLine(
     double[] ft,
     double[] simAou,
     double[] simAouRandom,
+    String mismatchedWith,
+    double[] simAouMismatched,
     double[] simAm,
     double[] simAmZsl) {
 
@@ -54,6 +60,20 @@ public record SampleLine(
 
   public boolean ftRight() {
     return ftPrediction() == label;
+  }
+
+  /** Whether the mismatched baseline has a value (there was another example). */
+  public boolean hasMismatched() {
+    return mismatchedWith != null;
+  }
+
+  /** Per layer: SimAOU minus the mismatched baseline, the example-specific part. */
+  public double[] simAouSpecific() {
+    double[] specific = simAou.clone();
+    for (int l = 0; l < specific.length; l++) {
+      specific[l] -= simAouMismatched[l];
+    }
+    return specific;
   }
 
   /** ZSL wrong, FT right, ICL right. */
@@ -92,6 +112,8 @@ public record SampleLine(
     put(node, "ft_logprobs", ft);
     put(node, "simaou", simAou);
     put(node, "simaou_random", simAouRandom);
+    node.put("mismatched_with", mismatchedWith);
+    put(node, "simaou_mismatched", simAouMismatched);
     put(node, "simam", simAm);
     put(node, "simam_zsl", simAmZsl);
     return node;
@@ -108,6 +130,8 @@ public record SampleLine(
         get(node, "ft_logprobs"),
         get(node, "simaou"),
         get(node, "simaou_random"),
+        node.path("mismatched_with").isTextual() ? node.get("mismatched_with").asText() : null,
+        get(node, "simaou_mismatched"),
         get(node, "simam"),
         get(node, "simam_zsl"));
   }

@@ -3,8 +3,8 @@ package dev.iclab.analysis;
 /**
  * What one setting (ZSL, ICL or FT) computed for one example.
  *
- * @param labelLogProbs each label word's score: the sum of its tokens' log-probabilities after the
- *     prompt
+ * @param labelLogProbs each label word's score: the mean or sum ({@link AnswerScore}) of its
+ *     tokens' log-probabilities after the prompt
  * @param outputs attention block output at the recorded position, [layer][hidden]
  * @param queryScores pre-softmax attention scores from the recorded position to the query's own
  *     tokens (the positions every setting has), [layer][head][query tokens]

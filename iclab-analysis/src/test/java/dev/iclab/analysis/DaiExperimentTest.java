@@ -40,7 +40,8 @@ class DaiExperimentTest {
         1,
         limit,
         2000,
-        RecordedPosition.LAST,
+        RecordedPosition.OPTION0,
+        AnswerScore.MEAN,
         "all",
         false,
         List.of(),
@@ -71,9 +72,21 @@ class DaiExperimentTest {
       DaiExperiment experiment = new DaiExperiment(config, lm);
       assertEquals(50, experiment.queries().size());
       assertEquals(50 - experiment.leftOut(), lines.size(), "every query that fits is evaluated");
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      lines.forEach(l -> ids.add(l.id()));
       for (SampleLine line : lines) {
+        assertTrue(
+            line.mismatchedWith() != null
+                && !line.mismatchedWith().equals(line.id())
+                && ids.contains(line.mismatchedWith()),
+            "paired with another evaluated example: " + line.mismatchedWith());
         for (double[] perLayer :
-            List.of(line.simAou(), line.simAouRandom(), line.simAm(), line.simAmZsl())) {
+            List.of(
+                line.simAou(),
+                line.simAouRandom(),
+                line.simAouMismatched(),
+                line.simAm(),
+                line.simAmZsl())) {
           assertEquals(layers, perLayer.length);
           for (double v : perLayer) {
             assertTrue(v >= -1 - 1e-9 && v <= 1 + 1e-9, "a cosine: " + v);
@@ -105,9 +118,15 @@ class DaiExperimentTest {
     }
   }
 
+  /**
+   * The cached probe against one plain forward of the whole sequence: label scores (mean or sum of
+   * the tokens' log-probabilities) and the attention recorded at the position's token. Label 0 has
+   * two tokens, so {@code option0} must record at the second.
+   */
   @ParameterizedTest
-  @CsvSource({"LAST", "LABEL"})
-  void recordedIclOutputEqualsAPlainForwardOfTheWholePrompt(RecordedPosition position) {
+  @CsvSource({"OPTION0, MEAN", "OPTION0, SUM", "LAST, MEAN", "LABEL, SUM"})
+  void recordedIclOutputEqualsAPlainForwardOfTheWholePrompt(
+      RecordedPosition position, AnswerScore answerScore) {
     DaiConfig config = config("tinystories-656k", "sst2", 4, 3, 1e-3);
     try (LanguageModel lm =
         LanguageModel.open(TestModels.model("tinystories-656k"), Tensors.device("cpu"))) {
@@ -125,33 +144,51 @@ class DaiExperimentTest {
                   .prefixText());
       var query = experiment.queries().get(0);
       int[] queryIds = tokenizer.encode(experiment.task().template().render(query), false);
-      int[][] labels = {{5}, {6}};
-      Probe probe = new Probe(model, List.of(labels), position);
+      int[][] labels = {{5, 7}, {6}};
+      Probe probe = new Probe(model, List.of(labels), position, answerScore);
       SettingRecord cached;
       try (CachedPrefix cache = CachedPrefix.of(model, prefix)) {
         cached = probe.run(cache, queryIds, query.label());
       }
-      IntStream tokens = IntStream.concat(IntStream.of(prefix), IntStream.of(queryIds));
-      boolean atLabel = position == RecordedPosition.LABEL;
-      int[] whole =
-          (atLabel ? IntStream.concat(tokens, IntStream.of(labels[query.label()])) : tokens)
-              .toArray();
+      int[] appended =
+          switch (position) {
+            case OPTION0 -> labels[0];
+            case LAST -> new int[0];
+            case LABEL -> new int[] {labels[query.label()][0]};
+          };
+      int[] prompt = IntStream.concat(IntStream.of(prefix), IntStream.of(queryIds)).toArray();
+      int predictAt = prompt.length - 1;
+      // label scores from a plain forward of the prompt with option 0's two tokens
+      try (NDManager scope = model.manager().newSubManager()) {
+        int[] withOption0 = IntStream.concat(IntStream.of(prompt), IntStream.of(5, 7)).toArray();
+        NDArray logits =
+            model.forward(
+                scope,
+                scope.create(withOption0, new Shape(1, withOption0.length)),
+                ForwardOptions.NONE);
+        float[] atPrompt = logits.get("0, " + predictAt).logSoftmax(-1).toFloatArray();
+        float[] afterFirst = logits.get("0, " + (predictAt + 1)).logSoftmax(-1).toFloatArray();
+        double option0 = (double) atPrompt[5] + afterFirst[7];
+        assertEquals(
+            answerScore == AnswerScore.MEAN ? option0 / 2 : option0,
+            cached.labelLogProbs()[0],
+            1e-4,
+            "option 0: " + answerScore + " of its two tokens' log-probabilities");
+        assertEquals(atPrompt[6], cached.labelLogProbs()[1], 1e-4);
+      }
+      int[] whole = IntStream.concat(IntStream.of(prompt), IntStream.of(appended)).toArray();
       int last = whole.length - 1;
-      int predictAt = prefix.length + queryIds.length - 1;
+      assertEquals(predictAt + appended.length, last);
       int layers = model.config().numLayers();
       AttentionRecorder recorder =
           new AttentionRecorder(IntStream.range(0, layers).boxed().toList(), List.of(last));
       try (NDManager scope = model.manager().newSubManager()) {
-        NDArray logits =
-            model.forward(
-                scope,
-                scope.create(whole, new Shape(1, whole.length)),
-                ForwardOptions.NONE.observe(recorder));
-        float[] logProbs = logits.get("0, " + predictAt).logSoftmax(-1).toFloatArray();
-        assertEquals(logProbs[5], cached.labelLogProbs()[0], 1e-4);
-        assertEquals(logProbs[6], cached.labelLogProbs()[1], 1e-4);
+        model.forward(
+            scope,
+            scope.create(whole, new Shape(1, whole.length)),
+            ForwardOptions.NONE.observe(recorder));
       }
-      int keys = queryIds.length + (atLabel ? 1 : 0);
+      int keys = queryIds.length + appended.length;
       for (int layer = 0; layer < layers; layer++) {
         AttentionRecord plain = recorder.get(layer, 0, last).orElseThrow();
         assertArrayEquals(plain.output(), cached.outputs()[layer], 1e-4f);
@@ -242,9 +279,42 @@ class DaiExperimentTest {
           experiment.searchLearningRate(List.of(1e-4, 1e30), new DaiExperiment.Listener() {});
       assertEquals(2, trials.size());
       assertTrue(trials.get(0).failure() == null && trials.get(0).devAccuracy() >= 0);
+      assertTrue(trials.get(0).devLoss() > 0, "a mean negative log-probability");
       assertTrue(trials.get(1).failure() != null, "1e30 must diverge");
       assertEquals(1e-4, DaiExperiment.best(trials));
     }
+  }
+
+  @Test
+  void lrSearchBreaksAccuracyTiesByTheLowerDevLossThenTheFirstListed() {
+    List<DaiExperiment.LrTrial> tie =
+        List.of(
+            new DaiExperiment.LrTrial(1e-4, 0.5, 0.70, null),
+            new DaiExperiment.LrTrial(1e-3, 0.5, 0.60, null),
+            new DaiExperiment.LrTrial(1e-2, 0.4, 0.10, null),
+            new DaiExperiment.LrTrial(1e-1, Double.NaN, Double.NaN, "diverged"));
+    assertEquals(1e-3, DaiExperiment.best(tie), "same accuracy: the lower loss wins");
+    List<DaiExperiment.LrTrial> fullTie =
+        List.of(
+            new DaiExperiment.LrTrial(1e-4, 0.5, 0.6, null),
+            new DaiExperiment.LrTrial(1e-3, 0.5, 0.6, null));
+    assertEquals(1e-4, DaiExperiment.best(fullTie), "same accuracy and loss: the first listed");
+    List<DaiExperiment.LrTrial> better =
+        List.of(
+            new DaiExperiment.LrTrial(1e-4, 0.5, 0.1, null),
+            new DaiExperiment.LrTrial(1e-3, 0.6, 0.9, null));
+    assertEquals(1e-3, DaiExperiment.best(better), "accuracy first");
+  }
+
+  @Test
+  void theMismatchedPartnerIsNeverTheExampleItself() {
+    for (int n = 2; n <= 40; n++) {
+      for (int p = 0; p < n; p++) {
+        int j = MismatchedPartner.of(p, n);
+        assertTrue(j != p && j >= 0 && j < n, p + " of " + n + " -> " + j);
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> MismatchedPartner.of(0, 1));
   }
 
   @Test
@@ -262,6 +332,7 @@ class DaiExperimentTest {
 
   private static SampleLine line(double[] zsl, double[] icl, double[] ft) {
     double[] one = {0.5};
-    return new SampleLine("pretrained", 0, "x", 0, zsl, icl, ft, one, one, one, one);
+    return new SampleLine(
+        "pretrained", 0, "x", 0, zsl, icl, ft, one, one, null, new double[0], one, one);
   }
 }

@@ -3,6 +3,7 @@ package dev.iclab.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
+import dev.iclab.analysis.AnswerScore;
 import dev.iclab.analysis.DaiConfig;
 import dev.iclab.analysis.DaiExperiment;
 import dev.iclab.analysis.DaiMetrics;
@@ -116,9 +117,20 @@ public final class DaiCommand implements Callable<Integer> {
 
   @Option(
       names = "--position",
-      defaultValue = "last",
-      description = "Where to record: last (prompt token; default) or label (gold label token).")
+      defaultValue = "option0",
+      description =
+          "Where to record: option0 (the first option's label word appended, its last token; Dai"
+              + " et al.'s; default), last (the last prompt token) or label (the gold label's"
+              + " first token appended).")
   String position;
+
+  @Option(
+      names = "--answer-score",
+      defaultValue = "mean",
+      description =
+          "Score of a label word: mean (of its tokens' log-probabilities; Dai et al.'s; default)"
+              + " or sum.")
+  String answerScore;
 
   @Option(
       names = "--subset",
@@ -170,6 +182,7 @@ public final class DaiCommand implements Callable<Integer> {
             limit,
             evalCap,
             RecordedPosition.parse(position),
+            AnswerScore.parse(answerScore),
             subset,
             control.equals("untrained"),
             lrSearch,
@@ -253,15 +266,17 @@ public final class DaiCommand implements Callable<Integer> {
     PrintWriter printer = spec.commandLine().getOut();
     printer.printf(
         Locale.ROOT,
-        "%-12s %-4s %6s %6s %6s %9s %8s %8s %8s %8s%n",
+        "%-12s %-4s %6s %6s %6s %9s %9s %8s %8s %8s %8s %8s%n",
         "model",
         "set",
         "ZSL",
         "FT",
         "ICL",
         "Rec2FTP",
+        "permuted",
         "SimAOU",
         "random",
+        "mismatch",
         "SimAM",
         "SimAM-0");
     outcome
@@ -271,15 +286,17 @@ public final class DaiCommand implements Callable<Integer> {
               for (DaiMetrics m : List.of(v.all(), v.f2t())) {
                 printer.printf(
                     Locale.ROOT,
-                    "%-12s %-4s %6s %6s %6s %9s %8s %8s %8s %8s%n",
+                    "%-12s %-4s %6s %6s %6s %9s %9s %8s %8s %8s %8s %8s%n",
                     name,
                     m == v.all() ? "all" : "f2t",
                     number("%.1f", 100 * m.zslAccuracy()),
                     number("%.1f", 100 * m.ftAccuracy()),
                     number("%.1f", 100 * m.iclAccuracy()),
                     number("%.1f", m.rec2ftp().percent()),
+                    number("%.1f", m.rec2ftpPermuted()),
                     number("%.3f", m.simAou().overall()),
                     number("%.3f", m.simAouRandom().overall()),
+                    number("%.3f", m.simAouMismatched().overall()),
                     number("%.3f", m.simAm().overall()),
                     number("%.3f", m.simAmZsl().overall()));
               }

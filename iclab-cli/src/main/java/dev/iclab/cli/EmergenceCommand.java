@@ -59,8 +59,13 @@ public final class EmergenceCommand implements Runnable {
   @Option(names = "--exemplars", description = "Distinct exemplars per class (0 = fresh noise).")
   Integer exemplars;
 
-  @Option(names = "--labels", description = "Size of the label vocabulary.")
-  Integer labels;
+  @Option(
+      names = "--labels",
+      paramLabel = "N|per-class",
+      description =
+          "per-class: every class its own label (Chan et al.; paper presets); N: N labels shared"
+              + " by all classes (label multiplicity; quick: 32).")
+  String labels;
 
   @Option(names = "--labels-per-class", description = "Labels each class maps to.")
   Integer labelsPerClass;
@@ -100,6 +105,13 @@ public final class EmergenceCommand implements Runnable {
 
   @Option(names = "--lr", description = "Peak learning rate (Adam).")
   Double lr;
+
+  @Option(
+      names = "--lr-schedule",
+      description =
+          "After warm-up: constant, or rsqrt (decay as 1/sqrt(step), Chan et al.'s; paper"
+              + " presets).")
+  String lrSchedule;
 
   @Option(names = "--warmup", description = "Warm-up steps.")
   Integer warmup;
@@ -178,6 +190,7 @@ public final class EmergenceCommand implements Runnable {
     flags.put("noise", noise);
     flags.put("exemplars", exemplars);
     flags.put("labels", labels);
+    flags.put("lr-schedule", lrSchedule);
     flags.put("labels-per-class", labelsPerClass);
     flags.put("item-dim", itemDim);
     flags.put("omniglot-dir", omniglotDir);

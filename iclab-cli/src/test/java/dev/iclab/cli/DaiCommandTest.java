@@ -80,6 +80,21 @@ class DaiCommandTest {
     assertTrue(report.contains("untrained control") && report.contains("Rec2FTP"), report);
     JsonNode runJson = Json.MAPPER.readTree(out.resolve("run.json").toFile());
     assertEquals(4, runJson.path("demonstrations").size());
+    assertEquals("OPTION0", runJson.path("config").path("position").asText(), "Dai's default");
+    assertEquals("MEAN", runJson.path("config").path("answerScore").asText(), "Dai's default");
+    assertEquals("option0", metrics.path("position").asText());
+    assertEquals("mean", metrics.path("answer_score").asText());
+    JsonNode all = metrics.path("variants").path("pretrained").path("all");
+    for (String key : List.of("simaou_mismatched_baseline", "simaou_minus_mismatched")) {
+      assertEquals(1, all.path(key).path("per_layer").size(), key);
+    }
+    assertTrue(all.path("rec2ftp").has("permuted_icl_percent"));
+    int counted = 0;
+    for (JsonNode c : all.path("label_counts").path("icl")) {
+      counted += c.asInt();
+    }
+    assertEquals(12, counted, "ICL's predictions over the labels");
+    assertTrue(report.contains("mismatched"), report);
     assertFalse(runJson.path("environment").path("versions").path("djl").asText().isEmpty());
   }
 
@@ -117,6 +132,9 @@ class DaiCommandTest {
     CliRun control = CliRun.of(args(out, "--control", "random").toArray(String[]::new));
     assertEquals(1, control.exitCode());
     assertTrue(control.err().contains("unknown --control 'random'"), control.err());
+    CliRun score = CliRun.of(args(out, "--answer-score", "max").toArray(String[]::new));
+    assertEquals(1, score.exitCode());
+    assertTrue(score.err().contains("unknown --answer-score 'max'"), score.err());
     CliRun nan = CliRun.of(args(out, "--ft-lr", "3e38").toArray(String[]::new));
     assertEquals(1, nan.exitCode());
     assertTrue(nan.err().contains("--ft-lr"), nan.err());

@@ -20,9 +20,11 @@ import java.util.Map;
  *       3,000-3,500 with p_bursty 1.0); every repeated class in a bursty context is a further
  *       copy-from-context target, and ICL on holdout classes appears by step 500-750. 65,536
  *       classes, so bursty training cannot be solved from the weights; the sweeps of the four
- *       effects start from it (docs/results/emergence/README.md).
- *   <li>{@code paper}: Chan et al.'s small setting (12 layers, 8 heads, width 64, 1,600 classes, lr
- *       3e-4 with warm-up, clip 0.25, batch 32, 500k steps); far too long for a CPU.
+ *       effects start from it (docs/results/emergence/README.md). Like {@code paper}, every class
+ *       has its own label and the rate decays as 1/sqrt(step) after warm-up.
+ *   <li>{@code paper}: Chan et al.'s small setting (12 layers, 8 heads, width 64, 1,600 classes
+ *       with one label each, lr 3e-4 with 4,000 warm-up steps then 1/sqrt(step) decay, clip 0.25,
+ *       batch 32, 500k steps); far too long for a CPU.
  * </ul>
  */
 public enum Preset {
@@ -43,45 +45,31 @@ public enum Preset {
           "batch",
           "128")),
   PAPER_CPU(
-      Map.of(
-          "format",
-          "interleaved",
-          "classes",
-          "65536",
-          "steps",
-          "2000",
-          "eval-every",
-          "100",
-          "lr",
-          "3e-3",
-          "layers",
-          "2",
-          "batch",
-          "128",
-          "loss-all-labels",
-          "true")),
+      Map.ofEntries(
+          Map.entry("format", "interleaved"),
+          Map.entry("classes", "65536"),
+          Map.entry("labels", Settings.PER_CLASS),
+          Map.entry("steps", "2000"),
+          Map.entry("eval-every", "100"),
+          Map.entry("lr", "3e-3"),
+          Map.entry("lr-schedule", "rsqrt"),
+          Map.entry("layers", "2"),
+          Map.entry("batch", "128"),
+          Map.entry("loss-all-labels", "true"))),
   PAPER(
-      Map.of(
-          "format",
-          "interleaved",
-          "classes",
-          "1600",
-          "steps",
-          "500000",
-          "eval-every",
-          "5000",
-          "lr",
-          "3e-4",
-          "layers",
-          "12",
-          "heads",
-          "8",
-          "batch",
-          "32",
-          "warmup",
-          "4000",
-          "clip",
-          "0.25"));
+      Map.ofEntries(
+          Map.entry("format", "interleaved"),
+          Map.entry("classes", "1600"),
+          Map.entry("labels", Settings.PER_CLASS),
+          Map.entry("steps", "500000"),
+          Map.entry("eval-every", "5000"),
+          Map.entry("lr", "3e-4"),
+          Map.entry("lr-schedule", "rsqrt"),
+          Map.entry("layers", "12"),
+          Map.entry("heads", "8"),
+          Map.entry("batch", "32"),
+          Map.entry("warmup", "4000"),
+          Map.entry("clip", "0.25")));
 
   private final Map<String, String> overrides;
 
@@ -125,12 +113,13 @@ public enum Preset {
     d.put("zipf", "0");
     d.put("noise", "0.1");
     d.put("exemplars", "0");
-    d.put("labels", "32");
+    d.put("labels", "32"); // shared by all classes; the paper presets give each class its own
     d.put("labels-per-class", "1");
     d.put("arch", "transformer");
     d.put("heads", "4");
     d.put("width", "64");
     d.put("warmup", "100");
+    d.put("lr-schedule", "constant");
     d.put("clip", "1.0");
     d.put("checkpoint-every", "1000");
     d.put("eval-size", "1024");

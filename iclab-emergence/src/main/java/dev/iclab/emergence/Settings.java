@@ -4,6 +4,7 @@ import dev.iclab.IclabException;
 import dev.iclab.emergence.data.DataDistribution;
 import dev.iclab.emergence.data.TokenFormat;
 import dev.iclab.emergence.model.Architecture;
+import dev.iclab.emergence.train.LrSchedule;
 import dev.iclab.emergence.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,6 +45,7 @@ public final class Settings {
           "steps",
           "batch",
           "lr",
+          "lr-schedule",
           "warmup",
           "clip",
           "eval-every",
@@ -51,6 +53,12 @@ public final class Settings {
           "eval-size",
           "loss-all-labels",
           "seed");
+
+  /**
+   * The {@code labels} value that gives every class its own label(s), as Chan et al.; a number N
+   * instead makes all classes share N labels.
+   */
+  public static final String PER_CLASS = "per-class";
 
   private final Map<String, String> values;
 
@@ -126,22 +134,34 @@ public final class Settings {
 
   private RunSpec parse(String name) {
     DataDistribution data =
-        new DataDistribution(
-            integer("context-pairs"),
-            number("p-bursty"),
-            integer("classes"),
-            integer("holdout-classes"),
-            number("zipf"),
-            number("noise"),
-            integer("exemplars"),
-            integer("labels"),
-            integer("labels-per-class"));
+        require("labels").equalsIgnoreCase(PER_CLASS)
+            ? DataDistribution.withOwnLabels(
+                integer("context-pairs"),
+                number("p-bursty"),
+                integer("classes"),
+                integer("holdout-classes"),
+                number("zipf"),
+                number("noise"),
+                integer("exemplars"),
+                integer("labels-per-class"))
+            : new DataDistribution(
+                integer("context-pairs"),
+                number("p-bursty"),
+                integer("classes"),
+                integer("holdout-classes"),
+                number("zipf"),
+                number("noise"),
+                integer("exemplars"),
+                labelCount(),
+                integer("labels-per-class"),
+                false);
     TrainConfig train =
         new TrainConfig(
             integer("steps"),
             integer("batch"),
             number("lr"),
             integer("warmup"),
+            LrSchedule.parse(require("lr-schedule")),
             number("clip"),
             integer("eval-every"),
             integer("checkpoint-every"),
@@ -170,6 +190,17 @@ public final class Settings {
       throw new IclabException("--%s has no value; give it on the command line".formatted(key));
     }
     return v;
+  }
+
+  private int labelCount() {
+    try {
+      return Integer.parseInt(require("labels").replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw new IclabException(
+          "--labels must be %s (each class its own label) or a number N (N labels shared by all classes), got '%s'"
+              .formatted(PER_CLASS, get("labels")),
+          e);
+    }
   }
 
   private int integer(String key) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
 import dev.iclab.emergence.report.Metrics;
+import dev.iclab.emergence.train.LrSchedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,6 +59,47 @@ class EmergenceRunTest {
     try (var files = Files.list(dir)) {
       assertTrue(files.noneMatch(p -> p.toString().endsWith(".tmp")), "no temporary left");
     }
+  }
+
+  @Test
+  void paperPresetsGiveEveryClassItsOwnLabelAndDecayTheRateQuickDoesNot() {
+    RunSpec paper = Settings.of(Preset.PAPER).toSpec("paper");
+    assertTrue(paper.data().ownLabels());
+    assertEquals(1600, paper.data().labels());
+    assertEquals(LrSchedule.RSQRT, paper.train().schedule());
+    RunSpec cpu = Settings.of(Preset.PAPER_CPU).toSpec("paper-cpu");
+    assertEquals(65_536, cpu.data().labels());
+    assertEquals(LrSchedule.RSQRT, cpu.train().schedule());
+    RunSpec shared = Settings.of(Preset.PAPER_CPU).with("labels", "32").toSpec("shared");
+    assertEquals(32, shared.data().labels(), "--labels N shares N labels");
+    assertEquals(false, shared.data().ownLabels());
+    RunSpec quick = Settings.of(Preset.QUICK).toSpec("quick");
+    assertEquals(32, quick.data().labels(), "quick keeps its 32 shared labels");
+    assertEquals(false, quick.data().ownLabels());
+    assertEquals(LrSchedule.CONSTANT, quick.train().schedule());
+    IclabException e =
+        assertThrows(
+            IclabException.class, () -> Settings.of(Preset.QUICK).with("labels", "x").toSpec("x"));
+    assertTrue(e.getMessage().contains("per-class"), e.getMessage());
+  }
+
+  @Test
+  void oneLabelPerClassGivesAnIwlChanceOfOneOverTheClasses(@TempDir Path dir) throws Exception {
+    RunSpec spec =
+        Settings.of(Preset.PAPER_CPU)
+            .with("classes", "300")
+            .with("batch", "16")
+            .with("width", "32")
+            .with("steps", "4")
+            .with("eval-size", "64")
+            .with("eval-every", "4")
+            .toSpec("own");
+    EmergenceRun.Result r = EmergenceRun.run(spec, dir, false, Map.of(), QUIET);
+    assertEquals(1.0 / 300, r.metrics().get(0).iwlChance(), 1e-15);
+    JsonNode run = new ObjectMapper().readTree(dir.resolve("run.json").toFile());
+    assertEquals(300, run.path("config").path("data").path("labels").asInt());
+    assertTrue(run.path("config").path("data").path("ownLabels").asBoolean(), run.toString());
+    assertEquals("RSQRT", run.path("config").path("train").path("schedule").asText());
   }
 
   @Test

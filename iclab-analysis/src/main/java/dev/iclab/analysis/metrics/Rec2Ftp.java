@@ -1,5 +1,8 @@
 package dev.iclab.analysis.metrics;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Recall to fine-tuning predictions (Dai et al. 2023): of the examples that fine-tuning fixes (ZSL
  * wrong, FT right), the share ICL also gets right, in percent.
@@ -45,5 +48,37 @@ public record Rec2Ftp(int ftFixes, int iclAlsoRight) {
   /** The percentage, or NaN when fine-tuning fixed nothing. */
   public double percent() {
     return ftFixes == 0 ? Double.NaN : 100.0 * iclAlsoRight / ftFixes;
+  }
+
+  /**
+   * Rec2FTP's chance level: the expected percentage when ICL's predictions are shuffled across the
+   * examples (the mean over all permutations), which keeps ICL's prediction distribution and breaks
+   * its link with each example. When ZSL and ICL each predict one label almost always, "ZSL wrong"
+   * selects the examples whose gold label ICL predicts and Rec2FTP is near 100 at ICL chance; this
+   * control is near 100 too. Exact: under a uniform permutation an example receives each of the n
+   * predictions with probability 1/n, so the expected number of FT fixes that ICL gets right is the
+   * sum over fixes of #(ICL predicts that fix's gold label) / n.
+   *
+   * @return the percentage, or NaN when fine-tuning fixed nothing
+   */
+  public static double permutedPercent(
+      boolean[] zslRight, boolean[] ftRight, int[] iclPrediction, int[] gold) {
+    int n = zslRight.length;
+    if (ftRight.length != n || iclPrediction.length != n || gold.length != n) {
+      throw new IllegalArgumentException("outcomes of different lengths");
+    }
+    Map<Integer, Integer> predicted = new HashMap<>();
+    for (int p : iclPrediction) {
+      predicted.merge(p, 1, Integer::sum);
+    }
+    int fixes = 0;
+    double expectedRight = 0;
+    for (int i = 0; i < n; i++) {
+      if (isFtFix(zslRight[i], ftRight[i])) {
+        fixes++;
+        expectedRight += predicted.getOrDefault(gold[i], 0) / (double) n;
+      }
+    }
+    return fixes == 0 ? Double.NaN : 100.0 * expectedRight / fixes;
   }
 }

@@ -41,7 +41,8 @@ public final class DaiReport {
         m ->
             List.of(
                 new Line("SimAOU", m.simAou(), false),
-                new Line("random baseline", m.simAouRandom(), true)));
+                new Line("random baseline", m.simAouRandom(), true),
+                new Line("mismatched baseline", m.simAouMismatched(), true)));
     plot(
         dir.resolve(SIMAM_PNG),
         "SimAM per layer (" + outcome.config().subset() + ")",
@@ -104,7 +105,7 @@ public final class DaiReport {
             List.of(
                 "Dai et al.'s comparison: ZSL (query alone), ICL (%d demonstrations, then the query) and FT (key/value projections of every layer fine-tuned with SGD, batch 1, one epoch over the same demonstrations in the same order, then the query alone)."
                     .formatted(c.shots()),
-                "Settings: model %s; %d layers; demonstrations %s, seed %d; FT learning rate %s%s; recorded position: %s; answers scored by the sum of the label word's token log-probabilities; %d evaluation queries%s."
+                "Settings: model %s; %d layers; demonstrations %s, seed %d; FT learning rate %s%s; recorded position: %s; answers scored by the %s; %d evaluation queries%s."
                     .formatted(
                         c.model(),
                         o.layers(),
@@ -113,6 +114,7 @@ public final class DaiReport {
                         num(o.ftLr()),
                         o.lrSearch().isEmpty() ? "" : " (chosen by --lr-search on a dev split)",
                         c.position().flag(),
+                        c.answerScore().describe(),
                         o.queries() - o.leftOut(),
                         o.leftOut() > 0
                             ? " (%d left out: prompt too long)".formatted(o.leftOut())
@@ -156,6 +158,28 @@ public final class DaiReport {
       t.row(
           cells(
               o,
+              "Rec2FTP, ICL predictions permuted (chance)",
+              subset,
+              m -> num(m.rec2ftpPermuted()),
+              "",
+              ""));
+      t.row(
+          cells(
+              o,
+              "label counts: gold / ZSL / ICL / FT",
+              subset,
+              m ->
+                  "%s / %s / %s / %s"
+                      .formatted(
+                          counts(m.predictions().gold()),
+                          counts(m.predictions().zsl()),
+                          counts(m.predictions().icl()),
+                          counts(m.predictions().ft())),
+              "",
+              ""));
+      t.row(
+          cells(
+              o,
               "SimAOU",
               subset,
               m -> num(m.simAou().overall()),
@@ -169,6 +193,22 @@ public final class DaiReport {
               m -> num(m.simAouRandom().overall()),
               "~0",
               "~0"));
+      t.row(
+          cells(
+              o,
+              "SimAOU, mismatched baseline (another example's FT update)",
+              subset,
+              m -> num(m.simAouMismatched().overall()),
+              "",
+              ""));
+      t.row(
+          cells(
+              o,
+              "SimAOU minus mismatched",
+              subset,
+              m -> num(m.simAouSpecific().overall()),
+              "",
+              ""));
       t.row(cells(o, "SimAM (ICL vs FT)", subset, m -> num(m.simAm().overall()), "", ""));
       t.row(
           cells(
@@ -197,6 +237,8 @@ public final class DaiReport {
               "layer",
               "SimAOU",
               "random",
+              "mismatched",
+              "SimAOU - mismatched",
               "SimAM (ICL vs FT)",
               "SimAM (ICL vs ZSL)",
               "SimAM_delta");
@@ -205,6 +247,8 @@ public final class DaiReport {
             String.valueOf(l),
             num(m.simAou().perLayer()[l]),
             num(m.simAouRandom().perLayer()[l]),
+            num(m.simAouMismatched().perLayer()[l]),
+            num(m.simAouSpecific().perLayer()[l]),
             num(m.simAm().perLayer()[l]),
             num(m.simAmZsl().perLayer()[l]),
             num(m.simAmDelta().perLayer()[l]));
@@ -219,13 +263,17 @@ public final class DaiReport {
             + Published.SOURCE
             + "; they come from other models and serve as a reference point only.");
     if (!o.lrSearch().isEmpty()) {
-      Table search = new Table("lr", "dev accuracy (%)", "failure");
+      Table search = new Table("lr", "dev accuracy (%)", "dev loss of the gold answer", "failure");
       o.lrSearch()
           .forEach(
               t ->
                   search.row(
-                      num(t.lr()), pct(t.devAccuracy()), t.failure() == null ? "" : t.failure()));
-      notes.add("Learning-rate search:");
+                      num(t.lr()),
+                      pct(t.devAccuracy()),
+                      num(t.devLoss()),
+                      t.failure() == null ? "" : t.failure()));
+      notes.add(
+          "Learning-rate search (the best dev accuracy; ties go to the lower dev loss, then to the first listed):");
       notes.add(search);
     }
     Table time = new Table("phase", "seconds");
@@ -248,6 +296,12 @@ public final class DaiReport {
     row.add(published13);
     row.add(published27);
     return row.toArray(String[]::new);
+  }
+
+  private static String counts(int[] counts) {
+    return java.util.Arrays.stream(counts)
+        .mapToObj(String::valueOf)
+        .collect(java.util.stream.Collectors.joining(":"));
   }
 
   private static String label(String variant) {

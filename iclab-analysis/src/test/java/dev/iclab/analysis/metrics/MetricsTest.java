@@ -81,4 +81,54 @@ class MetricsTest {
     assertTrue(Double.isNaN(empty.overall()));
     assertThrows(IllegalArgumentException.class, () -> LayerMeans.of(List.of(new double[2]), 3));
   }
+
+  @Test
+  void permutedRec2ftpIsTheMeanOverEveryPermutationOfIclsPredictions() {
+    boolean[] zslRight = {false, false, true, false, false, true};
+    boolean[] ftRight = {true, true, true, false, true, false};
+    int[] gold = {0, 1, 1, 2, 0, 1};
+    int[] icl = {0, 0, 1, 2, 0, 0};
+    double sum = 0;
+    int count = 0;
+    for (int[] perm : permutations(6)) {
+      boolean[] iclRight = new boolean[6];
+      for (int i = 0; i < 6; i++) {
+        iclRight[i] = icl[perm[i]] == gold[i];
+      }
+      sum += Rec2Ftp.of(zslRight, ftRight, iclRight).percent();
+      count++;
+    }
+    assertEquals(720, count);
+    assertEquals(sum / count, Rec2Ftp.permutedPercent(zslRight, ftRight, icl, gold), 1e-9);
+    // ICL always predicts label 0: Rec2FTP is 100 on the fixes with gold 0, and so is chance
+    int[] always0 = new int[6];
+    boolean[] fixesOfGold0 = {true, false, false, false, true, false};
+    assertEquals(
+        100.0,
+        Rec2Ftp.permutedPercent(new boolean[6], fixesOfGold0, always0, gold),
+        1e-9,
+        "a constant predictor's Rec2FTP is its chance level");
+    assertTrue(Double.isNaN(Rec2Ftp.permutedPercent(zslRight, new boolean[6], icl, gold)));
+  }
+
+  private static List<int[]> permutations(int n) {
+    List<int[]> out = new java.util.ArrayList<>();
+    permute(new int[n], new boolean[n], 0, out);
+    return out;
+  }
+
+  private static void permute(int[] current, boolean[] used, int at, List<int[]> out) {
+    if (at == current.length) {
+      out.add(current.clone());
+      return;
+    }
+    for (int v = 0; v < current.length; v++) {
+      if (!used[v]) {
+        used[v] = true;
+        current[at] = v;
+        permute(current, used, at + 1, out);
+        used[v] = false;
+      }
+    }
+  }
 }

@@ -15,6 +15,10 @@ import dev.iclab.IclabException;
  * @param exemplarsPerClass distinct exemplars per class (0 = fresh noise at every draw)
  * @param labels size of the label vocabulary
  * @param labelsPerClass labels each class maps to (one of them is chosen per sequence)
+ * @param ownLabels every class has its own labels (class c gets labels c·k .. c·k+k-1 for k labels
+ *     per class, so {@code labels = classes × labelsPerClass}), as in Chan et al.'s code ({@code
+ *     num_classes = n_classes}, labelling 'ordered'); false: each class draws its labels at random
+ *     from a vocabulary of {@code labels} shared by all classes (label multiplicity)
  */
 public record DataDistribution(
     int contextPairs,
@@ -25,7 +29,8 @@ public record DataDistribution(
     double noise,
     int exemplarsPerClass,
     int labels,
-    int labelsPerClass) {
+    int labelsPerClass,
+    boolean ownLabels) {
 
   /** Shots of the query class (and of the second class) in a bursty context. */
   public static final int BURST_SHOTS = 3;
@@ -62,6 +67,11 @@ public record DataDistribution(
       throw new IclabException(
           "--labels-per-class must be in [1, labels=%d], got %d".formatted(labels, labelsPerClass));
     }
+    if (ownLabels && (long) classes * labelsPerClass != labels) {
+      throw new IllegalArgumentException(
+          "own labels need labels = classes × labels per class, got %d, %d, %d"
+              .formatted(labels, classes, labelsPerClass));
+    }
   }
 
   /** Same distribution with another burstiness. */
@@ -75,6 +85,32 @@ public record DataDistribution(
         noise,
         exemplarsPerClass,
         labels,
-        labelsPerClass);
+        labelsPerClass,
+        ownLabels);
+  }
+
+  /**
+   * One label per class (times {@code labelsPerClass}), each class its own: Chan et al.'s default.
+   */
+  public static DataDistribution withOwnLabels(
+      int contextPairs,
+      double pBursty,
+      int classes,
+      int holdoutClasses,
+      double zipfExponent,
+      double noise,
+      int exemplarsPerClass,
+      int labelsPerClass) {
+    return new DataDistribution(
+        contextPairs,
+        pBursty,
+        classes,
+        holdoutClasses,
+        zipfExponent,
+        noise,
+        exemplarsPerClass,
+        Math.multiplyExact(classes, labelsPerClass),
+        labelsPerClass,
+        true);
   }
 }

@@ -8,8 +8,9 @@ import java.util.SplittableRandom;
  * and the step, so a resumed run sees the same data) and the fixed evaluation sets.
  *
  * <p>Classes are ranked by frequency: class {@code c} has probability proportional to {@code (c +
- * 1)^-zipfExponent}. Each class maps to {@code labelsPerClass} distinct labels drawn once from the
- * seed; in a sequence every occurrence of a class carries the same one of them.
+ * 1)^-zipfExponent}. Each class maps to {@code labelsPerClass} distinct labels: its own ones (class
+ * c: c·k .. c·k+k-1) with {@link DataDistribution#ownLabels()}, else drawn once from the seed out
+ * of the shared vocabulary; in a sequence every occurrence of a class carries the same one of them.
  */
 public final class SequenceSampler {
   private final DataDistribution distribution;
@@ -32,6 +33,12 @@ public final class SequenceSampler {
     }
     int k = distribution.labelsPerClass();
     classLabels = new int[classes * k];
+    if (distribution.ownLabels()) {
+      for (int i = 0; i < classLabels.length; i++) {
+        classLabels[i] = i;
+      }
+      return;
+    }
     SplittableRandom rng = new SplittableRandom(GaussianItems.mix(seed, 0x1abe15L));
     int[] pick = new int[k];
     for (int c = 0; c < classes; c++) {

@@ -9,7 +9,8 @@ import dev.iclab.IclabException;
  * @param heads attention heads (transformer only; must divide width)
  * @param width residual width of the transformer; embedding width of the recurrent models, whose
  *     hidden size is chosen to match the transformer's parameter count
- * @param inputDim width of an input token vector (item dim + labels)
+ * @param inputDim width of an input token vector: the item's dimension + 1 (the label slot, see
+ *     {@link dev.iclab.emergence.data.TokenEncoder})
  * @param labels output classes (the label vocabulary)
  * @param tokens sequence length the positional embedding covers
  * @param imageSide side of square image items embedded by a ResNet, or 0 for vector items
@@ -30,7 +31,7 @@ public record ModelConfig(
   }
 
   public ModelConfig {
-    if (imageSide < 0 || (imageSide > 0 && inputDim != imageSide * imageSide + labels)) {
+    if (imageSide < 0 || (imageSide > 0 && inputDim != imageSide * imageSide + 1)) {
       throw new IllegalArgumentException(
           "image side %d does not fit input dim %d".formatted(imageSide, inputDim));
     }
@@ -45,7 +46,7 @@ public record ModelConfig(
           "--heads must divide --width: heads=%d, width=%d; e.g. --width 64 --heads 4"
               .formatted(heads, width));
     }
-    if (inputDim < 1 || labels < 2 || tokens < 2) {
+    if (inputDim < 2 || labels < 2 || tokens < 2) {
       throw new IllegalArgumentException(
           "bad model input: inputDim=%d labels=%d tokens=%d".formatted(inputDim, labels, tokens));
     }

@@ -7,8 +7,9 @@ import dev.iclab.IclabException;
  *
  * @param steps training steps
  * @param batchSize sequences per step
- * @param learningRate Adam's peak learning rate, reached after warm-up and then held
+ * @param learningRate Adam's peak learning rate, reached after warm-up
  * @param warmupSteps linear warm-up from 0 to the peak
+ * @param schedule what follows the warm-up: the peak held, or Chan et al.'s 1/sqrt(step) decay
  * @param clipNorm global gradient-norm clip (0 = off)
  * @param evalEvery evaluate every this many steps (and at the last step)
  * @param checkpointEvery save a resumable checkpoint every this many steps (0 = only at the end)
@@ -20,6 +21,7 @@ public record TrainConfig(
     int batchSize,
     double learningRate,
     int warmupSteps,
+    LrSchedule schedule,
     double clipNorm,
     int evalEvery,
     int checkpointEvery,
@@ -48,10 +50,8 @@ public record TrainConfig(
     }
   }
 
-  /** Learning rate at a 1-based step: linear warm-up, then constant. */
+  /** Learning rate at a 1-based step: linear warm-up, then the {@link #schedule}. */
   public double learningRateAt(long step) {
-    return warmupSteps == 0
-        ? learningRate
-        : learningRate * Math.min(1.0, (double) step / warmupSteps);
+    return schedule.at(step, learningRate, warmupSteps);
   }
 }

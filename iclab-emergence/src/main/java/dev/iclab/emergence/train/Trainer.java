@@ -66,18 +66,15 @@ public final class Trainer implements AutoCloseable {
     float[] inputs = encoder.encode(batch, false);
     int pairs = batch.pairs();
     int tokens = encoder.format().tokens(pairs);
-    int labels = sampler.distribution().labels();
     boolean all = config.lossOnAllLabels();
     int predictions = all ? pairs + 1 : 1;
-    // One-hot targets pre-scaled by -1/N, so that the loss (mean cross-entropy) is one sum: no
-    // division by a Java number, whose scalar DJL would free before backward needs it (Ops.scale).
-    float weight = -1f / (batch.size() * predictions);
-    float[] targets = new float[batch.size() * predictions * labels];
+    // The target labels' indices: the loss gathers their log-probabilities (a one-hot target
+    // would be batch x predictions x labels floats, 300 MB with one label per class).
+    long[] targets = new long[batch.size() * predictions];
     for (int b = 0; b < batch.size(); b++) {
       for (int i = 0; i < predictions; i++) {
-        int label =
+        targets[b * predictions + i] =
             i == predictions - 1 ? batch.queryLabel()[b] : batch.contextLabel()[b * pairs + i];
-        targets[(b * predictions + i) * labels + label] = weight;
       }
     }
     List<NDArray> params = model.parameters().arrays();
@@ -85,12 +82,20 @@ public final class Trainer implements AutoCloseable {
         NDManager stepManager = root.newSubManager()) {
       NDArray x = stepManager.create(inputs, new Shape(batch.size(), tokens, encoder.inputDim()));
       Shape targetShape =
-          all ? new Shape(batch.size(), predictions, labels) : new Shape(batch.size(), labels);
-      NDArray oneHot = stepManager.create(targets, targetShape); // scaled one-hot
+          all ? new Shape(batch.size(), predictions, 1) : new Shape(batch.size(), 1);
+      NDArray targetIndex = stepManager.create(targets, targetShape);
+      // -1/N as an array of the step, so that the loss (mean cross-entropy) needs no division by a
+      // Java number, whose scalar DJL would free before backward needs it (Ops.scale).
+      NDArray minusMean = stepManager.create(-1f / (batch.size() * predictions));
       float loss;
       try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
         NDArray logits = model.logits(x, all ? 2 : -1, null); // [batch, (pairs + 1,) labels]
-        NDArray lossArray = logits.logSoftmax(-1).mul(oneHot).sum();
+        NDArray lossArray =
+            logits
+                .logSoftmax(-1)
+                .gather(targetIndex, all ? 2 : 1) // [batch, (predictions,) 1]
+                .sum()
+                .mul(minusMean);
         collector.backward(lossArray);
         loss = lossArray.getFloat();
       }

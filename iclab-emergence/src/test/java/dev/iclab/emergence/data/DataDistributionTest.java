@@ -9,13 +9,16 @@ import org.junit.jupiter.api.Test;
 class DataDistributionTest {
   @Test
   void rejectsBadKnobsNamingTheFlag() {
-    assertMessage(() -> new DataDistribution(8, 1.5, 100, 10, 0, 0.1, 0, 32, 1), "--p-bursty");
-    assertMessage(() -> new DataDistribution(8, 0.5, 1, 10, 0, 0.1, 0, 32, 1), "--classes");
-    assertMessage(() -> new DataDistribution(8, 0.5, 100, 10, -1, 0.1, 0, 32, 1), "--zipf");
-    assertMessage(() -> new DataDistribution(8, 0.5, 100, 10, 0, -0.1, 0, 32, 1), "--noise");
     assertMessage(
-        () -> new DataDistribution(8, 0.5, 100, 10, 0, 0.1, 0, 32, 33), "--labels-per-class");
-    assertMessage(() -> new DataDistribution(4, 0.5, 100, 10, 0, 0.1, 0, 32, 1), "context pairs");
+        () -> new DataDistribution(8, 1.5, 100, 10, 0, 0.1, 0, 32, 1, false), "--p-bursty");
+    assertMessage(() -> new DataDistribution(8, 0.5, 1, 10, 0, 0.1, 0, 32, 1, false), "--classes");
+    assertMessage(() -> new DataDistribution(8, 0.5, 100, 10, -1, 0.1, 0, 32, 1, false), "--zipf");
+    assertMessage(() -> new DataDistribution(8, 0.5, 100, 10, 0, -0.1, 0, 32, 1, false), "--noise");
+    assertMessage(
+        () -> new DataDistribution(8, 0.5, 100, 10, 0, 0.1, 0, 32, 33, false),
+        "--labels-per-class");
+    assertMessage(
+        () -> new DataDistribution(4, 0.5, 100, 10, 0, 0.1, 0, 32, 1, false), "context pairs");
   }
 
   private static void assertMessage(Runnable r, String fragment) {

@@ -21,7 +21,8 @@ class SequenceSamplerTest {
 
   private static DataDistribution distribution(
       double pBursty, int classes, double zipf, int labels, int labelsPerClass) {
-    return new DataDistribution(8, pBursty, classes, 50, zipf, 0.1, 0, labels, labelsPerClass);
+    return new DataDistribution(
+        8, pBursty, classes, 50, zipf, 0.1, 0, labels, labelsPerClass, false);
   }
 
   /** Looks bursty: the query class exactly 3 times and another class exactly 3 times. */
@@ -142,7 +143,7 @@ class SequenceSamplerTest {
 
   @Test
   void inContextSetUsesOnlyHoldoutClassesWithReassignedLabels() {
-    DataDistribution d = new DataDistribution(8, 0.9, 1000, 20, 0, 0, 0, 32, 1);
+    DataDistribution d = new DataDistribution(8, 0.9, 1000, 20, 0, 0, 0, 32, 1, false);
     SequenceSampler sampler = new SequenceSampler(d, 1);
     GaussianItems items = GaussianItems.of(d, 16, 9);
     Batch icl = sampler.inContextSet(2_000, 77);
@@ -221,5 +222,24 @@ class SequenceSamplerTest {
       distinct.add(java.util.Arrays.toString(x));
     }
     assertEquals(3, distinct.size());
+  }
+
+  @Test
+  void ownLabelsGiveEveryClassItsOwnLabel() {
+    DataDistribution own = DataDistribution.withOwnLabels(8, 0.9, 500, 20, 0, 0.1, 0, 1);
+    assertEquals(500, own.labels());
+    SequenceSampler sampler = new SequenceSampler(own, 7);
+    Set<Integer> seen = new HashSet<>();
+    for (int c = 0; c < 500; c++) {
+      assertEquals(1, sampler.labelsOf(c).length);
+      assertTrue(seen.add(sampler.labelsOf(c)[0]), "label of class " + c + " is shared");
+    }
+    Batch batch = sampler.trainBatch(3, 200);
+    for (int i = 0; i < batch.contextClass().length; i++) {
+      assertEquals(batch.contextClass()[i], batch.contextLabel()[i], "class c carries label c");
+    }
+    DataDistribution twoEach = DataDistribution.withOwnLabels(8, 0.9, 100, 20, 0, 0.1, 0, 2);
+    assertEquals(200, twoEach.labels());
+    assertArrayEquals(new int[] {14, 15}, new SequenceSampler(twoEach, 1).labelsOf(7));
   }
 }

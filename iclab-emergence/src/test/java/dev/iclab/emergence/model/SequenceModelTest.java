@@ -27,11 +27,12 @@ class SequenceModelTest {
     return new ModelConfig(arch, 2, 2, 16, INPUT, LABELS, TOKENS);
   }
 
+  /** Gaussian items; each token's last entry, its label slot, is 0 (no label) or label + 1. */
   private static float[] randomInputs(long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] x = new float[BATCH * TOKENS * INPUT];
     for (int i = 0; i < x.length; i++) {
-      x[i] = (float) rng.nextGaussian();
+      x[i] = i % INPUT == INPUT - 1 ? rng.nextInt(LABELS + 1) : (float) rng.nextGaussian();
     }
     return x;
   }
@@ -55,9 +56,11 @@ class SequenceModelTest {
       int changedToken = 9;
       for (int b = 0; b < BATCH; b++) {
         for (int t = changedToken; t < TOKENS; t++) {
-          for (int k = 0; k < INPUT; k++) {
+          for (int k = 0; k < INPUT - 1; k++) {
             x[(b * TOKENS + t) * INPUT + k] += 3f;
           }
+          int slot = (b * TOKENS + t) * INPUT + INPUT - 1;
+          x[slot] = (x[slot] + 1) % (LABELS + 1);
         }
       }
       float[] after = allLogits(model, root, x);
@@ -148,6 +151,35 @@ class SequenceModelTest {
       // At least the target, and less than one more hidden unit's worth of parameters above it.
       assertTrue(count >= target, arch + " " + count + " < " + target);
       assertTrue(count < target * 1.02, arch + " " + count + " vs " + target);
+    }
+  }
+
+  /** The label lookup equals one linear layer over [item, one-hot label], as it replaces it. */
+  @Test
+  void theLabelSlotEmbedsLikeAOneHotLinearLayer() {
+    ModelConfig c = config(Architecture.TRANSFORMER);
+    try (NDManager root = Tensors.newManager();
+        NDManager step = root.newSubManager()) {
+      ParameterStore params = new ParameterStore(step, 1);
+      InputEmbedding embedding = new InputEmbedding(params, c);
+      float[] x = randomInputs(5);
+      float[] got = embedding.apply(step.create(x, new Shape(BATCH, TOKENS, INPUT))).toFloatArray();
+      assertEquals("embed.weight", params.names().get(0));
+      float[] w = params.arrays().get(0).toFloatArray(); // [16, 11 + LABELS]
+      int in = INPUT - 1 + LABELS;
+      for (int token = 0; token < BATCH * TOKENS; token++) {
+        int slot = (int) x[token * INPUT + INPUT - 1];
+        for (int o = 0; o < 16; o++) {
+          double expected = 0; // bias is zero at initialisation
+          for (int k = 0; k < INPUT - 1; k++) {
+            expected += w[o * in + k] * x[token * INPUT + k];
+          }
+          if (slot > 0) {
+            expected += w[o * in + INPUT - 1 + slot - 1];
+          }
+          assertEquals(expected, got[token * 16 + o], 1e-5, "token " + token + ", unit " + o);
+        }
+      }
     }
   }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class TrainerTest {
   private static final DataDistribution DATA =
-      new DataDistribution(8, 1.0, 4096, 50, 0, 0.1, 0, 16, 1);
+      new DataDistribution(8, 1.0, 4096, 50, 0, 0.1, 0, 16, 1, false);
 
   private record Setup(SequenceSampler sampler, TokenEncoder encoder, ModelConfig model) {}
 
@@ -32,7 +32,7 @@ class TrainerTest {
   }
 
   private static TrainConfig train(int steps, boolean allLabels) {
-    return new TrainConfig(steps, 32, 3e-3, 10, 1.0, 1000, 0, 64, allLabels);
+    return new TrainConfig(steps, 32, 3e-3, 10, LrSchedule.CONSTANT, 1.0, 1000, 0, 64, allLabels);
   }
 
   /**
@@ -109,7 +109,8 @@ class TrainerTest {
   @Test
   void aStepWithANonFiniteLossLeavesTheWeightsUnchanged() {
     Setup s = setup(Architecture.TRANSFORMER, TokenFormat.INTERLEAVED);
-    TrainConfig explosive = new TrainConfig(3, 32, 1e30, 0, 0, 1000, 0, 64, false);
+    TrainConfig explosive =
+        new TrainConfig(3, 32, 1e30, 0, LrSchedule.CONSTANT, 0, 1000, 0, 64, false);
     try (NDManager root = Tensors.newManager();
         SequenceModel model = SequenceModel.create(s.model(), root, 3);
         Trainer trainer = new Trainer(model, s.sampler(), s.encoder(), explosive, root)) {
