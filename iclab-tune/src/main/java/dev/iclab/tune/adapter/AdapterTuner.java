@@ -10,17 +10,16 @@ import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.Dense;
 import dev.iclab.lm.weights.SafetensorsWriter;
 import dev.iclab.tensor.Ops;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Init;
 import dev.iclab.tune.ModuleTargets;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,10 +29,9 @@ import java.util.Map;
  * adapter is the identity. Saved in the PEFT layout with peft_type BOTTLENECK_ADAPTER (iclab's own
  * type; tensors {@code base_model.model.<module>.adapter_down.weight} [size, out] etc.).
  */
-public final class AdapterTuner implements Tuner {
+public final class AdapterTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "BOTTLENECK_ADAPTER";
 
-  private final CausalLM model;
   private final AdapterConfig config;
   private final NDManager manager;
   private final List<Dense> wrapped = new ArrayList<>();
@@ -45,7 +43,7 @@ public final class AdapterTuner implements Tuner {
 
   private AdapterTuner(
       CausalLM model, AdapterConfig config, long seed, Map<String, SafetensorsWriter.Tensor> w) {
-    this.model = model;
+    super("adapter", PEFT_TYPE, model);
     this.config = config;
     List<String> present =
         config.targets().stream()
@@ -135,21 +133,6 @@ public final class AdapterTuner implements Tuner {
   }
 
   @Override
-  public String method() {
-    return "adapter";
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
-  }
-
-  @Override
   public List<TrainableParameter> parameters() {
     return parameters;
   }
@@ -161,12 +144,7 @@ public final class AdapterTuner implements Tuner {
     json.put("activation", "relu");
     var targets = json.putArray("target_modules");
     wrapped.forEach(d -> targets.add(d.name()));
-    Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-    for (TrainableParameter p : parameters) {
-      tensors.put(
-          p.name(),
-          new SafetensorsWriter.Tensor(p.array().getShape().getShape(), p.array().toFloatArray()));
-    }
+    Map<String, SafetensorsWriter.Tensor> tensors = tensors(parameters);
     PeftFormat.write(directory, json, tensors);
   }
 

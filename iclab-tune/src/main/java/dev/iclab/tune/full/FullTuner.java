@@ -1,9 +1,9 @@
 package dev.iclab.tune.full;
 
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.peft.HfCheckpoints;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,33 +13,17 @@ import java.util.List;
  * loaded with owned weights ({@code ModelLoader.load(dir, device, true)}). Saves a Hugging Face
  * checkpoint.
  */
-public final class FullTuner implements Tuner {
+public final class FullTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "FULL";
 
-  private final CausalLM model;
   private final List<TrainableParameter> parameters;
 
   public FullTuner(CausalLM model, FullConfig config) {
-    this.model = model;
+    super("full", PEFT_TYPE, model);
     this.parameters =
         model.parameters().entrySet().stream()
             .map(e -> TrainableParameter.of(e.getKey(), e.getValue()))
             .toList();
-  }
-
-  @Override
-  public String method() {
-    return "full";
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override

@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.Dense;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.TrainableParameter;
 import dev.iclab.tune.TuneException;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.peft.HfCheckpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,15 +20,14 @@ import java.util.List;
  * GPT-NeoX's query_key_value) trains with a gradient mask that zeroes its query slice, so the
  * queries stay bit-identical. Saves a Hugging Face checkpoint.
  */
-public final class KvTuner implements Tuner {
+public final class KvTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "KV";
 
-  private final CausalLM model;
   private final NDManager manager;
   private final List<TrainableParameter> parameters = new ArrayList<>();
 
   public KvTuner(CausalLM model, KvConfig config) {
-    this.model = model;
+    super("kv", PEFT_TYPE, model);
     this.manager = model.manager().newSubManager();
     int heads = model.config().numHeads();
     int headDim = model.config().headDim();
@@ -71,21 +70,6 @@ public final class KvTuner implements Tuner {
     if (dense.bias() != null) {
       parameters.add(new TrainableParameter(dense.name() + ".bias", dense.bias(), biasMask, true));
     }
-  }
-
-  @Override
-  public String method() {
-    return "kv";
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override

@@ -8,32 +8,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.Dense;
 import dev.iclab.lm.weights.SafetensorsWriter;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Init;
 import dev.iclab.tune.ModuleTargets;
 import dev.iclab.tune.Scoped;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /** LoRA on the target projections; saved and loaded in PEFT's format (peft_type LORA). */
-public final class LoraTuner implements Tuner {
+public final class LoraTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "LORA";
 
-  private final CausalLM model;
   private final LoraConfig config;
   private final NDManager manager;
   private final List<LoraLayer> layers = new ArrayList<>();
   private final List<TrainableParameter> parameters = new ArrayList<>();
-  private final String method;
 
   /** A fresh adapter: A initialised from {@code seed}, B zero. */
   public LoraTuner(CausalLM model, LoraConfig config, long seed) {
@@ -53,9 +50,8 @@ public final class LoraTuner implements Tuner {
       Map<String, SafetensorsWriter.Tensor> weights,
       String method,
       Function<Dense, Dense.Adapter> baseOf) {
-    this.model = model;
+    super(method, PEFT_TYPE, model);
     this.config = config;
-    this.method = method;
     List<Dense> targets = ModuleTargets.resolve(model, config.targets(), "--target");
     this.manager = model.manager().newSubManager();
     try {
@@ -178,21 +174,6 @@ public final class LoraTuner implements Tuner {
   }
 
   @Override
-  public String method() {
-    return method;
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
-  }
-
-  @Override
   public List<TrainableParameter> parameters() {
     return parameters;
   }
@@ -216,12 +197,7 @@ public final class LoraTuner implements Tuner {
     json.putNull("modules_to_save");
     json.put("use_rslora", false);
     json.put("use_dora", false);
-    Map<String, SafetensorsWriter.Tensor> tensors = new LinkedHashMap<>();
-    for (TrainableParameter p : parameters) {
-      tensors.put(
-          p.name(),
-          new SafetensorsWriter.Tensor(p.array().getShape().getShape(), p.array().toFloatArray()));
-    }
+    Map<String, SafetensorsWriter.Tensor> tensors = tensors(parameters);
     PeftFormat.write(directory, json, tensors);
   }
 

@@ -11,11 +11,11 @@ import dev.iclab.lm.cache.KvCache;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.SafetensorsWriter;
 import dev.iclab.tensor.Ops;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Init;
 import dev.iclab.tune.Scoped;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
 import java.nio.file.Path;
@@ -32,11 +32,10 @@ import java.util.Map;
  * past_key_values layout; it is saved as PEFT's PREFIX_TUNING {@code prompt_embeddings} (after the
  * MLP when there is one).
  */
-public final class PrefixTuner implements Tuner {
+public final class PrefixTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "PREFIX_TUNING";
   static final String TENSOR = "prompt_embeddings";
 
-  private final CausalLM model;
   private final PrefixConfig config;
   private final NDManager manager;
   private final List<TrainableParameter> parameters = new ArrayList<>();
@@ -51,7 +50,7 @@ public final class PrefixTuner implements Tuner {
   }
 
   private PrefixTuner(CausalLM model, PrefixConfig config, long seed, float[] values) {
-    this.model = model;
+    super("prefix", PEFT_TYPE, model);
     this.config = config;
     this.manager = model.manager().newSubManager();
     int p = config.virtualTokens();
@@ -145,21 +144,6 @@ public final class PrefixTuner implements Tuner {
                   t == null ? "none" : Arrays.toString(t.shape())));
     }
     return new PrefixTuner(model, new PrefixConfig((int) t.shape()[0], 0), 0, t.values());
-  }
-
-  @Override
-  public String method() {
-    return "prefix";
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override

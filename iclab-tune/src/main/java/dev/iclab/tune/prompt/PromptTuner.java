@@ -8,12 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.weights.SafetensorsWriter;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Embeddings;
 import dev.iclab.tune.Init;
 import dev.iclab.tune.Scoped;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
 import java.nio.file.Path;
@@ -26,11 +26,10 @@ import java.util.SplittableRandom;
  * Prompt tuning through {@link ForwardOptions#prefix}: a trainable [P, hidden] table is prepended
  * to the token embeddings of every row. Saved as PEFT's PROMPT_TUNING ({@code prompt_embeddings}).
  */
-public final class PromptTuner implements Tuner {
+public final class PromptTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "PROMPT_TUNING";
   static final String TENSOR = "prompt_embeddings";
 
-  private final CausalLM model;
   private final PromptConfig config;
   private final NDManager manager;
   private final NDArray embeddings; // [P, hidden]
@@ -40,7 +39,7 @@ public final class PromptTuner implements Tuner {
   }
 
   private PromptTuner(CausalLM model, PromptConfig config, float[] values) {
-    this.model = model;
+    super("prompt", PEFT_TYPE, model);
     this.config = config;
     this.manager = model.manager().newSubManager();
     this.embeddings =
@@ -103,21 +102,6 @@ public final class PromptTuner implements Tuner {
   @Override
   public int virtualTokens() {
     return config.virtualTokens();
-  }
-
-  @Override
-  public String method() {
-    return "prompt";
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override

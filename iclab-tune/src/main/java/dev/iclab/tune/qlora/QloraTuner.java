@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.Dense;
 import dev.iclab.lm.weights.SafetensorsWriter;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.lora.LoraConfig;
 import dev.iclab.tune.lora.LoraTuner;
 import dev.iclab.tune.peft.AdapterFormatException;
@@ -34,11 +34,10 @@ import java.util.Map;
  * projections without weights; close the model with it. To merge a QLoRA adapter into FP32 weights,
  * load it with {@link LoraTuner#load} on a freshly loaded model.
  */
-public final class QloraTuner implements Tuner {
+public final class QloraTuner extends AbstractTuner {
   public static final String PEFT_TYPE = "QLORA";
   public static final String QUANTIZATION_FILE = "iclab_quantization.json";
 
-  private final CausalLM model;
   private final QloraConfig config;
   private final NDManager manager;
   private final Map<Dense, QuantizedWeight> quantized = new LinkedHashMap<>();
@@ -53,7 +52,7 @@ public final class QloraTuner implements Tuner {
       QloraConfig config,
       long seed,
       Map<String, SafetensorsWriter.Tensor> weights) {
-    this.model = model;
+    super("qlora", PEFT_TYPE, model);
     this.config = config;
     this.manager = model.manager().newSubManager();
     try {
@@ -122,21 +121,6 @@ public final class QloraTuner implements Tuner {
 
   public LoraTuner lora() {
     return lora;
-  }
-
-  @Override
-  public String method() {
-    return "qlora";
-  }
-
-  @Override
-  public String peftType() {
-    return PEFT_TYPE;
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override
