@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iclab.IclabException;
+import dev.iclab.icl.Calibration;
+import dev.iclab.icl.Order;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.icl.run.ExperimentRunner;
@@ -196,10 +198,12 @@ public final class EvalCommand implements Callable<Integer> {
             ints(pick(shots, file, "shots", "0,1,4"), "shots", Integer::parseInt),
             ints(pick(seeds, file, "seeds", "1,2,3"), "seeds", Long::parseLong),
             selectors(pick(select, file, "select", "random")),
-            split(pick(order, file, "order", "given")),
+            split(pick(order, file, "order", "given")).stream().map(Order::parse).toList(),
             split(pick(labels, file, "labels", "gold")),
             split(pick(scoring, file, "scoring", "sum")),
-            split(pick(calibrate, file, "calibrate", "none")),
+            split(pick(calibrate, file, "calibrate", "none")).stream()
+                .map(Calibration::parse)
+                .toList(),
             limit != null ? limit : intOrNull(file, "limit"),
             evalCap != null ? evalCap : file.path("eval_cap").asInt(2000),
             1,

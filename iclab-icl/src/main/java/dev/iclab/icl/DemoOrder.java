@@ -20,22 +20,10 @@ public final class DemoOrder {
 
   private DemoOrder() {}
 
-  /** The order flags. */
-  public static final List<String> NAMES =
-      List.of("given", "random", "similarity", "permutations", "globale", "locale");
-
   /** Orders ranked by Lu et al.'s entropy statistics: how many candidates, how many kept. */
   public static final int ENTROPY_CANDIDATES = 24;
 
   public static final int ENTROPY_KEPT = 4;
-
-  public static String check(String spec) {
-    if (!NAMES.contains(spec)) {
-      throw new IclabException(
-          "unknown --order '%s'; use %s".formatted(spec, String.join(", ", NAMES)));
-    }
-    return spec;
-  }
 
   /** Shuffles with {@code Random(seed)} (Fisher-Yates, as {@link Collections#shuffle}). */
   public static <T> List<T> shuffled(List<T> items, long seed) {

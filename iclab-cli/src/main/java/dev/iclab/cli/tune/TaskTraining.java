@@ -3,7 +3,9 @@ package dev.iclab.cli.tune;
 import dev.iclab.IclabException;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
+import dev.iclab.icl.Calibration;
 import dev.iclab.icl.IclEvaluator;
+import dev.iclab.icl.Order;
 import dev.iclab.icl.Prompt;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
@@ -48,10 +50,10 @@ public record TaskTraining(
             List.of(0),
             List.of(1L),
             List.of("random"),
-            List.of("given"),
+            List.of(Order.GIVEN),
             List.of("gold"),
             List.of("sum"),
-            List.of("none"),
+            List.of(Calibration.NONE),
             devLimit,
             2000,
             1,

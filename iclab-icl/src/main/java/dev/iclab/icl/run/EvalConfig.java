@@ -1,6 +1,8 @@
 package dev.iclab.icl.run;
 
 import dev.iclab.IclabException;
+import dev.iclab.icl.Calibration;
+import dev.iclab.icl.Order;
 import java.util.List;
 
 /**
@@ -24,10 +26,10 @@ public record EvalConfig(
     List<Integer> shots,
     List<Long> seeds,
     List<String> select,
-    List<String> order,
+    List<Order> order,
     List<String> labels,
     List<String> scoring,
-    List<String> calibrate,
+    List<Calibration> calibrate,
     Integer limit,
     int evalCap,
     long evalShuffleSeed,
@@ -50,11 +52,6 @@ public record EvalConfig(
     for (int k : shots) {
       if (k < 0) {
         throw new IclabException("--shots must be >= 0, got " + k);
-      }
-    }
-    for (String c : calibrate) {
-      if (!c.equals("none") && !c.equals("contextual")) {
-        throw new IclabException("unknown --calibrate '%s'; use none or contextual".formatted(c));
       }
     }
     if (limit != null && limit < 1) {

@@ -11,6 +11,7 @@ import dev.iclab.data.io.TaskFiles;
 import dev.iclab.icl.DemoOrder;
 import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.LabelMode;
+import dev.iclab.icl.Order;
 import dev.iclab.icl.Scoring;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public record ExperimentPlan(
    *     order of the selected demos, else null
    */
   public record Group(
-      int shots, long seed, String select, String order, String labels, int[] permutation) {
+      int shots, long seed, String select, Order order, String labels, int[] permutation) {
     /** The setting's name without scoring and calibration. */
     public String name() {
       String base =
@@ -80,7 +81,6 @@ public record ExperimentPlan(
             task, splits.eval(), config.evalCap(), config.limit(), config.evalShuffleSeed());
     config.scoring().forEach(Scoring::parse);
     config.labels().forEach(LabelMode::parse);
-    config.order().forEach(DemoOrder::check);
     Map<String, DemoSelector> selectors = new LinkedHashMap<>();
     for (String s : config.select()) {
       selectors.put(s, DemoSelector.parse(s, splits.train()));
@@ -88,7 +88,7 @@ public record ExperimentPlan(
     List<Group> groups = new ArrayList<>();
     for (int k : config.shots()) {
       if (k == 0) {
-        groups.add(new Group(0, config.seeds().get(0), "-", "-", "-", null));
+        groups.add(new Group(0, config.seeds().get(0), "-", Order.NONE, "-", null));
         continue;
       }
       if (k > splits.train().size()) {
@@ -103,15 +103,14 @@ public record ExperimentPlan(
           if (selectors.get(select).shared()) {
             selectors.get(select).select(null, k, seed);
           }
-          for (String order : config.order()) {
+          for (Order order : config.order()) {
             for (String labels : config.labels()) {
-              if ((order.equals("globale") || order.equals("locale"))
-                  && !selectors.get(select).shared()) {
+              if (order.ranksByEntropy() && !selectors.get(select).shared()) {
                 throw new IclabException(
                     "--order %s ranks orders of one shared set of demonstrations; use --select random, balanced or fixed with it"
                         .formatted(order));
               }
-              if (order.equals("permutations")) {
+              if (order == Order.PERMUTATIONS) {
                 for (int[] p : DemoOrder.permutations(k)) {
                   groups.add(new Group(k, seed, select, order, labels, p));
                 }

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
 import dev.iclab.data.Verbalizer;
+import dev.iclab.icl.Calibration;
 import dev.iclab.icl.Calibrator;
 import dev.iclab.icl.Demo;
 import dev.iclab.icl.DemoOrder;
 import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.IclEvaluator;
 import dev.iclab.icl.LabelMode;
+import dev.iclab.icl.Order;
 import dev.iclab.icl.OrderEntropy;
 import dev.iclab.icl.ProbingSet;
 import dev.iclab.icl.Prompt;
@@ -86,7 +88,7 @@ public final class ExperimentRunner {
   public long totalQueries() {
     long groups = 0;
     for (ExperimentPlan.Group g : plan.groups()) {
-      boolean entropy = g.order().equals("globale") || g.order().equals("locale");
+      boolean entropy = g.order().ranksByEntropy();
       groups += entropy ? Math.min(DemoOrder.ENTROPY_KEPT, factorial(g.shots())) : 1;
     }
     return groups * plan.queries().size();
@@ -108,7 +110,7 @@ public final class ExperimentRunner {
    */
   public void run(SamplesFile samples, IntConsumer progress) {
     for (ExperimentPlan.Group group : plan.groups()) {
-      if (group.order().equals("globale") || group.order().equals("locale")) {
+      if (group.order().ranksByEntropy()) {
         runEntropyOrders(group, samples, progress);
       } else {
         runGroup(group, samples, progress, Double.NaN);
@@ -154,7 +156,7 @@ public final class ExperimentRunner {
         prefixes.values().forEach(IclEvaluator.PrefixCache::close);
       }
       statistic[c] =
-          group.order().equals("globale")
+          group.order() == Order.GLOBALE
               ? OrderEntropy.globalE(distributions)
               : OrderEntropy.localE(distributions);
     }
@@ -166,7 +168,7 @@ public final class ExperimentRunner {
   private List<String> settings(ExperimentPlan.Group group) {
     List<String> names = new ArrayList<>();
     for (Scoring s : scorings) {
-      for (String c : plan.config().calibrate()) {
+      for (Calibration c : plan.config().calibrate()) {
         names.add(group.name() + " scoring=" + s.flag() + " calibrate=" + c);
       }
     }
@@ -180,8 +182,7 @@ public final class ExperimentRunner {
       double orderStatistic) {
     List<String> settings = settings(group);
     DemoSelector selector = group.shots() == 0 ? null : plan.selectors().get(group.select());
-    boolean shared =
-        group.shots() == 0 || (selector.shared() && !group.order().equals("similarity"));
+    boolean shared = group.shots() == 0 || (selector.shared() && group.order() != Order.SIMILARITY);
     List<Demo> sharedDemos = shared ? demos(group, selector, null) : null;
     Map<List<String>, List<List<ContinuationScore>>> calibrationScores = new HashMap<>();
     // Prefix caches by number of demonstrations used: a query that had to drop demos to fit still
@@ -213,7 +214,7 @@ public final class ExperimentRunner {
             Prompt prompt = prompts.get(q);
             IclEvaluator.PrefixCache prefix = shared ? prefix(prefixes, prompt) : null;
             List<List<ContinuationScore>> contentFree = null;
-            if (plan.config().calibrate().contains("contextual")) {
+            if (plan.config().calibrate().contains(Calibration.CONTEXTUAL)) {
               contentFree =
                   calibrationScores.computeIfAbsent(
                       demoKey(prompt), k -> contentFreeScores(prompt, prefix));
@@ -274,11 +275,11 @@ public final class ExperimentRunner {
     int setting = 0;
     for (Scoring scoring : scorings) {
       double[] values = scoring.scores(scores.candidates());
-      for (String calibrate : plan.config().calibrate()) {
+      for (Calibration calibrate : plan.config().calibrate()) {
         String name = settings.get(setting++);
         if (!samples.contains(name, prompt.query().id())) {
           Calibrator calibrator =
-              calibrate.equals("none")
+              calibrate == Calibration.NONE
                   ? Calibrator.none()
                   : Calibrator.contextual(contentFree.stream().map(scoring::scores).toList());
           ObjectNode line = sample(name, group, scoring, calibrate, prompt, values, calibrator);
@@ -349,12 +350,11 @@ public final class ExperimentRunner {
     List<Demo> demos =
         LabelMode.parse(group.labels()).apply(chosen, task.numLabels(), group.seed());
     return switch (group.order()) {
-      case "given" -> demos;
-      case "random" -> DemoOrder.shuffled(demos, group.seed());
-      case "permutations", "globale", "locale" ->
+      case NONE, GIVEN -> demos;
+      case RANDOM -> DemoOrder.shuffled(demos, group.seed());
+      case PERMUTATIONS, GLOBALE, LOCALE ->
           group.permutation() == null ? demos : DemoOrder.apply(demos, group.permutation());
-      case "similarity" -> DemoOrder.mostSimilarLast(query, demos, similarityIndex());
-      default -> throw new IllegalStateException("unchecked order " + group.order());
+      case SIMILARITY -> DemoOrder.mostSimilarLast(query, demos, similarityIndex());
     };
   }
 
@@ -379,7 +379,7 @@ public final class ExperimentRunner {
       String name,
       ExperimentPlan.Group group,
       Scoring scoring,
-      String calibrate,
+      Calibration calibrate,
       Prompt prompt,
       double[] values,
       Calibrator calibrator) {
@@ -390,7 +390,7 @@ public final class ExperimentRunner {
     s.put("shots", group.shots());
     s.put("seed", group.seed());
     s.put("select", group.select());
-    s.put("order", group.order());
+    s.put("order", group.order().flag());
     s.put("labels", group.labels());
     if (group.permutation() != null) {
       ArrayNode perm = s.putArray("perm");
@@ -399,7 +399,7 @@ public final class ExperimentRunner {
       }
     }
     s.put("scoring", scoring.flag());
-    s.put("calibrate", calibrate);
+    s.put("calibrate", calibrate.flag());
     ArrayNode ids = s.putArray("demo_ids");
     ArrayNode labels = s.putArray("demo_labels");
     for (Demo d : prompt.demos()) {
@@ -416,7 +416,7 @@ public final class ExperimentRunner {
       scoreNode.put(task.labelWords().get(i), values[i]);
     }
     double[] probabilities = calibrator.probabilities(values);
-    if (!calibrate.equals("none")) {
+    if (calibrate != Calibration.NONE) {
       ObjectNode probs = s.putObject("calibrated");
       for (int i = 0; i < probabilities.length; i++) {
         probs.put(task.labelWords().get(i), probabilities[i]);
