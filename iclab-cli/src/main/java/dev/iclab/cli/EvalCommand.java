@@ -218,7 +218,10 @@ public final class EvalCommand implements Callable<Integer> {
         LanguageModel lm =
             LanguageModel.open(modelDir, Tensors.device(pick(device, file, "device", "cpu")))) {
       Tuner tuner = adapter == null ? null : attachAdapter(lm);
-      ExperimentRunner runner = new ExperimentRunner(plan, lm);
+      ExperimentRunner runner =
+          tuner == null || tuner.virtualTokens() == 0
+              ? new ExperimentRunner(plan, lm)
+              : new ExperimentRunner(plan, lm, tuner::forwardOptions, tuner.virtualTokens());
       runner.fit().note().ifPresent(note -> spec.commandLine().getErr().println("note: " + note));
       dir.start(config, adapterRecord, environment(runner.fit(), modelDir));
       try (SamplesFile samples = SamplesFile.open(dir.samples(), dir.resumed());
@@ -240,17 +243,12 @@ public final class EvalCommand implements Callable<Integer> {
   }
 
   /**
-   * Attaches the adapter to the model's projections. Prefix and prompt tuning change the input
-   * itself, which eval's cached scoring does not pass through; they are refused.
+   * Attaches the adapter: LoRA, QLoRA and bottleneck adapters change the model's projections;
+   * prompt and prefix tuning put virtual tokens before every input, which the runner then passes to
+   * every forward ({@link ExperimentRunner}).
    */
   private Tuner attachAdapter(LanguageModel lm) {
     Tuner tuner = TunerRegistry.standard().loadAdapter(lm.model(), adapter);
-    if (tuner.virtualTokens() > 0) {
-      tuner.close();
-      throw new IclabException(
-          "%s is a %s adapter (virtual tokens before the input); iclab eval applies adapters on the model's projections only (LoRA, QLoRA, bottleneck adapters); for prefix or prompt tuning use iclab tune --task ... --eval-every N"
-              .formatted(adapter, tuner.peftType()));
-    }
     tuner.setTraining(false);
     return tuner;
   }

@@ -33,10 +33,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * iclab tune on a classification task: the training examples are iclab eval's zero-shot prompts
@@ -226,6 +230,81 @@ class TuneTaskTest {
         evalSummary.toString());
     JsonNode evalRun = Json.MAPPER.readTree(evalOut.resolve("run.json").toFile());
     assertEquals(64, evalRun.at("/adapter/sha256/adapter_model.safetensors").asText().length());
+  }
+
+  /**
+   * Prompt and prefix adapters put virtual tokens before the input; iclab eval --adapter scores
+   * with them active, and each query's label scores equal tune's dev scoring.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"prompt", "prefix"})
+  void evalWithAVirtualTokenAdapterScoresAsTunesDevEvaluation(String method, @TempDir Path dir)
+      throws IOException {
+    Path out = dir.resolve("run");
+    CliRun run =
+        CliRun.of(
+            "tune",
+            "--model",
+            model(),
+            "--method",
+            method,
+            "--task",
+            "sst2",
+            "--data-dir",
+            dataDir(),
+            "--train-limit",
+            "4",
+            "--prompt-len",
+            "4",
+            "--prefix-len",
+            "4",
+            "--max-length",
+            "128",
+            "--lr",
+            "3e-2",
+            "--out",
+            out.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    Path evalOut = dir.resolve("eval");
+    CliRun eval =
+        CliRun.of(
+            "eval",
+            "--model",
+            model(),
+            "--adapter",
+            out.toString(),
+            "--task",
+            "sst2",
+            "--data-dir",
+            dataDir(),
+            "--shots",
+            "0",
+            "--limit",
+            "6",
+            "--out",
+            evalOut.toString());
+    assertEquals(0, eval.exitCode(), eval.err());
+    ExperimentPlan plan = TaskTraining.plan("sst2", null, dataDir(), 6, false);
+    try (CausalLM model = load();
+        HfTokenizer tokenizer = HfTokenizer.load(modelDir());
+        Tuner adapter = TunerRegistry.standard().loadAdapter(model, out)) {
+      assertTrue(adapter.virtualTokens() > 0);
+      ZeroShotAccuracy dev = new ZeroShotAccuracy(adapter, plan.task(), tokenizer);
+      Map<String, double[]> expected = new HashMap<>();
+      for (Example q : plan.queries()) {
+        expected.put(q.id(), dev.scores(q));
+      }
+      List<String> samples = Files.readAllLines(evalOut.resolve("samples.jsonl"));
+      assertEquals(6, samples.size());
+      for (String line : samples) {
+        JsonNode sample = Json.MAPPER.readTree(line);
+        double[] want = expected.get(sample.get("id").asText());
+        List<String> words = plan.task().labelWords();
+        for (int i = 0; i < words.size(); i++) {
+          assertEquals(want[i], sample.at("/scores/" + words.get(i)).asDouble(), 1e-4, line);
+        }
+      }
+    }
   }
 
   @Test

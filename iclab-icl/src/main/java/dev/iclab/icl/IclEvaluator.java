@@ -36,17 +36,28 @@ public final class IclEvaluator {
   private final Tokenizer tokenizer;
   private final Scorer scorer;
   private final long batchCacheBytes;
+  private final Scorer.PassOptions passOptions;
 
   public IclEvaluator(CausalLM model, Tokenizer tokenizer) {
-    this(model, tokenizer, BATCH_CACHE_BYTES);
+    this(model, tokenizer, BATCH_CACHE_BYTES, null);
+  }
+
+  /**
+   * Scores every prompt whole, through {@code passOptions} (a prompt- or prefix-tuning adapter's
+   * virtual tokens, which must start every sequence), instead of over cached prefixes.
+   */
+  public IclEvaluator(CausalLM model, Tokenizer tokenizer, Scorer.PassOptions passOptions) {
+    this(model, tokenizer, BATCH_CACHE_BYTES, passOptions);
   }
 
   /** With another memory bound for {@link #scoreBatch} (tests). */
-  IclEvaluator(CausalLM model, Tokenizer tokenizer, long batchCacheBytes) {
+  IclEvaluator(
+      CausalLM model, Tokenizer tokenizer, long batchCacheBytes, Scorer.PassOptions passOptions) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.scorer = new Scorer(model);
     this.batchCacheBytes = batchCacheBytes;
+    this.passOptions = passOptions;
   }
 
   /**
@@ -87,6 +98,10 @@ public final class IclEvaluator {
   /** Scores the whole prompt from scratch. */
   public Scores scoreNaive(Prompt prompt) {
     Tokens tokens = tokenize(prompt);
+    if (passOptions != null) {
+      return new Scores(
+          scorer.scoreRows(tokens.context(), tokens.candidates(), passOptions), false);
+    }
     return new Scores(scorer.score(tokens.context(), tokens.candidates()), false);
   }
 
@@ -97,7 +112,7 @@ public final class IclEvaluator {
   public PrefixCache openPrefix(String prefixText) {
     int[] ids = tokenizer.encode(prefixText);
     int cached = ids.length - 1;
-    if (cached < 1) {
+    if (cached < 1 || passOptions != null) {
       return new PrefixCache(new int[0], null, null);
     }
     int[] cachedIds = Arrays.copyOf(ids, cached);
@@ -122,6 +137,9 @@ public final class IclEvaluator {
    * prompt's ids do not start with the cached ones.
    */
   public Scores scoreCached(PrefixCache prefix, Prompt prompt) {
+    if (passOptions != null) {
+      return scoreNaive(prompt);
+    }
     Tokens tokens = tokenize(prompt);
     int[] context = tokens.context();
     int cached = prefix.ids.length;
@@ -161,6 +179,9 @@ public final class IclEvaluator {
    * @return one result per prompt, in order
    */
   public List<Scores> scoreBatch(PrefixCache prefix, List<Prompt> prompts) {
+    if (passOptions != null) {
+      return prompts.stream().map(this::scoreNaive).toList();
+    }
     if (prompts.size() == 1) {
       return List.of(scoreCached(prefix, prompts.get(0)));
     }

@@ -108,7 +108,10 @@ class CachedScoringTest {
                 + 3;
         IclEvaluator split =
             new IclEvaluator(
-                lm.model(), lm.requireTokenizer(), (long) (2.5 * bytesPerToken * longest * 4));
+                lm.model(),
+                lm.requireTokenizer(),
+                (long) (2.5 * bytesPerToken * longest * 4),
+                null);
         assertEquals(
             2, split.rowsPerForward(prompts.stream().map(evaluator::tokenize).toList()), name);
         try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {

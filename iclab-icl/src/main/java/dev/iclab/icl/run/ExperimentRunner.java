@@ -26,6 +26,7 @@ import dev.iclab.icl.embed.PoolEmbeddings;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.score.Scorer;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,13 +67,23 @@ public final class ExperimentRunner {
    * @throws dev.iclab.IclabException when more than half of the queries do not fit
    */
   public ExperimentRunner(ExperimentPlan plan, LanguageModel lm) {
+    this(plan, lm, null, 0);
+  }
+
+  /**
+   * With an adapter that puts {@code virtualTokens} before every input through {@code passOptions}
+   * (prompt or prefix tuning): every prompt is then scored whole, with the virtual tokens first,
+   * and they count against the context window.
+   */
+  public ExperimentRunner(
+      ExperimentPlan plan, LanguageModel lm, Scorer.PassOptions passOptions, int virtualTokens) {
     this.task = plan.task();
     Verbalizer.of(
         task.name(), task.labelWords(), task.template().answerPrefix(), lm.requireTokenizer());
-    this.evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer());
+    this.evaluator = new IclEvaluator(lm.model(), lm.requireTokenizer(), passOptions);
     this.model = lm.model();
     this.tokenizer = lm.requireTokenizer();
-    int contextLength = lm.model().config().contextLength();
+    int contextLength = lm.model().config().contextLength() - virtualTokens;
     this.builder = new PromptBuilder(task, lm.requireTokenizer(), contextLength);
     this.fit = QueryFit.of(plan, builder, contextLength);
     this.plan = fit.plan();

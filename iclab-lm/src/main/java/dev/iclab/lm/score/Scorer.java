@@ -16,6 +16,15 @@ import java.util.List;
  * computed once into a KV cache; all continuations are then scored in one batch over a copy of it.
  */
 public final class Scorer {
+  /**
+   * The options of a forward pass over a fresh [batch, T] input, e.g. a tuner's soft prompt or
+   * prefix ({@code Tuner::forwardOptions}).
+   */
+  @FunctionalInterface
+  public interface PassOptions {
+    ForwardOptions of(NDManager scope, int batch);
+  }
+
   private final CausalLM model;
 
   public Scorer(CausalLM model) {
@@ -112,6 +121,53 @@ public final class Scorer {
       }
       return rows;
     }
+  }
+
+  /**
+   * Scores each continuation after the same context without a KV cache: every candidate is one row
+   * of a right-padded [candidates, context + longest] batch run with {@code options}, so that what
+   * the options put before the input (prompt or prefix tuning's virtual tokens) precedes each row.
+   * Equal to {@link #score} under {@link ForwardOptions#NONE} within float rounding.
+   */
+  public List<ContinuationScore> scoreRows(
+      int[] contextIds, List<int[]> continuations, PassOptions options) {
+    int rows = continuations.size();
+    int longest = continuations.stream().mapToInt(c -> c.length).max().orElseThrow();
+    int length = contextIds.length + longest;
+    long[] ids = new long[rows * length];
+    long[] targets = new long[rows * (length - 1)];
+    for (int r = 0; r < rows; r++) {
+      int[] c = continuations.get(r);
+      for (int i = 0; i < length; i++) {
+        int id =
+            i < contextIds.length
+                ? contextIds[i]
+                : i - contextIds.length < c.length ? c[i - contextIds.length] : 0;
+        ids[r * length + i] = id;
+        if (i >= 1) {
+          targets[r * (length - 1) + i - 1] = id;
+        }
+      }
+    }
+    float[] picked;
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray input = scope.create(ids, new Shape(rows, length)); // [rows, T]
+      NDArray logits = model.forward(scope, input, options.of(scope, rows));
+      NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // [rows, T-1, V]
+      NDArray target = scope.create(targets, new Shape(rows, length - 1, 1));
+      picked = logp.gather(target, 2).toType(DataType.FLOAT32, false).toFloatArray();
+    }
+    List<ContinuationScore> scores = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      // token i of the candidate sits at position context + i, predicted from the one before
+      int[] c = continuations.get(r);
+      float[] lp = new float[c.length];
+      for (int i = 0; i < c.length; i++) {
+        lp[i] = picked[r * (length - 1) + contextIds.length + i - 1];
+      }
+      scores.add(new ContinuationScore(c, lp));
+    }
+    return scores;
   }
 
   /**
