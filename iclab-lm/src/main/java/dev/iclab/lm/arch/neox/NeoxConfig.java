@@ -1,6 +1,7 @@
 package dev.iclab.lm.arch.neox;
 
 import dev.iclab.lm.arch.RopeScaling;
+import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.tensor.Ops;
@@ -49,7 +50,8 @@ public record NeoxConfig(
             config.integer("max_position_embeddings", 2048),
             config.bool("tie_word_embeddings", false),
             config.has("bos_token_id") ? config.integer("bos_token_id") : null,
-            config.integers("eos_token_id"));
+            config.integers("eos_token_id"),
+            AttentionVariant.from(config));
     return new NeoxConfig(
         common,
         activation,
