@@ -71,6 +71,10 @@ public final class InspectCommand implements Callable<Integer> {
       out.put("context_length", c.contextLength());
       out.put("vocab_size", c.vocabSize());
       out.put("tied_embeddings", c.tiedEmbeddings());
+      out.put("attention", c.attention().type().name().toLowerCase(java.util.Locale.ROOT));
+      if (c.attention().isMomentum()) {
+        out.put("momentum_eta", c.attention().eta());
+      }
       var dtypes = out.putObject("stored_dtypes");
       elementsByDtype.forEach(dtypes::put);
       out.put("stored_bytes", storedBytes);
@@ -94,6 +98,7 @@ public final class InspectCommand implements Callable<Integer> {
           c.numKeyValueHeads(),
           c.headDim(),
           c.intermediateSize());
+      w.printf("attention    %s%n", c.attention());
       w.printf("context      %,d tokens%n", c.contextLength());
       w.printf(
           "vocabulary   %,d tokens%s%n",

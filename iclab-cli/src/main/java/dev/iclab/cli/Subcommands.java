@@ -21,6 +21,7 @@ final class Subcommands {
     top.addSubcommand("perplexity", new PerplexityCommand());
     top.addSubcommand("emergence", new EmergenceCommand());
     top.addSubcommand("tune", new TuneCommand());
+    top.addSubcommand("pretrain", new PretrainCommand());
     top.addSubcommand("merge", new MergeCommand());
     top.addSubcommand("eval", new EvalCommand());
     top.addSubcommand("dai", new DaiCommand());

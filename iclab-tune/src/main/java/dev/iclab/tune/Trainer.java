@@ -36,7 +36,12 @@ import java.util.function.Supplier;
  * one that never stopped.
  */
 public final class Trainer implements AutoCloseable {
-  /** What a listener hears after each optimizer step. */
+  /**
+   * What a listener hears after each optimizer step.
+   *
+   * @param batchHash a fingerprint of the step's token ids in order; equal hashes in two runs mean
+   *     they trained on the same batches
+   */
   public record Progress(
       int step,
       int totalSteps,
@@ -45,7 +50,8 @@ public final class Trainer implements AutoCloseable {
       double lr,
       double gradNorm,
       long tokens,
-      double tokensPerSecond) {}
+      double tokensPerSecond,
+      long batchHash) {}
 
   /** The losses of a run (mean loss of each optimizer step's tokens). */
   public record Result(int steps, long tokens, List<Double> losses, double seconds) {}
@@ -64,6 +70,17 @@ public final class Trainer implements AutoCloseable {
    * @param examples number of training sequences (fixes the schedule's length)
    */
   public Trainer(Tuner tuner, TrainingConfig config, int examples) {
+    this(tuner, config, examples, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #Trainer(Tuner, TrainingConfig, int)}, stopping after {@code maxSteps} optimizer
+   * steps (the schedule then ends there): pre-training runs a number of steps, not of epochs.
+   */
+  public Trainer(Tuner tuner, TrainingConfig config, int examples, int maxSteps) {
+    if (maxSteps < 1) {
+      throw new IllegalArgumentException("maxSteps must be >= 1, got " + maxSteps);
+    }
     if (examples < 1) {
       throw new TuneException(
           "no training examples; give a --data file with at least one non-empty text");
@@ -77,7 +94,7 @@ public final class Trainer implements AutoCloseable {
       throw new TuneException(
           "method %s has nothing to train on this model".formatted(tuner.method()));
     }
-    this.totalSteps = config.totalSteps(examples);
+    this.totalSteps = Math.min(config.totalSteps(examples), maxSteps);
     this.schedule =
         new LrSchedule(
             config.schedule(), config.lr(), Math.min(config.warmupSteps(), totalSteps), totalSteps);
@@ -174,7 +191,7 @@ public final class Trainer implements AutoCloseable {
     tuner.setTraining(true);
     try {
       int step = 0;
-      for (int epoch = 0; epoch < config.epochs(); epoch++) {
+      for (int epoch = 0; epoch < config.epochs() && step < totalSteps; epoch++) {
         int[] order = order(epoch);
         List<List<TrainingExample>> batches = new ArrayList<>();
         for (int i = 0; i < order.length; i += config.batchSize()) {
@@ -184,7 +201,7 @@ public final class Trainer implements AutoCloseable {
           }
           batches.add(batch);
         }
-        for (int b = 0; b < batches.size(); b += config.gradAccum(), step++) {
+        for (int b = 0; b < batches.size() && step < totalSteps; b += config.gradAccum(), step++) {
           if (step < startStep) {
             continue;
           }
@@ -193,9 +210,13 @@ public final class Trainer implements AutoCloseable {
               batches.subList(b, Math.min(batches.size(), b + config.gradAccum()));
           double loss = 0;
           long groupTokens = 0;
+          long batchHash = 1;
           for (List<TrainingExample> micro : group) {
             loss += accumulate(micro, 1.0 / group.size(), step) / group.size();
             groupTokens += micro.stream().mapToLong(e -> e.ids().length).sum();
+            for (TrainingExample e : micro) {
+              batchHash = 31 * batchHash + java.util.Arrays.hashCode(e.ids());
+            }
           }
           double lr = schedule.at(step);
           double norm = update(lr);
@@ -203,7 +224,16 @@ public final class Trainer implements AutoCloseable {
           tokens += groupTokens;
           double seconds = (System.nanoTime() - start) / 1e9;
           listener.accept(
-              new Progress(step + 1, totalSteps, epoch, loss, lr, norm, tokens, tokens / seconds));
+              new Progress(
+                  step + 1,
+                  totalSteps,
+                  epoch,
+                  loss,
+                  lr,
+                  norm,
+                  tokens,
+                  tokens / seconds,
+                  batchHash));
         }
       }
     } finally {

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.iclab.lm.ContextOverflowException;
 import dev.iclab.lm.cache.KvCache;
+import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.AttentionObserver;
@@ -43,7 +44,8 @@ public abstract class DecoderModel implements CausalLM {
       KvCache cache,
       AttentionObserver observer,
       int past,
-      Rotary.Tables rotaryTables) { // null without rotary embedding
+      Rotary.Tables rotaryTables, // null without rotary embedding
+      NDArray momentumWeights) { // [batch or 1, 1, seq, past + seq], null for standard attention
 
     /** Appends to the cache when there is one; returns {keys, values} to attend to. */
     public NDArray[] remember(int layer, NDArray k, NDArray v) {
@@ -122,7 +124,12 @@ public abstract class DecoderModel implements CausalLM {
             : Ops.attentionMask(scope, batch, seq, past, padding, slidingWindow());
     Rotary rotary = rotary();
     Rotary.Tables tables = rotary == null ? null : rotary.tables(scope, positions);
-    Step step = new Step(scope, positions, mask, cache, options.observer(), past, tables);
+    AttentionVariant attention = config.attention();
+    NDArray momentum =
+        attention.isMomentum()
+            ? MomentumAttention.weights(scope, seq, past, mask, attention.eta())
+            : null;
+    Step step = new Step(scope, positions, mask, cache, options.observer(), past, tables, momentum);
     hidden = addPositions(step, hidden);
     for (int layer = 0; layer < config.numLayers(); layer++) {
       hidden = layer(layer, hidden, step); // [batch, seq, hidden]
@@ -153,8 +160,9 @@ public abstract class DecoderModel implements CausalLM {
   }
 
   /**
-   * Attention of one layer after q/k/v are made: extends the cache, attends, merges the heads and
-   * applies the output projection, reporting the result to the observer.
+   * Attention of one layer after q/k/v are made: extends the cache, attends (adding the momentum
+   * term for momentum attention), merges the heads and applies the output projection, reporting the
+   * result to the observer.
    *
    * @param q [batch, heads, seq, headDim]
    * @param k [batch, kvHeads, seq, headDim]
@@ -168,6 +176,10 @@ public abstract class DecoderModel implements CausalLM {
     NDArray[] kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
     NDArray attended =
         Ops.attention(q, kv[0], kv[1], step.mask(), scale, layer, step.past(), step.observer());
+    if (step.momentumWeights() != null) {
+      attended =
+          attended.add(MomentumAttention.term(step.momentumWeights(), kv[1], q.getShape().get(1)));
+    }
     NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, seq, -1); // [b, seq, h * d]
     NDArray out = output.apply(merged); // [batch, seq, hidden]
     step.observeOutput(layer, out);

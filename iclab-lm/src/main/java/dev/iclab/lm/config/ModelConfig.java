@@ -8,6 +8,7 @@ import java.util.List;
  * @param modelType config.json's {@code model_type}
  * @param contextLength the longest sequence the model was trained for (max_position_embeddings)
  * @param eosTokenIds end-of-sequence ids (config.json, else generation_config.json); may be empty
+ * @param attention standard or momentum attention (config.json's {@value AttentionVariant#KEY})
  */
 public record ModelConfig(
     String modelType,
@@ -21,7 +22,8 @@ public record ModelConfig(
     int contextLength,
     boolean tiedEmbeddings,
     Integer bosTokenId,
-    List<Integer> eosTokenIds) {
+    List<Integer> eosTokenIds,
+    AttentionVariant attention) {
   public ModelConfig {
     if (vocabSize < 1 || hiddenSize < 1 || numLayers < 1 || numHeads < 1 || headDim < 1) {
       throw new ConfigException(
@@ -34,5 +36,9 @@ public record ModelConfig(
               .formatted(numKeyValueHeads, numHeads));
     }
     eosTokenIds = List.copyOf(eosTokenIds);
+    if (attention == null) {
+      throw new IllegalArgumentException(
+          "attention variant is null; use AttentionVariant.STANDARD");
+    }
   }
 }

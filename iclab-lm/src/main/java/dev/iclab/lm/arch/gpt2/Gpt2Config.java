@@ -1,5 +1,6 @@
 package dev.iclab.lm.arch.gpt2;
 
+import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.tensor.Ops;
@@ -48,7 +49,8 @@ public record Gpt2Config(
             positions,
             true,
             config.has("bos_token_id") ? config.integer("bos_token_id") : null,
-            config.integers("eos_token_id"));
+            config.integers("eos_token_id"),
+            AttentionVariant.from(config));
     return new Gpt2Config(
         common,
         positions,

@@ -1,6 +1,7 @@
 package dev.iclab.lm.arch.llama;
 
 import dev.iclab.lm.arch.RopeScaling;
+import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.ConfigException;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
@@ -87,7 +88,8 @@ public record LlamaConfig(
             contextLength,
             config.bool("tie_word_embeddings", false),
             config.has("bos_token_id") ? config.integer("bos_token_id") : null,
-            config.integers("eos_token_id"));
+            config.integers("eos_token_id"),
+            AttentionVariant.from(config));
     double theta = config.positiveNumber("rope_theta", 10000.0);
     return new LlamaConfig(
         common,

@@ -1,6 +1,7 @@
 package dev.iclab.lm.arch.neox;
 
 import dev.iclab.lm.arch.RopeScaling;
+import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.ConfigException;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
@@ -67,7 +68,8 @@ public record NeoxConfig(
             config.positiveInteger("max_position_embeddings", 2048),
             config.bool("tie_word_embeddings", false),
             config.has("bos_token_id") ? config.integer("bos_token_id") : null,
-            config.integers("eos_token_id"));
+            config.integers("eos_token_id"),
+            AttentionVariant.from(config));
     return new NeoxConfig(
         common,
         activation,

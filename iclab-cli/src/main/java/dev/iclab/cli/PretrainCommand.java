@@ -1,0 +1,282 @@
+package dev.iclab.cli;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.IclabException;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.config.AttentionVariant;
+import dev.iclab.tune.Trainer;
+import dev.iclab.tune.pretrain.PretrainConfig;
+import dev.iclab.tune.pretrain.Pretraining;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code iclab pretrain}: trains a causal LM from scratch (the work is in {@link Pretraining}). */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train a causal LM (Llama- or GPT-2-shaped) from scratch on a text file, one document per"
+            + " line, with standard or momentum attention (Dai et al.'s MoAttn), and write a Hugging"
+            + " Face checkpoint (config.json, model.safetensors, tokenizer files) that every iclab"
+            + " command loads, with metrics.jsonl, run.json, loss.png and report.html. The seed"
+            + " fixes the initial weights and the data order, whatever the attention.")
+public final class PretrainCommand implements Callable<Integer> {
+  @Mixin VerbosityMixin verbosity;
+  @Mixin ThreadsMixin threads;
+
+  @Option(
+      names = "--arch",
+      defaultValue = "llama",
+      description = "llama or gpt2 (default: ${DEFAULT-VALUE}).")
+  String arch;
+
+  @Option(
+      names = "--layers",
+      defaultValue = "2",
+      description = "Layers (default: ${DEFAULT-VALUE}).")
+  int layers;
+
+  @Option(
+      names = "--hidden",
+      defaultValue = "128",
+      description = "Model width (default: ${DEFAULT-VALUE}).")
+  int hidden;
+
+  @Option(
+      names = "--heads",
+      defaultValue = "4",
+      description = "Attention heads (default: ${DEFAULT-VALUE}).")
+  int heads;
+
+  @Option(
+      names = "--context",
+      defaultValue = "128",
+      description = "Context window and training sequence length (default: ${DEFAULT-VALUE}).")
+  int context;
+
+  @Option(
+      names = "--tokenizer",
+      required = true,
+      paramLabel = "DIR",
+      description = "Directory with a tokenizer.json (e.g. ../shared/models/tinystories-656k).")
+  Path tokenizer;
+
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "FILE",
+      description = "Training text, one document per line.")
+  Path data;
+
+  @Option(names = "--valid", paramLabel = "FILE", description = "Validation text (perplexity).")
+  Path valid;
+
+  @Option(
+      names = "--steps",
+      defaultValue = "1000",
+      description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      description = "Windows per step (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(
+      names = "--lr",
+      defaultValue = "1e-3",
+      description = "Peak AdamW learning rate, then cosine decay to 0 (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(
+      names = "--warmup-steps",
+      defaultValue = "100",
+      description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).")
+  int warmupSteps;
+
+  @Option(
+      names = "--weight-decay",
+      defaultValue = "0",
+      description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+  double weightDecay;
+
+  @Option(
+      names = "--clip-norm",
+      defaultValue = "1.0",
+      description = "Gradient norm clipping; 0 for none (default: ${DEFAULT-VALUE}).")
+  double clipNorm;
+
+  @Option(
+      names = "--eval-every",
+      defaultValue = "0",
+      description = "Validation perplexity every N steps (always before and after; needs --valid).")
+  int evalEvery;
+
+  @Option(
+      names = "--eval-windows",
+      defaultValue = "64",
+      description =
+          "Validation windows scored, spread over --valid; 0 for all (default: ${DEFAULT-VALUE}).")
+  int evalWindows;
+
+  @Option(
+      names = "--save-every",
+      defaultValue = "0",
+      description =
+          "Checkpoint every N steps into --out/checkpoints; --resume continues from the newest.")
+  int saveEvery;
+
+  @Option(names = "--resume", description = "Continue the run in --out (same flags and data).")
+  boolean resume;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1",
+      description = "Initial weights and data order (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--attention",
+      defaultValue = "standard",
+      description = "standard or momentum (default: ${DEFAULT-VALUE}).")
+  String attention;
+
+  @Option(
+      names = "--momentum-eta",
+      paramLabel = "ETA",
+      description = "Momentum decay in [0, 1) for --attention momentum (default: 0.9).")
+  Double momentumEta;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "New output directory.")
+  Path out;
+
+  @Option(names = "--json", description = "Print the summary as JSON.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    PretrainConfig config =
+        new PretrainConfig(
+            arch,
+            layers,
+            hidden,
+            heads,
+            context,
+            attentionVariant(),
+            tokenizer,
+            data,
+            valid,
+            steps,
+            batchSize,
+            lr,
+            warmupSteps,
+            weightDecay,
+            clipNorm,
+            evalEvery,
+            evalWindows,
+            saveEvery,
+            seed);
+    ObjectNode environment = Json.object();
+    environment.set("versions", RunEnvironment.versions());
+    environment.put("threads", threads.threads());
+    Pretraining.Summary[] summary = new Pretraining.Summary[1];
+    try (BarListener bar = new BarListener()) {
+      threads.run(
+          () -> summary[0] = Pretraining.run(config, out, resume, Device.cpu(), environment, bar));
+    }
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (json) {
+      Json.print(stdout, summary[0].toJson());
+    } else {
+      Pretraining.Summary s = summary[0];
+      stdout.printf(
+          "pretrain %s (%s attention, %,d parameters): loss %.4f -> %.4f over %d steps, valid perplexity %.2f, %.0f tok/s; wrote %s%n",
+          arch,
+          config.attention(),
+          s.parameters(),
+          s.firstLoss(),
+          s.lastLoss(),
+          s.steps(),
+          s.validPerplexity(),
+          s.tokens() / s.seconds(),
+          out);
+      stdout.flush();
+    }
+    return 0;
+  }
+
+  private AttentionVariant attentionVariant() {
+    return switch (attention) {
+      case "standard" -> {
+        if (momentumEta != null) {
+          throw new IclabException("--momentum-eta applies to --attention momentum only");
+        }
+        yield AttentionVariant.STANDARD;
+      }
+      case "momentum" -> AttentionVariant.momentum(momentumEta == null ? 0.9 : momentumEta);
+      default ->
+          throw new IclabException(
+              "--attention must be standard or momentum, got '%s'".formatted(attention));
+    };
+  }
+
+  /** The progress bar on stderr, opened when training starts. */
+  private static final class BarListener implements Pretraining.Listener, AutoCloseable {
+    private ProgressBar bar;
+    private double perplexity = Double.NaN;
+
+    @Override
+    public void started(int startStep, int totalSteps, long parameters) {
+      bar = ProgressBars.onStderr("pretrain", totalSteps, " steps");
+      bar.stepTo(startStep);
+    }
+
+    @Override
+    public void evaluated(int step, double validPerplexity) {
+      perplexity = validPerplexity;
+    }
+
+    @Override
+    public void stepped(Trainer.Progress p, double validPerplexity) {
+      if (!Double.isNaN(validPerplexity)) {
+        perplexity = validPerplexity;
+      }
+      bar.stepTo(p.step());
+      bar.setExtraMessage(
+          " loss %.3f lr %.1e %.0f tok/s%s"
+              .formatted(
+                  p.loss(),
+                  p.lr(),
+                  p.tokensPerSecond(),
+                  Double.isNaN(perplexity) ? "" : " valid ppl %.1f".formatted(perplexity)));
+    }
+
+    @Override
+    public void finished(CausalLM model) {
+      close();
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
+        bar = null;
+      }
+    }
+  }
+}
