@@ -8,6 +8,7 @@ import dev.iclab.AtomicFiles;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
+import dev.iclab.run.RunFolder;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingCheckpoint;
 import dev.iclab.tune.TrainingConfig;
@@ -42,10 +43,14 @@ import java.util.stream.Stream;
  */
 public final class Pretraining {
   public static final String RUN = "run.json";
+  static final String CHECKPOINTS = "checkpoints";
   public static final String SUMMARY = "pretrain_summary.json";
   public static final String METRICS = "metrics.jsonl";
   public static final String INIT = "init";
   static final ObjectMapper JSON = new ObjectMapper();
+  // Finished when the summary is there; a finished run has nothing to resume.
+  private static final RunFolder.Kind FOLDER =
+      RunFolder.Kind.finishedBy(SUMMARY).refusingFinishedResume();
   private static final List<String> TOKENIZER_FILES =
       List.of(
           "tokenizer.json",
@@ -141,21 +146,28 @@ public final class Pretraining {
       ObjectNode model = run.putObject("model");
       model.set("config", shape.configJson());
       run.set("environment", environment);
-      RunFolder folder = resume ? RunFolder.resume(out, run) : RunFolder.fresh(out, config);
-      try {
-        if (!resume) {
-          Path init = folder.work().resolve(INIT);
-          createDirectories(init);
-          FreshModel.write(shape, config.seed(), init);
-          copyTokenizer(config.tokenizer(), init);
-          AtomicFiles.writeString(folder.work().resolve(RUN), run.toPrettyString() + "\n");
+      ObjectNode identity = JSON.createObjectNode();
+      identity.set("config", run.get("config"));
+      identity.set("data", run.get("data"));
+      identity.set("model", run.get("model"));
+      try (RunFolder folder = RunFolder.open(out, resume, identity, FOLDER)) {
+        if (!folder.resumed()) {
+          folder.writeJson(RUN, run);
+        }
+        if (!Files.isRegularFile(folder.resolve(INIT).resolve("config.json"))) {
+          // The seeded initial weights (and config), moved in whole; made again when a run was
+          // interrupted before they were in place.
+          folder.finish(
+              temp -> {
+                Path init = temp.resolve(INIT);
+                createDirectories(init);
+                FreshModel.write(shape, config.seed(), init);
+                copyTokenizer(config.tokenizer(), init);
+              });
         }
         Summary summary = train(config, folder, device, train, valid, listener);
-        folder.finish();
+        deleteTree(folder.resolve(CHECKPOINTS));
         return summary;
-      } catch (RuntimeException e) {
-        folder.abandon();
-        throw e;
       }
     }
   }
@@ -167,7 +179,7 @@ public final class Pretraining {
       Corpus train,
       Corpus valid,
       Listener listener) {
-    Path work = folder.work();
+    Path work = folder.path();
     int windows = train.windows().size();
     int epochs =
         (int)
@@ -194,7 +206,7 @@ public final class Pretraining {
       List<String> log = new ArrayList<>();
       int start = 0;
       if (folder.resumed()) {
-        var latest = TrainingCheckpoint.latest(folder.checkpoints());
+        var latest = TrainingCheckpoint.latest(folder.resolve(CHECKPOINTS));
         if (latest.isPresent()) {
           start = TrainingCheckpoint.restore(trainer, latest.get());
           log.addAll(readLines(latest.get().resolve(METRICS)));
@@ -238,7 +250,7 @@ public final class Pretraining {
                   TrainingCheckpoint.save(
                       trainer,
                       p.step(),
-                      folder.checkpoints(),
+                      folder.resolve(CHECKPOINTS),
                       1,
                       dir -> AtomicFiles.writeString(dir.resolve(METRICS), lines(log)));
                 }
@@ -260,7 +272,7 @@ public final class Pretraining {
               losses.get(losses.size() - 1),
               perplexity[0],
               model.parameterCount(),
-              folder.out());
+              folder.path());
       AtomicFiles.writeString(work.resolve(SUMMARY), summary.toJson().toPrettyString() + "\n");
       return summary;
     }
