@@ -1,9 +1,11 @@
 package dev.iclab.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.IclabException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -35,6 +37,22 @@ public final class Json {
   }
 
   /** Deletes a folder and everything below it. */
+  /**
+   * Parses one JSON text read from {@code source}.
+   *
+   * @throws IclabException naming the file when it is not JSON
+   */
+  public static JsonNode parse(String text, Path source) {
+    try {
+      return MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw new IclabException(
+          "%s holds a line that is not JSON (%s); it is damaged: remove it and rerun"
+              .formatted(source, e.getMessage().lines().findFirst().orElse("")),
+          e);
+    }
+  }
+
   public static void deleteTree(Path folder) throws IOException {
     try (Stream<Path> files = Files.walk(folder)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.cli.tune.TaskTraining;
@@ -375,12 +376,21 @@ public final class TuneCommand implements Callable<Integer> {
       Trainer.Result result;
       double[] devAccuracy = {Double.NaN, Double.NaN}; // before training, latest
       int start = 0;
+      // A resumed run continues the token count and keeps its evaluation before training.
+      long tokensBefore = 0;
       try (Trainer trainer = new Trainer(tuner, training, examples.size())) {
         if (folder.resumed()) {
           var latest = TrainingCheckpoint.latest(folder.checkpoints());
           if (latest.isPresent()) {
             start = TrainingCheckpoint.restore(trainer, latest.get());
             log.addAll(TuneRunFolder.readMetrics(latest.get()));
+            for (String saved : log) {
+              JsonNode line = Json.parse(saved, latest.get());
+              tokensBefore = line.path("tokens").asLong(tokensBefore);
+              if (line.path("step").asInt() == 0 && line.has("dev_accuracy")) {
+                devAccuracy[0] = line.get("dev_accuracy").asDouble();
+              }
+            }
             err.printf("resuming %s at step %d of %d%n", out, start, trainer.totalSteps());
             err.flush();
           }
@@ -400,6 +410,7 @@ public final class TuneCommand implements Callable<Integer> {
             ProgressBars.onStderr("tune " + method, trainer.totalSteps(), " steps")) {
           bar.stepTo(start);
           int startStep = start;
+          long runTokens = tokensBefore;
           result =
               trainer.train(
                   examples,
@@ -411,7 +422,7 @@ public final class TuneCommand implements Callable<Integer> {
                     line.put("loss", p.loss());
                     line.put("lr", p.lr());
                     line.put("grad_norm", p.gradNorm());
-                    line.put("tokens", p.tokens());
+                    line.put("tokens", runTokens + p.tokens());
                     line.put("tokens_per_s", p.tokensPerSecond());
                     if (scorer != null
                         && (p.step() % evalEvery == 0 || p.step() == p.totalSteps())) {
@@ -450,7 +461,7 @@ public final class TuneCommand implements Callable<Integer> {
       summary.put("data_tokens", dataTokens);
       summary.put("steps", result.steps());
       summary.put("resumed_at", start);
-      summary.put("tokens", result.tokens());
+      summary.put("tokens", tokensBefore + result.tokens());
       summary.put("seconds", result.seconds());
       summary.put("tokens_per_s", result.tokens() / result.seconds());
       List<Double> losses = losses(log);

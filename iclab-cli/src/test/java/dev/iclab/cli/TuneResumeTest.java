@@ -66,6 +66,14 @@ class TuneResumeTest {
     return losses;
   }
 
+  private static List<Double> column(Path out, String field) throws IOException {
+    List<Double> values = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
+      values.add(Json.MAPPER.readTree(line).get(field).asDouble());
+    }
+    return values;
+  }
+
   private static int newestCheckpoint(Path out) throws IOException {
     Path checkpoints = out.resolve("checkpoints");
     if (!Files.isDirectory(checkpoints)) {
@@ -141,6 +149,10 @@ class TuneResumeTest {
         Files.readAllBytes(killed.resolve("adapter_model.safetensors")),
         "bit-identical adapter after kill -9 and --resume");
     assertEquals(losses(straight), losses(killed));
+    assertEquals(column(straight, "tokens"), column(killed, "tokens"), "the token count goes on");
+    assertEquals(
+        summary.get("tokens").asLong(),
+        column(straight, "tokens").get(column(straight, "tokens").size() - 1).longValue());
 
     CliRun again = run(args(data, killed, "--resume"));
     assertEquals(1, again.exitCode());
