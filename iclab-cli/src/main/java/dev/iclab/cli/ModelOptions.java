@@ -32,6 +32,11 @@ public final class ModelOptions {
               + " https://huggingface.co) into the cache first.")
   boolean download;
 
+  /** --model as given. */
+  public String name() {
+    return model;
+  }
+
   /** Resolves --model to a directory (downloading it first with --download). */
   public Path directory() {
     return ModelResolution.resolve(model, download);

@@ -26,6 +26,9 @@ final class Subcommands {
     top.addSubcommand("eval", new EvalCommand());
     top.addSubcommand("dai", new DaiCommand());
     top.addSubcommand("dual-form", new DualFormCommand());
+    CommandLine ipt = new CommandLine(new dev.iclab.cli.ipt.IptCommand());
+    dev.iclab.cli.ipt.IptCommand.register(ipt);
+    top.addSubcommand("ipt", ipt);
     CommandLine bench = new CommandLine(new BenchCommand());
     bench.addSubcommand("runtime", new RuntimeBench());
     bench.addSubcommand("emergence", new EmergenceBench());

@@ -1,0 +1,476 @@
+package dev.iclab.analysis.ipt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.AtomicFiles;
+import dev.iclab.IclabException;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.tokenizer.Tokenizer;
+import dev.iclab.run.RunFolder;
+import dev.iclab.tune.BaseModel;
+import dev.iclab.tune.MethodOptions;
+import dev.iclab.tune.Trainer;
+import dev.iclab.tune.TrainingConfig;
+import dev.iclab.tune.TrainingExample;
+import dev.iclab.tune.Tuner;
+import dev.iclab.tune.TunerRegistry;
+import dev.iclab.tune.ipt.IntrinsicTuner;
+import dev.iclab.tune.ipt.MsfConfig;
+import dev.iclab.tune.ipt.MsfTrainer;
+import dev.iclab.tune.ipt.PromptAutoEncoder;
+import dev.iclab.tune.ipt.QueryAccuracy;
+import dev.iclab.tune.ipt.SubspaceShape;
+import dev.iclab.tune.ipt.TaskPrompt;
+import dev.iclab.tune.optim.LrSchedule;
+import dev.iclab.tune.peft.PeftFormat;
+import dev.iclab.tune.prompt.PromptConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The stages of an intrinsic prompt tuning study in one run folder; each stage skips the work
+ * already done, so an interrupted stage is finished by running it again:
+ *
+ * <ol>
+ *   <li>{@code pt/<task>/}: prompt tuning of every task (the PEFT adapter and result.json, moved in
+ *       whole when the task is done);
+ *   <li>{@code msf/d<d_I>[-f<fraction>]/}: the auto-encoder over the training tasks' prompts
+ *       ({@code autoencoder.safetensors}, written last; a checkpoint while training);
+ *   <li>{@code ist/<msf|random>-d<d_I>[-f<fraction>]/<task>/}: the intrinsic vector of each task
+ *       tuned through the MSF decoder, or through a random decoder of the same shape;
+ *   <li>{@code summary.json} and {@code report.html}.
+ * </ol>
+ */
+public final class IptStudy {
+  /** A stage, as the subcommands name them. */
+  public enum Stage {
+    PROMPTS,
+    MSF,
+    IST,
+    EVAL
+  }
+
+  public static final String SUMMARY = "summary.json";
+  static final String RESULT = "result.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final IptConfig config;
+  private final CausalLM model;
+  private final BaseModel base;
+  private final Map<String, IptTask> tasks;
+  private final RunFolder folder;
+  private final Consumer<String> log;
+
+  private IptStudy(
+      IptConfig config,
+      CausalLM model,
+      BaseModel base,
+      Map<String, IptTask> tasks,
+      RunFolder folder,
+      Consumer<String> log) {
+    this.config = config;
+    this.model = model;
+    this.base = base;
+    this.tasks = tasks;
+    this.folder = folder;
+    this.log = log;
+  }
+
+  /**
+   * Opens the model (owned FP32 weights) and its tokenizer, then runs {@code stages} as {@link
+   * #run(IptConfig, CausalLM, Tokenizer, BaseModel, dev.iclab.data.fewshot.TaskFamilies, Path,
+   * Path, boolean, List, Consumer)} does.
+   */
+  public static void run(
+      IptConfig config,
+      Path modelDir,
+      ai.djl.Device device,
+      Path dataDir,
+      Path out,
+      boolean resume,
+      List<Stage> stages,
+      Consumer<String> log) {
+    try (CausalLM model = dev.iclab.lm.ModelLoader.standard().load(modelDir, device, true);
+        Tokenizer tokenizer =
+            dev.iclab.lm.tokenizer.VocabularyCheck.of(
+                dev.iclab.lm.tokenizer.HfTokenizer.load(modelDir),
+                model.config().vocabSize(),
+                modelDir)) {
+      run(
+          config,
+          model,
+          tokenizer,
+          new BaseModel(config.model(), modelDir),
+          dev.iclab.data.fewshot.TaskFamilies.standard(),
+          dataDir,
+          out,
+          resume,
+          stages,
+          log);
+    }
+  }
+
+  /**
+   * Runs {@code stages} of the study in {@code out}: checks the input, locks the folder (fresh, or
+   * continuing a study of the same config when {@code resume}), and writes run.json.
+   */
+  public static void run(
+      IptConfig config,
+      CausalLM model,
+      Tokenizer tokenizer,
+      BaseModel base,
+      dev.iclab.data.fewshot.TaskFamilies families,
+      Path dataDir,
+      Path out,
+      boolean resume,
+      List<Stage> stages,
+      Consumer<String> log) {
+    Map<String, IptTask> tasks = IptTasks.load(config, families, dataDir, model, tokenizer);
+    ObjectNode identity = JSON.createObjectNode();
+    identity.set("config", config.toJson());
+    RunFolder.Kind kind = RunFolder.Kind.finishedBy(SUMMARY);
+    try (RunFolder folder = RunFolder.open(out, resume, identity, kind)) {
+      if (!folder.resumed()) {
+        ObjectNode run = identity.deepCopy();
+        run.put("created", java.time.Instant.now().toString());
+        folder.writeJson(RunFolder.RUN, run);
+      }
+      IptStudy study = new IptStudy(config, model, base, tasks, folder, log);
+      folder.writeJson("tasks.json", study.tasksJson());
+      for (Stage stage : stages) {
+        switch (stage) {
+          case PROMPTS -> study.prompts();
+          case MSF -> study.msf();
+          case IST -> study.ist();
+          case EVAL -> study.evaluate();
+        }
+      }
+    }
+  }
+
+  private ObjectNode tasksJson() {
+    ObjectNode out = JSON.createObjectNode();
+    for (IptTask t : tasks.values()) {
+      ObjectNode n = out.putObject(t.name());
+      n.put("split", config.trainTasks().contains(t.name()) ? "train" : "test");
+      n.putPOJO("label_words", t.task().task().labelWords());
+      n.put("left_out_too_long", t.leftOut());
+      n.put("test_majority", t.majority());
+      for (var e :
+          Map.of("train", t.splits().train(), "dev", t.splits().dev(), "test", t.splits().test())
+              .entrySet()) {
+        ArrayNode ids = n.putArray(e.getKey() + "_ids");
+        e.getValue().forEach(x -> ids.add(x.id()));
+      }
+    }
+    return out;
+  }
+
+  // ---- stage 1: prompt tuning of every task
+
+  void prompts() {
+    for (String name : config.allTasks()) {
+      Path dir = folder.resolve("pt").resolve(safe(name));
+      if (Files.isRegularFile(dir.resolve(RESULT))) {
+        continue;
+      }
+      IptTask task = tasks.get(name);
+      long start = System.nanoTime();
+      MethodOptions options =
+          MethodOptions.defaults(config.seed()).withPrompt(promptConfig(config));
+      try (Tuner tuner = TunerRegistry.standard().create("prompt", model, options)) {
+        List<Double> losses = train(tuner, task.trainingExamples(), config.steps(), config.lr());
+        ObjectNode result = result(name, tuner, task, losses, start);
+        writeWhole(
+            dir,
+            temp -> {
+              tuner.save(temp, base);
+              writeJson(temp.resolve(RESULT), result);
+            });
+        log.accept(
+            "pt  %-40s test %.3f  dev %.3f"
+                .formatted(
+                    name,
+                    result.get("test_accuracy").asDouble(),
+                    result.get("dev_accuracy").asDouble()));
+      }
+    }
+  }
+
+  static PromptConfig promptConfig(IptConfig config) {
+    return new PromptConfig(
+        config.promptLength(),
+        config.promptInit().equals("random") ? PromptConfig.Init.RANDOM : PromptConfig.Init.VOCAB,
+        List.of(),
+        null);
+  }
+
+  /**
+   * Trains {@code tuner} for exactly {@code steps} AdamW steps of {@code batchSize} examples: the
+   * examples are visited in seeded shuffled rounds, cut to steps x batch.
+   */
+  private List<Double> train(Tuner tuner, List<TrainingExample> examples, int steps, double lr) {
+    List<TrainingExample> cycle = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(config.seed());
+    while (cycle.size() < steps * config.batchSize()) {
+      List<TrainingExample> round = new ArrayList<>(examples);
+      Collections.shuffle(round, new Random(random.nextLong()));
+      cycle.addAll(round);
+    }
+    cycle = cycle.subList(0, steps * config.batchSize());
+    TrainingConfig training =
+        new TrainingConfig(
+            "adamw",
+            lr,
+            1,
+            config.batchSize(),
+            1,
+            LrSchedule.Kind.CONSTANT,
+            0,
+            1.0,
+            0,
+            0,
+            false,
+            config.seed());
+    try (Trainer trainer = new Trainer(tuner, training, cycle.size())) {
+      return trainer.train(cycle, p -> {}).losses();
+    }
+  }
+
+  private ObjectNode result(
+      String name, Tuner tuner, IptTask task, List<Double> losses, long start) {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("task", name);
+    r.put("split", config.trainTasks().contains(name) ? "train" : "test");
+    r.put("test_accuracy", QueryAccuracy.of(tuner, task.test()));
+    r.put("dev_accuracy", QueryAccuracy.of(tuner, task.dev()));
+    r.put("test_examples", task.test().size());
+    r.put("first_loss", losses.get(0));
+    r.put("last_loss", losses.get(losses.size() - 1));
+    r.put("seconds", (System.nanoTime() - start) / 1e9);
+    return r;
+  }
+
+  // ---- stage 2: multi-task subspace finding
+
+  private static String variant(int dim, double fraction) {
+    return fraction == 1.0 ? "d" + dim : "d" + dim + "-f" + fraction;
+  }
+
+  private List<String> trainSubset(double fraction) {
+    List<String> shuffled = new ArrayList<>(config.trainTasks());
+    Collections.shuffle(shuffled, new Random(config.seed()));
+    int n = (int) Math.max(1, Math.ceil(fraction * shuffled.size()));
+    return List.copyOf(shuffled.subList(0, n));
+  }
+
+  private SubspaceShape shape(int dim) {
+    return new SubspaceShape(
+        config.promptLength(), model.config().hiddenSize(), dim, config.decoderHidden());
+  }
+
+  void msf() {
+    for (String name : config.trainTasks()) {
+      if (!Files.isRegularFile(folder.resolve("pt").resolve(safe(name)).resolve(RESULT))) {
+        throw new IclabException(
+            "MSF needs the prompt of training task %s, which %s lacks; run `iclab ipt prompts` with the same options first"
+                .formatted(name, folder.path()));
+      }
+    }
+    for (int dim : config.intrinsicDims()) {
+      for (double fraction : config.trainFractions()) {
+        msf(dim, fraction);
+      }
+    }
+  }
+
+  private void msf(int dim, double fraction) {
+    Path dir = folder.resolve("msf").resolve(variant(dim, fraction));
+    Path done = dir.resolve("autoencoder.safetensors");
+    if (Files.isRegularFile(done)) {
+      return;
+    }
+    mkdirs(dir);
+    List<TaskPrompt> prompts = new ArrayList<>();
+    for (String name : trainSubset(fraction)) {
+      prompts.add(new TaskPrompt(name, prompt(name), tasks.get(name).trainingExamples()));
+    }
+    MsfConfig msf =
+        new MsfConfig(
+            config.msfSteps(),
+            config.msfLr(),
+            config.alpha(),
+            config.labelSmoothing(),
+            config.batchSize(),
+            1.0,
+            Math.max(1, config.msfSteps() / 10),
+            config.seed());
+    Path checkpoint = dir.resolve("checkpoint.safetensors");
+    long start = System.nanoTime();
+    try (PromptAutoEncoder ae =
+        PromptAutoEncoder.create(model.manager(), shape(dim), config.seed())) {
+      List<double[]> history = new MsfTrainer(model, ae, msf, prompts).train(checkpoint, p -> {});
+      List<String> lines = new ArrayList<>();
+      for (int i = 0; i < history.size(); i++) {
+        double[] h = history.get(i);
+        lines.add(
+            "{\"step\": %d, \"lm\": %s, \"mse\": %s, \"loss\": %s}"
+                .formatted(i + 1, h[0], h[1], h[2]));
+      }
+      AtomicFiles.writeString(dir.resolve("metrics.jsonl"), String.join("\n", lines) + "\n");
+      ObjectNode result = JSON.createObjectNode();
+      result.put("intrinsic_dim", dim);
+      result.put("train_fraction", fraction);
+      result.putPOJO("tasks", prompts.stream().map(TaskPrompt::name).toList());
+      result.put("seconds", (System.nanoTime() - start) / 1e9);
+      result.put("last_lm", history.get(history.size() - 1)[0]);
+      result.put("last_mse", history.get(history.size() - 1)[1]);
+      writeJson(dir.resolve(RESULT), result);
+      ae.save(done);
+      Files.deleteIfExists(checkpoint);
+      log.accept(
+          "msf %s: lm %.4f  mse %.6f"
+              .formatted(
+                  variant(dim, fraction),
+                  result.get("last_lm").asDouble(),
+                  result.get("last_mse").asDouble()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private float[] prompt(String name) {
+    Path adapter = folder.resolve("pt").resolve(safe(name));
+    return PeftFormat.readTensors(adapter).values().iterator().next().values();
+  }
+
+  // ---- stage 3: intrinsic subspace tuning
+
+  void ist() {
+    for (int dim : config.intrinsicDims()) {
+      for (double fraction : config.trainFractions()) {
+        Path msfDir = folder.resolve("msf").resolve(variant(dim, fraction));
+        if (!Files.isRegularFile(msfDir.resolve("autoencoder.safetensors"))) {
+          throw new IclabException(
+              "IST needs the auto-encoder %s; run `iclab ipt msf` with the same options first"
+                  .formatted(msfDir.resolve("autoencoder.safetensors")));
+        }
+        // the task-count ablation tunes only the test tasks; the main run every task
+        List<String> names = fraction == 1.0 ? config.allTasks() : config.testTasks();
+        try (PromptAutoEncoder ae =
+            PromptAutoEncoder.load(
+                model.manager(), shape(dim), msfDir.resolve("autoencoder.safetensors"))) {
+          ist("msf-" + variant(dim, fraction), ae, names);
+        }
+        if (fraction == 1.0) {
+          try (PromptAutoEncoder random =
+              PromptAutoEncoder.create(model.manager(), shape(dim), config.seed() + 7919L * dim)) {
+            ist("random-" + variant(dim, fraction), random, names);
+          }
+        }
+      }
+    }
+  }
+
+  private void ist(String subspace, PromptAutoEncoder ae, List<String> names) {
+    for (String name : names) {
+      Path dir = folder.resolve("ist").resolve(subspace).resolve(safe(name));
+      if (Files.isRegularFile(dir.resolve(RESULT))) {
+        continue;
+      }
+      IptTask task = tasks.get(name);
+      long start = System.nanoTime();
+      // z starts at 0, the decoder's own centre, for the MSF and the random decoder alike
+      try (IntrinsicTuner tuner =
+          new IntrinsicTuner(model, ae, new float[ae.shape().intrinsicDim()])) {
+        List<Double> losses =
+            train(tuner, task.trainingExamples(), config.istSteps(), config.istLr());
+        ObjectNode result = result(name, tuner, task, losses, start);
+        result.putPOJO("intrinsic_vector", tuner.vector());
+        writeWhole(
+            dir,
+            temp -> {
+              tuner.save(temp, base);
+              writeJson(temp.resolve(RESULT), result);
+            });
+        log.accept(
+            "ist %-12s %-40s test %.3f"
+                .formatted(subspace, name, result.get("test_accuracy").asDouble()));
+      }
+    }
+  }
+
+  // ---- stage 4: evaluation
+
+  void evaluate() {
+    IptSummary summary = IptSummary.collect(config, folder.path(), tasks);
+    folder.writeJson("tasks_metrics.json", summary.perTask());
+    AtomicFiles.writeString(folder.resolve("report.html"), IptReport.html(config, summary.json()));
+    folder.writeJson(SUMMARY, summary.json());
+    JsonNode rel = summary.json().path("relative_performance");
+    log.accept(
+        "relative performance IST/PT: train %.3f  test %.3f"
+            .formatted(rel.path("train").asDouble(), rel.path("test").asDouble()));
+  }
+
+  // ---- files
+
+  /**
+   * A task name as a folder name: characters other than letters, digits, '.', '_', '-' become _.
+   */
+  static String safe(String name) {
+    return name.replaceAll("[^A-Za-z0-9._-]", "_");
+  }
+
+  /** Fills a hidden temporary folder, then moves it to {@code dir} in one rename. */
+  private static void writeWhole(Path dir, Consumer<Path> writer) {
+    try {
+      mkdirs(dir.getParent());
+      Path temp = Files.createTempDirectory(dir.getParent(), ".result.tmp-");
+      writer.accept(temp);
+      Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IclabException(
+          "cannot write %s: %s; check the disk, then run the stage again"
+              .formatted(dir, e.getMessage()),
+          e);
+    }
+  }
+
+  private static void mkdirs(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IclabException("cannot create %s: %s".formatted(dir, e.getMessage()), e);
+    }
+  }
+
+  static void writeJson(Path file, JsonNode value) {
+    try {
+      AtomicFiles.writeString(
+          file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static JsonNode readJson(Path file) {
+    try {
+      return JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IclabException("cannot read %s: %s".formatted(file, e.getMessage()), e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.iclab.cli.ipt;
+
+import dev.iclab.analysis.ipt.IptStudy.Stage;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code iclab ipt}: intrinsic prompt tuning (Qin et al. 2021). {@code run} does every stage; each
+ * stage is also a subcommand that adds to the study in --out (same options) and skips what is done.
+ */
+@Command(
+    name = "ipt",
+    mixinStandardHelpOptions = true,
+    description =
+        "Intrinsic prompt tuning: prompt-tune many few-shot tasks, find a low-dimensional subspace"
+            + " of their prompts (MSF), tune new tasks inside it (IST).")
+public final class IptCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Adds the subcommands, in the order of the stages. */
+  public static void register(CommandLine ipt) {
+    ipt.addSubcommand("run", new Run());
+    ipt.addSubcommand("prompts", new Prompts());
+    ipt.addSubcommand("msf", new Msf());
+    ipt.addSubcommand("ist", new Ist());
+    ipt.addSubcommand("eval", new Eval());
+  }
+
+  @Command(
+      name = "run",
+      mixinStandardHelpOptions = true,
+      description = "The whole study: prompts, msf, ist, eval. --resume continues it.")
+  static final class Run implements Runnable {
+    @Mixin IptOptions options;
+
+    @Option(names = "--resume", description = "Continue the study in --out (same options).")
+    boolean resume;
+
+    @Override
+    public void run() {
+      options.run(List.of(Stage.PROMPTS, Stage.MSF, Stage.IST, Stage.EVAL), resume);
+    }
+  }
+
+  @Command(
+      name = "prompts",
+      mixinStandardHelpOptions = true,
+      description = "Stage 1: prompt tuning of every task; all prompts kept under --out/pt/.")
+  static final class Prompts implements Runnable {
+    @Mixin IptOptions options;
+
+    @Override
+    public void run() {
+      options.run(List.of(Stage.PROMPTS), true);
+    }
+  }
+
+  @Command(
+      name = "msf",
+      mixinStandardHelpOptions = true,
+      description = "Stage 2: the auto-encoder over the training tasks' prompts (--out/msf/).")
+  static final class Msf implements Runnable {
+    @Mixin IptOptions options;
+
+    @Override
+    public void run() {
+      options.run(List.of(Stage.MSF), true);
+    }
+  }
+
+  @Command(
+      name = "ist",
+      mixinStandardHelpOptions = true,
+      description = "Stage 3: tune only the d_I vector of each task through the frozen decoder.")
+  static final class Ist implements Runnable {
+    @Mixin IptOptions options;
+
+    @Override
+    public void run() {
+      options.run(List.of(Stage.IST), true);
+    }
+  }
+
+  @Command(
+      name = "eval",
+      mixinStandardHelpOptions = true,
+      description = "Stage 4: summary.json, tasks_metrics.json and report.html.")
+  static final class Eval implements Runnable {
+    @Mixin IptOptions options;
+
+    @Override
+    public void run() {
+      options.run(List.of(Stage.EVAL), true);
+    }
+  }
+}
