@@ -36,7 +36,8 @@ PY
 
 run_jobs() {
   local checkout="$1" out="$2"
-  local m="$checkout/fixtures/models/tinystories-656k" data="$checkout/fixtures/data"
+  # Relative paths: results record paths as given, and both checkouts must record the same.
+  local m="fixtures/models/tinystories-656k" data="fixtures/data"
   rm -rf "$out" && mkdir -p "$out"
   cd "$checkout"
   ./iclab eval --model "$m" --task sst2 --data-dir "$data" --shots 0,2 --seeds 1 --limit 20 \
