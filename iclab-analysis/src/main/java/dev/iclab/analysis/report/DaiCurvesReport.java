@@ -134,7 +134,7 @@ public final class DaiCurvesReport {
     String crossingText =
         crossing < 0
             ? "ICL accuracy never reaches 90% among the analysed checkpoints."
-            : "ICL accuracy first reaches 90% at step %d (marked on the curves)."
+            : "ICL accuracy first reaches 90%% at step %d (marked on the curves)."
                 .formatted(crossing);
     StringBuilder md = new StringBuilder("# " + title + "\n\n");
     StringBuilder html =

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
 import dev.iclab.analysis.DaiExperiment;
+import dev.iclab.analysis.SampleLine;
 import dev.iclab.analysis.SettingRecord;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
@@ -27,6 +28,7 @@ import dev.iclab.emergence.train.KeptWeights;
 import dev.iclab.tensor.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -291,6 +293,49 @@ class EmergenceDaiTest {
             IclabException.class,
             () -> new EmergenceDaiConfig("r", "all", 4, 0.1, List.of(0.1), 4, 1));
     assertTrue(both.getMessage().contains("exactly one of --ft-lr"), both.getMessage());
+  }
+
+  /** The report marks the first step whose ICL accuracy reaches 0.9. */
+  @Test
+  void theReportMarksWhereIclReachesNinetyPercent(@TempDir Path out) throws Exception {
+    List<CheckpointMetrics> checkpoints = new ArrayList<>();
+    for (long step : List.of(0L, 50L, 100L)) {
+      List<SampleLine> lines = new ArrayList<>();
+      for (int e = 0; e < 10; e++) {
+        boolean iclRight = step > 0 && (step == 100 || e < 5);
+        double[] right = {0, -1};
+        double[] wrong = {-1, 0};
+        lines.add(
+            new SampleLine(
+                "s",
+                e,
+                String.valueOf(e),
+                0,
+                wrong,
+                iclRight ? right : wrong,
+                right,
+                new double[] {0.5},
+                new double[] {0},
+                String.valueOf(e == 0 ? 1 : e - 1),
+                new double[] {0.1},
+                new double[] {Double.NaN},
+                new double[] {Double.NaN}));
+      }
+      checkpoints.add(
+          new CheckpointMetrics(
+              step,
+              0.1,
+              List.of(),
+              1,
+              dev.iclab.analysis.DaiMetrics.all(lines, 1),
+              dev.iclab.analysis.DaiMetrics.f2t(lines, 1),
+              Double.NaN));
+    }
+    assertEquals(100, EmergenceDaiRun.iclCrossing(checkpoints));
+    dev.iclab.analysis.report.DaiCurvesReport.write(out, "t", checkpoints, List.of("n"), "c");
+    assertTrue(
+        Files.readString(out.resolve("report.md")).contains("first reaches 90% at step 100"));
+    assertEquals(-1, EmergenceDaiRun.iclCrossing(checkpoints.subList(0, 2)));
   }
 
   @Test
