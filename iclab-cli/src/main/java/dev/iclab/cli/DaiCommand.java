@@ -139,7 +139,9 @@ public final class DaiCommand implements Callable<Integer> {
       names = "--lr-search-dev",
       defaultValue = "200",
       paramLabel = "N",
-      description = "Dev split size for --lr-search, from the training pool (default 200).")
+      description =
+          "Dev split size for --lr-search, from the training pool (default 200); with"
+              + " --emergence-run, other holdout episodes.")
   int lrSearchDev;
 
   @Option(names = "--seed", defaultValue = "1", description = "Default ${DEFAULT-VALUE}.")

@@ -165,6 +165,12 @@ public final class EmergenceDaiRun {
     } else {
       root.put("icl_crosses_0_9_at_step", crossing);
     }
+    // The untrained model's SimAOU, the third baseline, when step 0 was analysed.
+    checkpoints.stream()
+        .filter(c -> c.step() == 0)
+        .findFirst()
+        .ifPresent(
+            c -> root.set("step0_baseline", c.toJson().retain("simaou", "simaou_per_layer")));
     ArrayNode array = root.putArray("checkpoints");
     checkpoints.forEach(c -> array.add(c.toJson()));
     ObjectNode time = root.putObject("seconds");

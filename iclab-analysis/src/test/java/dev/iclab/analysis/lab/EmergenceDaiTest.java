@@ -113,6 +113,64 @@ class EmergenceDaiTest {
     }
   }
 
+  /** Fine-tuning and probing episode after episode leave no native arrays behind. */
+  @Test
+  void episodesLeakNoNativeArrays() {
+    RunSetup setup = RunSetup.of(spec);
+    LabEpisodes episodes = LabEpisodes.of(setup, 6, setup.seeds().eval());
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(setup.modelConfig(), root, 5);
+        LabKvFineTuner ft = new LabKvFineTuner(model, root, 7)) {
+      LabProbe probe = new LabProbe(ft.model(), root, episodes.tokens(), episodes.inputDim());
+      int[] before = null;
+      for (int e = 0; e < 6; e++) {
+        ft.reset();
+        ft.train(
+            episodes.demosOf(e),
+            episodes.demoLabelsOf(e),
+            episodes.tokens(),
+            episodes.inputDim(),
+            0.1);
+        probe.run(episodes.zslOf(e), 1);
+        int[] now = {
+          root.getManagedArrays().size(),
+          model.manager().getManagedArrays().size(),
+          ft.model().manager().getManagedArrays().size()
+        };
+        if (e == 1) {
+          before = now;
+        } else if (e > 1) {
+          assertArrayEquals(before, now, "arrays held after episode " + e);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aFolderWithoutARunOrWithoutKeptWeightsIsRefused(@TempDir Path dir) {
+    IclabException none =
+        assertThrows(
+            IclabException.class,
+            () ->
+                new EmergenceDai(
+                    new EmergenceDaiConfig(dir.toString(), "all", 4, 0.1, List.of(), 4, 1)));
+    assertTrue(none.getMessage().contains("has no run.json"), none.getMessage());
+    Path unkept = dir.resolve("unkept");
+    EmergenceRun.run(
+        tiny().with("keep-checkpoints", "false").with("steps", "2").toSpec("u"),
+        unkept,
+        false,
+        Map.of(),
+        new EmergenceRun.Listener() {});
+    IclabException weights =
+        assertThrows(
+            IclabException.class,
+            () ->
+                new EmergenceDai(
+                    new EmergenceDaiConfig(unkept.toString(), "all", 4, 0.1, List.of(), 4, 1)));
+    assertTrue(weights.getMessage().contains("--keep-checkpoints"), weights.getMessage());
+  }
+
   @Test
   @SuppressWarnings("try") // the NDScope frees what the plain forward made
   void recordsEqualAPlainForwardAndIclAccuracyEqualsTheLabsOwn() {
@@ -214,6 +272,9 @@ class EmergenceDaiTest {
           c.path("zsl_chance_p").asDouble() > 0.01, "ZSL is at chance: the context is blank");
     }
     assertTrue(metrics.path("checkpoints").get(0).path("lab_icl_acc").isNull(), "no step 0 eval");
+    assertEquals(
+        metrics.path("checkpoints").get(0).path("simaou"),
+        metrics.path("step0_baseline").path("simaou"));
     for (String f : List.of("report.html", "report.md", "accuracy.png", "rec2ftp.png")) {
       assertTrue(Files.size(out.resolve(f)) > 0, f);
     }
