@@ -69,13 +69,13 @@ public final class EmergenceDaiRun {
       Map<Long, Double> lab = labIcl(Path.of(config.run()));
       for (long step : dai.steps()) {
         if (!Files.exists(stepJson(steps, step))) {
-          EmergenceDai.CheckpointResult result = dai.analyse(step, listener);
-          writeStep(steps, result);
-          result.seconds().forEach((k, v) -> seconds.merge(k, v, Double::sum));
+          writeStep(steps, dai.analyse(step, listener));
         }
+        EmergenceDai.CheckpointResult result = readStep(steps, step);
+        // the time each checkpoint took when it was computed, whichever run computed it
+        result.seconds().forEach((k, v) -> seconds.merge(k, v, Double::sum));
         checkpoints.add(
-            CheckpointMetrics.of(
-                readStep(steps, step), dai.layers(), lab.getOrDefault(step, Double.NaN)));
+            CheckpointMetrics.of(result, dai.layers(), lab.getOrDefault(step, Double.NaN)));
       }
       folder.finish(
           temp -> {
@@ -248,7 +248,9 @@ public final class EmergenceDaiRun {
           trials,
           lines,
           meta.path("ft_loss_mean").asDouble(),
-          Map.of());
+          JSON.convertValue(
+              meta.path("seconds"),
+              new com.fasterxml.jackson.core.type.TypeReference<Map<String, Double>>() {}));
     } catch (IOException e) {
       throw new IclabException(
           "cannot read the results of step %d in %s: %s".formatted(step, steps, e.getMessage()), e);

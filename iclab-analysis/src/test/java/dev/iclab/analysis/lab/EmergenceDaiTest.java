@@ -316,6 +316,9 @@ class EmergenceDaiTest {
     JsonNode first =
         new ObjectMapper().readTree(Files.readAllLines(straight.resolve("metrics.jsonl")).get(0));
     assertEquals(3, first.path("lr_search").size(), "the search is recorded");
+    JsonNode seconds =
+        new ObjectMapper().readTree(interrupted.resolve("metrics.json").toFile()).path("seconds");
+    assertTrue(seconds.path("ft").asDouble() > 0, "time of checkpoints computed before the stop");
     double best = DaiExperiment.best(trials(first.path("lr_search")));
     assertEquals(best, first.path("ft_lr").asDouble());
   }
