@@ -4,8 +4,6 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
-import dev.iclab.analysis.metrics.SimAm;
-import dev.iclab.analysis.metrics.SimAou;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.EvaluationSet;
 import dev.iclab.data.Example;
@@ -39,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -373,7 +370,7 @@ public final class DaiExperiment {
                 timed(
                     variant + "/ft-eval",
                     () -> afterFineTuning(lr, () -> ftProbe.run(ftPrefix, ids, q.label())));
-            Partner partner = null;
+            SampleLine.Partner partner = null;
             if (fitting.size() >= 2) {
               int j = MismatchedPartner.of(p, fitting.size());
               SettingRecord[] records =
@@ -390,7 +387,8 @@ public final class DaiExperiment {
                                   lr, () -> ftProbe.run(ftPrefix, otherIds, other.label()))
                             };
                           });
-              partner = new Partner(queries.get(fitting.get(j)).id(), records[0], records[1]);
+              partner =
+                  new SampleLine.Partner(queries.get(fitting.get(j)).id(), records[0], records[1]);
             }
             sink.accept(line(variant, i, q, zsl, icl, tuned, partner));
             lastPosition = p;
@@ -407,9 +405,6 @@ public final class DaiExperiment {
     }
   }
 
-  /** Another example's ZSL and FT records, for the mismatched baseline. */
-  private record Partner(String id, SettingRecord zsl, SettingRecord ft) {}
-
   private SampleLine line(
       String variant,
       int index,
@@ -417,46 +412,17 @@ public final class DaiExperiment {
       SettingRecord zsl,
       SettingRecord icl,
       SettingRecord ft,
-      Partner partner) {
-    int layers = zsl.outputs().length;
-    double[] simAou = new double[layers];
-    double[] simAouRandom = new double[layers];
-    double[] simAouMismatched = new double[partner == null ? 0 : layers];
-    double[] simAm = new double[layers];
-    double[] simAmZsl = new double[layers];
-    SplittableRandom random = new SplittableRandom(config.seed() * 1_000_003L + index);
-    for (int l = 0; l < layers; l++) {
-      simAou[l] = SimAou.of(zsl.outputs()[l], icl.outputs()[l], ft.outputs()[l]);
-      double[] uniform = new double[zsl.outputs()[l].length];
-      for (int j = 0; j < uniform.length; j++) {
-        uniform[j] = random.nextDouble();
-      }
-      simAouRandom[l] = SimAou.baseline(zsl.outputs()[l], icl.outputs()[l], uniform);
-      if (partner != null) {
-        simAouMismatched[l] =
-            SimAou.mismatched(
-                zsl.outputs()[l],
-                icl.outputs()[l],
-                partner.zsl().outputs()[l],
-                partner.ft().outputs()[l]);
-      }
-      simAm[l] = SimAm.of(icl.queryScores()[l], ft.queryScores()[l]);
-      simAmZsl[l] = SimAm.of(icl.queryScores()[l], zsl.queryScores()[l]);
-    }
-    return new SampleLine(
+      SampleLine.Partner partner) {
+    return SampleLine.of(
         variant,
         index,
         q.id(),
         q.label(),
-        zsl.labelLogProbs(),
-        icl.labelLogProbs(),
-        ft.labelLogProbs(),
-        simAou,
-        simAouRandom,
-        partner == null ? null : partner.id(),
-        simAouMismatched,
-        simAm,
-        simAmZsl);
+        zsl,
+        icl,
+        ft,
+        partner,
+        config.seed() * 1_000_003L + index);
   }
 
   /** A trainable copy of the model (randomly re-initialised with the run's seed if asked). */

@@ -104,6 +104,11 @@ public record DaiOutcome(
     return root;
   }
 
+  /** One subset's metrics as metrics.json writes them (NaN, e.g. an undefined SimAM, as null). */
+  public static ObjectNode metricsJson(DaiMetrics m) {
+    return metrics(new ObjectMapper(), m);
+  }
+
   private static ObjectNode metrics(ObjectMapper mapper, DaiMetrics m) {
     ObjectNode node = mapper.createObjectNode();
     node.put("examples", m.examples());

@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.analysis.metrics.Rec2Ftp;
+import dev.iclab.analysis.metrics.SimAm;
+import dev.iclab.analysis.metrics.SimAou;
 import dev.iclab.lm.NonFiniteException;
+import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * One example's line of samples.jsonl: the three settings' predictions and the per-layer
@@ -20,7 +24,8 @@ import dev.iclab.lm.NonFiniteException;
  *     when there is no other example
  * @param simAouMismatched per layer: cosine of the ICL update with that example's FT update (empty
  *     when there is none)
- * @param simAm per layer: ICL vs FT attention maps over the query tokens
+ * @param simAm per layer: ICL vs FT attention maps over the query tokens (NaN where undefined: a
+ *     one-token query; null in JSON)
  * @param simAmZsl per layer: ICL vs ZSL attention maps (the baseline)
  */
 public record SampleLine(
@@ -37,6 +42,68 @@ public record SampleLine(
     double[] simAouMismatched,
     double[] simAm,
     double[] simAmZsl) {
+
+  /** Another example's ZSL and FT records, for the mismatched SimAOU baseline. */
+  public record Partner(String id, SettingRecord zsl, SettingRecord ft) {}
+
+  /**
+   * Measures one example from its three settings' records: SimAOU with its random baseline (a
+   * vector uniform in [0, 1) per layer, drawn from {@code randomSeed}) and, given a partner, its
+   * mismatched baseline; SimAM (ICL vs FT) and its ZSL baseline, NaN where undefined ({@link
+   * SimAm#of}). Any model's probe may produce the records (the LM runtime's or the lab's).
+   *
+   * @param partner another example's records, or null when there is none
+   */
+  public static SampleLine of(
+      String variant,
+      int index,
+      String id,
+      int label,
+      SettingRecord zsl,
+      SettingRecord icl,
+      SettingRecord ft,
+      Partner partner,
+      long randomSeed) {
+    int layers = zsl.outputs().length;
+    double[] simAou = new double[layers];
+    double[] simAouRandom = new double[layers];
+    double[] simAouMismatched = new double[partner == null ? 0 : layers];
+    double[] simAm = new double[layers];
+    double[] simAmZsl = new double[layers];
+    SplittableRandom random = new SplittableRandom(randomSeed);
+    for (int l = 0; l < layers; l++) {
+      simAou[l] = SimAou.of(zsl.outputs()[l], icl.outputs()[l], ft.outputs()[l]);
+      double[] uniform = new double[zsl.outputs()[l].length];
+      for (int j = 0; j < uniform.length; j++) {
+        uniform[j] = random.nextDouble();
+      }
+      simAouRandom[l] = SimAou.baseline(zsl.outputs()[l], icl.outputs()[l], uniform);
+      if (partner != null) {
+        simAouMismatched[l] =
+            SimAou.mismatched(
+                zsl.outputs()[l],
+                icl.outputs()[l],
+                partner.zsl().outputs()[l],
+                partner.ft().outputs()[l]);
+      }
+      simAm[l] = SimAm.of(icl.queryScores()[l], ft.queryScores()[l]);
+      simAmZsl[l] = SimAm.of(icl.queryScores()[l], zsl.queryScores()[l]);
+    }
+    return new SampleLine(
+        variant,
+        index,
+        id,
+        label,
+        zsl.labelLogProbs(),
+        icl.labelLogProbs(),
+        ft.labelLogProbs(),
+        simAou,
+        simAouRandom,
+        partner == null ? null : partner.id(),
+        simAouMismatched,
+        simAm,
+        simAmZsl);
+  }
 
   public int zslPrediction() {
     return argmax(zsl);
@@ -114,8 +181,8 @@ public record SampleLine(
     put(node, "simaou_random", simAouRandom);
     node.put("mismatched_with", mismatchedWith);
     put(node, "simaou_mismatched", simAouMismatched);
-    put(node, "simam", simAm);
-    put(node, "simam_zsl", simAmZsl);
+    putUnlessUndefined(node, "simam", simAm);
+    putUnlessUndefined(node, "simam_zsl", simAmZsl);
     return node;
   }
 
@@ -132,8 +199,26 @@ public record SampleLine(
         get(node, "simaou_random"),
         node.path("mismatched_with").isTextual() ? node.get("mismatched_with").asText() : null,
         get(node, "simaou_mismatched"),
-        get(node, "simam"),
-        get(node, "simam_zsl"));
+        getOrUndefined(node, "simam", node.path("simaou").size()),
+        getOrUndefined(node, "simam_zsl", node.path("simaou").size()));
+  }
+
+  /** An undefined (all-NaN) similarity is written as null. */
+  private static void putUnlessUndefined(ObjectNode node, String key, double[] values) {
+    if (Arrays.stream(values).allMatch(Double::isNaN) && values.length > 0) {
+      node.putNull(key);
+    } else {
+      put(node, key, values);
+    }
+  }
+
+  private static double[] getOrUndefined(JsonNode node, String key, int layers) {
+    if (node.path(key).isNull()) {
+      double[] undefined = new double[layers];
+      Arrays.fill(undefined, Double.NaN);
+      return undefined;
+    }
+    return get(node, key);
   }
 
   private static void put(ObjectNode node, String key, double[] values) {

@@ -10,6 +10,9 @@ import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
 import dev.iclab.analysis.PublishedLearningRates;
 import dev.iclab.analysis.RecordedPosition;
+import dev.iclab.analysis.lab.CheckpointMetrics;
+import dev.iclab.analysis.lab.EmergenceDaiConfig;
+import dev.iclab.analysis.lab.EmergenceDaiRun;
 import dev.iclab.analysis.report.DaiReport;
 import dev.iclab.data.Example;
 import dev.iclab.icl.run.SamplesFile;
@@ -26,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +39,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code iclab dai}: Dai et al.'s ZSL / ICL / restricted-FT comparison with its metrics, optionally
  * on an untrained control; writes run.json, samples.jsonl, metrics.json, report.md/.html and
- * per-layer plots to {@code --out}. A stopped run continues with {@code --resume}.
+ * per-layer plots to {@code --out}. A stopped run continues with {@code --resume}. With {@code
+ * --emergence-run DIR} the same comparison runs on the kept checkpoints of an emergence lab run
+ * ({@link EmergenceDaiRun}), with curves across training.
  */
 @Command(
     name = "dai",
@@ -43,7 +49,8 @@ import picocli.CommandLine.Spec;
     description =
         "Is ICL implicit fine-tuning? Compare zero-shot, in-context and key/value fine-tuned"
             + " predictions and attention (Rec2FTP, SimAOU, SimAM; Dai et al. 2023), with the"
-            + " untrained control of Deutch et al. 2024.")
+            + " untrained control of Deutch et al. 2024; or across the checkpoints of an emergence"
+            + " run (--emergence-run).")
 public final class DaiCommand implements Callable<Integer> {
   static final String METRICS = "metrics.json";
   static final String RUN = "run.json";
@@ -51,9 +58,42 @@ public final class DaiCommand implements Callable<Integer> {
   // Finished when metrics.json is there; a resume of a finished run recomputes it from samples.
   private static final RunFolder.Kind FOLDER = RunFolder.Kind.finishedBy(METRICS);
 
-  @Mixin ModelOptions modelOptions;
+  /** A language model, or an emergence run's checkpoints. */
+  static final class Source {
+    @ArgGroup(exclusive = false, multiplicity = "1")
+    ModelOptions model;
+
+    @Option(
+        names = "--emergence-run",
+        required = true,
+        paramLabel = "DIR",
+        description =
+            "Analyse the kept checkpoints of an iclab emergence run (a transformer trained with"
+                + " --keep-checkpoints) instead of a language model.")
+    Path emergenceRun;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
   @Mixin VerbosityMixin verbosity;
   @Mixin ThreadsMixin threads;
+
+  @Option(
+      names = "--checkpoints",
+      defaultValue = "all",
+      paramLabel = "all|last|STEP,...",
+      description = "With --emergence-run: which kept steps (default all).")
+  String checkpoints;
+
+  @Option(
+      names = "--episodes",
+      defaultValue = "500",
+      paramLabel = "N",
+      description =
+          "With --emergence-run: holdout episodes per checkpoint, the first N of the run's own"
+              + " ICL evaluation (default 500).")
+  int episodes;
 
   @Option(names = "--task", description = "Built-in task: sst2, sst5, mr, subj, agnews, cb, ...")
   String task;
@@ -99,7 +139,9 @@ public final class DaiCommand implements Callable<Integer> {
       names = "--lr-search-dev",
       defaultValue = "200",
       paramLabel = "N",
-      description = "Dev split size for --lr-search, from the training pool (default 200).")
+      description =
+          "Dev split size for --lr-search, from the training pool (default 200); with"
+              + " --emergence-run, other holdout episodes.")
   int lrSearchDev;
 
   @Option(names = "--seed", defaultValue = "1", description = "Default ${DEFAULT-VALUE}.")
@@ -155,8 +197,31 @@ public final class DaiCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  // Options of a language-model run that mean nothing for an emergence run, and the reverse.
+  private static final List<String> TEXT_ONLY =
+      List.of(
+          "--task",
+          "--task-file",
+          "--data-dir",
+          "--shots",
+          "--select",
+          "--limit",
+          "--eval-cap",
+          "--position",
+          "--answer-score",
+          "--subset",
+          "--control",
+          "--skip-bad-rows");
+
+  private static final List<String> EMERGENCE_ONLY = List.of("--checkpoints", "--episodes");
+
   @Override
   public Integer call() {
+    if (source.emergenceRun != null) {
+      return callEmergence();
+    }
+    refuse(EMERGENCE_ONLY, "apply only with --emergence-run DIR");
+    ModelOptions modelOptions = source.model;
     if (!control.equals("none") && !control.equals("untrained")) {
       throw new IclabException("unknown --control '%s'; use none or untrained".formatted(control));
     }
@@ -198,28 +263,103 @@ public final class DaiCommand implements Callable<Integer> {
     return 0;
   }
 
+  private Integer callEmergence() {
+    refuse(TEXT_ONLY, "apply to a language model (--model), not to --emergence-run");
+    EmergenceDaiConfig config =
+        new EmergenceDaiConfig(
+            source.emergenceRun.normalize().toString(),
+            checkpoints,
+            episodes,
+            ftLr,
+            lrSearch,
+            lrSearchDev,
+            seed);
+    Tensors.configureOffline();
+    String command =
+        "iclab " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    List<CheckpointMetrics> results = new ArrayList<>();
+    try (ProgressBar bar = ProgressBars.onStderr("dai " + source.emergenceRun, -1, null)) {
+      DaiExperiment.Listener listener = progress(bar);
+      threads.run(
+          () ->
+              results.addAll(
+                  EmergenceDaiRun.run(
+                      config, out, resume, EmergenceCommand.versions(), command, listener)));
+    }
+    PrintWriter printer = spec.commandLine().getOut();
+    printer.printf(
+        Locale.ROOT,
+        "%6s %6s %6s %6s %9s %9s %5s %8s %8s %8s %9s%n",
+        "step",
+        "ZSL",
+        "ICL",
+        "FT",
+        "Rec2FTP",
+        "permuted",
+        "F2T",
+        "SimAOU",
+        "random",
+        "mismatch",
+        "ft_lr");
+    for (CheckpointMetrics c : results) {
+      DaiMetrics m = c.all();
+      printer.printf(
+          Locale.ROOT,
+          "%6d %6s %6s %6s %9s %9s %5d %8s %8s %8s %9.3g%n",
+          c.step(),
+          number("%.1f", 100 * m.zslAccuracy()),
+          number("%.1f", 100 * m.iclAccuracy()),
+          number("%.1f", 100 * m.ftAccuracy()),
+          number("%.1f", m.rec2ftp().percent()),
+          number("%.1f", m.rec2ftpPermuted()),
+          m.rec2ftp().iclAlsoRight(),
+          number("%.3f", m.simAou().overall()),
+          number("%.3f", m.simAouRandom().overall()),
+          number("%.3f", m.simAouMismatched().overall()),
+          c.ftLr());
+    }
+    printer.printf("%nresults in %s%n", out);
+    printer.flush();
+    return 0;
+  }
+
+  /** Refuses options given on the command line that do not apply. */
+  private void refuse(List<String> options, String why) {
+    var parsed = spec.commandLine().getParseResult();
+    for (String option : options) {
+      if (parsed.hasMatchedOption(option)) {
+        throw new IclabException(
+            "%s does not apply here: it and %s %s"
+                .formatted(option, String.join(", ", options), why));
+      }
+    }
+  }
+
+  private static DaiExperiment.Listener progress(ProgressBar bar) {
+    return new DaiExperiment.Listener() {
+      @Override
+      public void phase(String name, long steps) {
+        bar.reset();
+        bar.maxHint(steps);
+        bar.setExtraMessage(" " + name);
+      }
+
+      @Override
+      public void step() {
+        bar.step();
+      }
+    };
+  }
+
   private void run(DaiConfig config, ObjectNode configJson, Path modelDir, boolean resumed) {
-    try (LanguageModel lm = LanguageModel.open(modelDir, modelOptions.device())) {
+    try (LanguageModel lm = LanguageModel.open(modelDir, source.model.device())) {
       DaiExperiment experiment = new DaiExperiment(config, lm);
       writeJson(out.resolve(RUN), runJson(configJson, experiment, modelDir));
       double lr = config.ftLr();
       List<DaiExperiment.LrTrial> trials = List.of();
       Map<String, List<Double>> losses = new LinkedHashMap<>();
       try (ProgressBar bar = ProgressBars.onStderr("dai " + experiment.task().name(), -1, null)) {
-        DaiExperiment.Listener listener =
-            new DaiExperiment.Listener() {
-              @Override
-              public void phase(String name, long steps) {
-                bar.reset();
-                bar.maxHint(steps);
-                bar.setExtraMessage(" " + name);
-              }
-
-              @Override
-              public void step() {
-                bar.step();
-              }
-            };
+        DaiExperiment.Listener listener = progress(bar);
         if (!config.lrSearch().isEmpty()) {
           trials = experiment.searchLearningRate(config.lrSearch(), listener);
           lr = DaiExperiment.best(trials);

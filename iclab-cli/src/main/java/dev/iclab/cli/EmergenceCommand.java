@@ -134,6 +134,14 @@ public final class EmergenceCommand implements Runnable {
       description = "Also train on every context label (true/false; paper-cpu: true).")
   Boolean lossAllLabels;
 
+  @Option(
+      names = "--keep-checkpoints",
+      arity = "0..1",
+      description =
+          "Keep the weights of step 0 and of every evaluation step in --out/weights/ (for iclab"
+              + " dai --emergence-run).")
+  Boolean keepCheckpoints;
+
   @Option(names = "--seed", description = "Master seed.")
   Long seed;
 
@@ -209,6 +217,7 @@ public final class EmergenceCommand implements Runnable {
     flags.put("checkpoint-every", checkpointEvery);
     flags.put("eval-size", evalSize);
     flags.put("loss-all-labels", lossAllLabels);
+    flags.put("keep-checkpoints", keepCheckpoints);
     flags.put("seed", seed);
     for (Map.Entry<String, Object> f : flags.entrySet()) {
       if (f.getValue() != null) {

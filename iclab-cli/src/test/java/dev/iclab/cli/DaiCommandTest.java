@@ -174,4 +174,102 @@ class DaiCommandTest {
         json.path("gradient_descent").path("linear_loss").path("cosine_with_dW_ICL").asDouble(),
         1e-12);
   }
+
+  private Path emergenceRun(String name, String arch) {
+    Path run = tmp.resolve(name);
+    CliRun trained =
+        CliRun.of(
+            "emergence",
+            "--classes",
+            "256",
+            "--batch",
+            "16",
+            "--width",
+            "32",
+            "--eval-size",
+            "16",
+            "--steps",
+            "4",
+            "--eval-every",
+            "2",
+            "--arch",
+            arch,
+            "--keep-checkpoints",
+            "--out",
+            run.toString());
+    assertEquals(0, trained.exitCode(), trained.err());
+    return run;
+  }
+
+  @Test
+  void analysesAnEmergenceRunsCheckpoints() throws IOException {
+    Path run = emergenceRun("bursty", "transformer");
+    Path out = tmp.resolve("dai-lab");
+    CliRun dai =
+        CliRun.of(
+            "dai",
+            "--emergence-run",
+            run.toString(),
+            "--checkpoints",
+            "0,4",
+            "--episodes",
+            "6",
+            "--lr-search",
+            "0.1,1",
+            "--lr-search-dev",
+            "3",
+            "--out",
+            out.toString());
+    assertEquals(0, dai.exitCode(), dai.err());
+    JsonNode metrics = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
+    assertEquals(2, metrics.path("checkpoints").size());
+    JsonNode last = metrics.path("checkpoints").get(1);
+    assertEquals(4, last.path("step").asInt());
+    assertEquals(6, last.path("n_episodes").asInt());
+    for (String key :
+        List.of(
+            "zsl_acc",
+            "icl_acc",
+            "ft_acc",
+            "rec2ftp",
+            "n_f2t",
+            "simaou",
+            "simaou_per_layer",
+            "simaou_random",
+            "simaou_mismatched",
+            "ft_lr")) {
+      assertTrue(last.has(key), key);
+    }
+    assertEquals(12, Files.readAllLines(out.resolve("samples.jsonl")).size());
+    assertTrue(dai.out().contains("SimAOU"), dai.out());
+    assertTrue(Files.readString(out.resolve("report.md")).contains("Rec2FTP"));
+  }
+
+  @Test
+  void anLstmRunAndTextOptionsAreRefused() {
+    Path lstm = emergenceRun("lstm", "lstm");
+    Path out = tmp.resolve("dai-lstm");
+    CliRun refused =
+        CliRun.of(
+            "dai", "--emergence-run", lstm.toString(), "--ft-lr", "0.1", "--out", out.toString());
+    assertEquals(1, refused.exitCode());
+    assertTrue(
+        refused.err().lines().findFirst().orElse("").contains("is an lstm run"), refused.err());
+    assertFalse(Files.exists(out), "nothing written");
+    CliRun task =
+        CliRun.of(
+            "dai",
+            "--emergence-run",
+            lstm.toString(),
+            "--task",
+            "sst2",
+            "--ft-lr",
+            "0.1",
+            "--out",
+            out.toString());
+    assertEquals(1, task.exitCode());
+    assertTrue(task.err().contains("--task does not apply"), task.err());
+    CliRun neither = CliRun.of("dai", "--task", "sst2", "--out", out.toString());
+    assertEquals(2, neither.exitCode(), neither.err());
+  }
 }

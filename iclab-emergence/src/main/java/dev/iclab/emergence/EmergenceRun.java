@@ -6,18 +6,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
-import dev.iclab.emergence.data.GaussianItems;
-import dev.iclab.emergence.data.ItemSource;
-import dev.iclab.emergence.data.OmniglotIndex;
-import dev.iclab.emergence.data.OmniglotItems;
 import dev.iclab.emergence.data.SequenceSampler;
-import dev.iclab.emergence.data.TokenEncoder;
 import dev.iclab.emergence.eval.Accuracies;
 import dev.iclab.emergence.eval.Evaluator;
-import dev.iclab.emergence.model.ModelConfig;
 import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.report.Metrics;
 import dev.iclab.emergence.train.Checkpoint;
+import dev.iclab.emergence.train.KeptWeights;
 import dev.iclab.emergence.train.Trainer;
 import dev.iclab.run.RunFolder;
 import dev.iclab.tensor.Tensors;
@@ -36,14 +31,16 @@ import java.util.Set;
 /**
  * Runs one emergence experiment into a folder: metrics.jsonl (one line per evaluation), run.json
  * (resolved config, seeds, versions, final numbers), checkpoint.bin/json (resumable), icl.png,
- * iwl.png, iwl_zero_shot.png and report.html.
+ * iwl.png, iwl_zero_shot.png and report.html; with {@code keepCheckpoints}, the weights of step 0
+ * and of every evaluation step in weights/ ({@link KeptWeights}).
  */
 public final class EmergenceRun {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-  // Finished when run.json says "done"; a resume may add steps, the one setting that may change.
+  // Finished when run.json says "done"; a resume may add steps and start keeping checkpoints.
   private static final RunFolder.Kind FOLDER =
-      new RunFolder.Kind(EmergenceRun::isDone, Set.of("config.train.steps"), true);
+      new RunFolder.Kind(
+          EmergenceRun::isDone, Set.of("config.train.steps", "config.train.keepCheckpoints"), true);
 
   /** Receives progress; called on the training thread. */
   public interface Listener {
@@ -118,26 +115,14 @@ public final class EmergenceRun {
       RunSpec spec, RunFolder run, Map<String, String> versions, Listener listener) {
     Path folder = run.path();
     Path metricsFile = folder.resolve("metrics.jsonl");
-    Seeds seeds = Seeds.of(spec.seed());
-    SequenceSampler sampler = new SequenceSampler(spec.data(), seeds.data());
-    ItemSource items = items(spec, seeds);
-    int imageSide = items instanceof OmniglotItems omniglot ? omniglot.side() : 0;
-    TokenEncoder encoder = new TokenEncoder(items, spec.format(), spec.data().labels());
-    ModelConfig modelConfig =
-        new ModelConfig(
-            spec.arch(),
-            spec.layers(),
-            spec.heads(),
-            spec.width(),
-            encoder.inputDim(),
-            spec.data().labels(),
-            spec.format().tokens(spec.data().contextPairs()),
-            imageSide);
-    Evaluator evaluator = new Evaluator(sampler, encoder, spec.train().evalSize(), seeds.eval());
+    RunSetup setup = RunSetup.of(spec);
+    Seeds seeds = setup.seeds();
+    SequenceSampler sampler = setup.sampler();
+    Evaluator evaluator = setup.evaluator();
     long wallStart = System.nanoTime();
     try (NDManager root = Tensors.newManager();
-        SequenceModel model = SequenceModel.create(modelConfig, root, seeds.init());
-        Trainer trainer = new Trainer(model, sampler, encoder, spec.train(), root)) {
+        SequenceModel model = SequenceModel.create(setup.modelConfig(), root, seeds.init());
+        Trainer trainer = new Trainer(model, sampler, setup.encoder(), spec.train(), root)) {
       List<Metrics> metrics = new ArrayList<>();
       long done = 0;
       if (run.resumed()) {
@@ -150,6 +135,10 @@ public final class EmergenceRun {
         metrics.addAll(readMetrics(metricsFile, done));
       }
       writeMetrics(metricsFile, metrics);
+      boolean keep = spec.train().keepCheckpoints();
+      if (keep && done == 0) {
+        KeptWeights.save(folder, 0, model.parameters()); // the untrained model
+      }
       writeRunJson(
           folder, spec, seeds, versions, model.parameters().count(), "running", null, 0, 0);
       listener.started(spec, done + 1);
@@ -224,6 +213,9 @@ public final class EmergenceRun {
                 JSON.copy().disable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             out.newLine();
             out.flush();
+            if (keep) {
+              KeptWeights.save(folder, step, model.parameters());
+            }
             listener.evaluated(m);
           }
           int every = spec.train().checkpointEvery();
@@ -255,20 +247,6 @@ public final class EmergenceRun {
           skipped);
       return result;
     }
-  }
-
-  private static ItemSource items(RunSpec spec, Seeds seeds) {
-    if (spec.items().equals("omniglot")) {
-      return new OmniglotItems(
-          OmniglotIndex.scan(Path.of(spec.omniglotDir())),
-          spec.imageSide(),
-          spec.augment(),
-          spec.data().classes(),
-          spec.data().holdoutClasses(),
-          spec.data().noise(),
-          spec.data().exemplarsPerClass());
-    }
-    return GaussianItems.of(spec.data(), spec.itemDim(), seeds.items());
   }
 
   private static boolean isDone(Path folder) {

@@ -124,6 +124,7 @@ public enum Preset {
     d.put("checkpoint-every", "1000");
     d.put("eval-size", "1024");
     d.put("loss-all-labels", "false");
+    d.put("keep-checkpoints", "false");
     d.put("seed", "1");
     d.putAll(overrides);
     return d;

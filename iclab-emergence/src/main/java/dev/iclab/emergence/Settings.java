@@ -52,6 +52,7 @@ public final class Settings {
           "checkpoint-every",
           "eval-size",
           "loss-all-labels",
+          "keep-checkpoints",
           "seed");
 
   /**
@@ -166,7 +167,8 @@ public final class Settings {
             integer("eval-every"),
             integer("checkpoint-every"),
             integer("eval-size"),
-            bool("loss-all-labels"));
+            bool("loss-all-labels"),
+            bool("keep-checkpoints"));
     return new RunSpec(
         name,
         require("data").toLowerCase(Locale.ROOT),

@@ -1,14 +1,21 @@
 package dev.iclab.emergence;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
+import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.report.Metrics;
+import dev.iclab.emergence.train.KeptWeights;
 import dev.iclab.emergence.train.LrSchedule;
+import dev.iclab.tensor.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -244,5 +251,51 @@ class EmergenceRunTest {
     IclabException number =
         assertThrows(IclabException.class, () -> small().with("zipf", "one").toSpec("z"));
     assertTrue(number.getMessage().contains("--zipf must be a number"), number.getMessage());
+  }
+
+  /** --keep-checkpoints keeps step 0 and every evaluation step; each loads back exactly. */
+  @Test
+  void keepsTheWeightsOfStepZeroAndOfEveryEvaluation(@TempDir Path dir) {
+    RunSpec spec = small().with("steps", "25").with("keep-checkpoints", "true").toSpec("keep");
+    EmergenceRun.run(spec, dir, false, Map.of(), QUIET);
+    assertEquals(List.of(0L, 10L, 20L, 25L), KeptWeights.steps(dir));
+    assertEquals(spec, RunSetup.readSpec(dir), "run.json gives back the spec");
+    RunSetup setup = RunSetup.of(spec);
+    try (NDManager root = Tensors.newManager();
+        SequenceModel fresh =
+            SequenceModel.create(setup.modelConfig(), root, setup.seeds().init());
+        SequenceModel loaded = SequenceModel.create(setup.modelConfig(), root, 99)) {
+      KeptWeights.load(dir, 0, loaded.parameters(), root);
+      for (int i = 0; i < fresh.parameters().arrays().size(); i++) {
+        assertArrayEquals(
+            fresh.parameters().arrays().get(i).toFloatArray(),
+            loaded.parameters().arrays().get(i).toFloatArray(),
+            "step 0 is the untrained model: " + fresh.parameters().names().get(i));
+      }
+      // The last kept step is the final checkpoint's weights.
+      KeptWeights.load(dir, 25, loaded.parameters(), root);
+      try (NDManager scratch = root.newSubManager()) {
+        List<NDArray> saved =
+            NDList.decode(scratch, readBytes(dir.resolve("checkpoint.bin")))
+                .subList(0, loaded.parameters().arrays().size());
+        for (int i = 0; i < saved.size(); i++) {
+          assertArrayEquals(
+              saved.get(i).toFloatArray(), loaded.parameters().arrays().get(i).toFloatArray());
+        }
+      }
+      IclabException missing =
+          assertThrows(
+              IclabException.class, () -> KeptWeights.load(dir, 5, loaded.parameters(), root));
+      assertTrue(missing.getMessage().contains("[0, 10, 20, 25]"), missing.getMessage());
+    }
+    assertEquals(List.of(), KeptWeights.steps(dir.resolve("nothing")));
+  }
+
+  private static byte[] readBytes(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 }

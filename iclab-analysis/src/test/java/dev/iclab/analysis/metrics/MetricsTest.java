@@ -1,6 +1,7 @@
 package dev.iclab.analysis.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,16 @@ class MetricsTest {
     assertEquals((1.0 + -1.0) / 2, SimAm.of(icl, ft), EPS);
     float[][] half = {{1, 0}, {0, 1}};
     assertEquals((1.0 + Math.sqrt(0.5)) / 2, SimAm.of(icl, half), EPS);
+  }
+
+  /** Over a one-token query a map's cosine is only a product of signs: undefined, NaN. */
+  @Test
+  void simAmIsUndefinedOnAOneTokenQuery() {
+    float[][] icl = {{0.3f}, {-2f}};
+    float[][] ft = {{5f}, {1f}};
+    assertTrue(Double.isNaN(SimAm.of(icl, ft)));
+    assertFalse(SimAm.isDefined(icl));
+    assertTrue(SimAm.isDefined(new float[][] {{1, 2}}));
   }
 
   @Test

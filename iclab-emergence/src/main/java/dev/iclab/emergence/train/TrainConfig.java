@@ -15,6 +15,9 @@ import dev.iclab.IclabException;
  * @param checkpointEvery save a resumable checkpoint every this many steps (0 = only at the end)
  * @param evalSize sequences in each fixed evaluation set
  * @param lossOnAllLabels also train on every context label position (interleaved format only)
+ * @param keepCheckpoints keep the weights of every evaluation step, step 0 (the untrained model)
+ *     included, in the run folder's {@code weights/} ({@link KeptWeights}), for analyses across
+ *     training such as {@code iclab dai --emergence-run}
  */
 public record TrainConfig(
     int steps,
@@ -26,7 +29,8 @@ public record TrainConfig(
     int evalEvery,
     int checkpointEvery,
     int evalSize,
-    boolean lossOnAllLabels) {
+    boolean lossOnAllLabels,
+    boolean keepCheckpoints) {
   public TrainConfig {
     if (steps < 1) {
       throw new IclabException("--steps must be >= 1, got " + steps);

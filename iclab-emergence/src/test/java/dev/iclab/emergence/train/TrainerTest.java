@@ -32,7 +32,8 @@ class TrainerTest {
   }
 
   private static TrainConfig train(int steps, boolean allLabels) {
-    return new TrainConfig(steps, 32, 3e-3, 10, LrSchedule.CONSTANT, 1.0, 1000, 0, 64, allLabels);
+    return new TrainConfig(
+        steps, 32, 3e-3, 10, LrSchedule.CONSTANT, 1.0, 1000, 0, 64, allLabels, false);
   }
 
   /**
@@ -110,7 +111,7 @@ class TrainerTest {
   void aStepWithANonFiniteLossLeavesTheWeightsUnchanged() {
     Setup s = setup(Architecture.TRANSFORMER, TokenFormat.INTERLEAVED);
     TrainConfig explosive =
-        new TrainConfig(3, 32, 1e30, 0, LrSchedule.CONSTANT, 0, 1000, 0, 64, false);
+        new TrainConfig(3, 32, 1e30, 0, LrSchedule.CONSTANT, 0, 1000, 0, 64, false, false);
     try (NDManager root = Tensors.newManager();
         SequenceModel model = SequenceModel.create(s.model(), root, 3);
         Trainer trainer = new Trainer(model, s.sampler(), s.encoder(), explosive, root)) {

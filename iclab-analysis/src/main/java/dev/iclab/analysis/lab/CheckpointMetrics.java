@@ -1,0 +1,105 @@
+package dev.iclab.analysis.lab;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.analysis.DaiExperiment;
+import dev.iclab.analysis.DaiMetrics;
+import dev.iclab.analysis.DaiOutcome;
+import dev.iclab.analysis.SampleLine;
+import dev.iclab.analysis.metrics.LayerMeans;
+import java.util.List;
+
+/**
+ * One checkpoint's numbers: {@link DaiMetrics} on all episodes and on F2T, computed from the sample
+ * lines only (so a resumed analysis equals an uninterrupted one), with the learning rate used, its
+ * search, the ZSL binomial test against chance and the lab's own ICL accuracy at that step.
+ *
+ * @param labIclAccuracy the run's own ICL accuracy at this step (over its whole evaluation set), or
+ *     NaN when its metrics.jsonl has no line for it (step 0)
+ */
+public record CheckpointMetrics(
+    long step,
+    double ftLr,
+    List<DaiExperiment.LrTrial> lrSearch,
+    double ftLossMean,
+    DaiMetrics all,
+    DaiMetrics f2t,
+    double labIclAccuracy) {
+
+  public static CheckpointMetrics of(
+      EmergenceDai.CheckpointResult result, int layers, double labIclAccuracy) {
+    List<SampleLine> lines = result.lines();
+    return new CheckpointMetrics(
+        result.step(),
+        result.ftLr(),
+        result.lrSearch(),
+        result.ftLossMean(),
+        DaiMetrics.all(lines, layers),
+        DaiMetrics.f2t(lines, layers),
+        labIclAccuracy);
+  }
+
+  /** Two-sided binomial p of ZSL's accuracy against chance (1/2). */
+  public double zslChanceP() {
+    int right = (int) Math.round(all.zslAccuracy() * all.examples());
+    return Binomial.twoSidedHalf(right, all.examples());
+  }
+
+  /** The entry of metrics.json's "checkpoints" (and a line of metrics.jsonl). */
+  public ObjectNode toJson() {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("step", step);
+    node.put("n_episodes", all.examples());
+    number(node, "zsl_acc", all.zslAccuracy());
+    number(node, "icl_acc", all.iclAccuracy());
+    number(node, "ft_acc", all.ftAccuracy());
+    number(node, "lab_icl_acc", labIclAccuracy);
+    number(node, "zsl_chance_p", zslChanceP());
+    number(node, "rec2ftp", all.rec2ftp().percent());
+    number(node, "rec2ftp_permuted", all.rec2ftpPermuted());
+    node.put("n_ft_fixes", all.rec2ftp().ftFixes());
+    node.put("n_f2t", all.rec2ftp().iclAlsoRight());
+    number(node, "simaou", all.simAou().overall());
+    layers(node, "simaou_per_layer", all.simAou());
+    number(node, "simaou_random", all.simAouRandom().overall());
+    number(node, "simaou_mismatched", all.simAouMismatched().overall());
+    layers(node, "simaou_mismatched_per_layer", all.simAouMismatched());
+    number(node, "simaou_minus_mismatched", all.simAouSpecific().overall());
+    number(node, "simam", all.simAm().overall());
+    number(node, "simam_delta", all.simAmDelta().overall());
+    number(node, "ft_lr", ftLr);
+    number(node, "ft_loss_mean", ftLossMean);
+    ArrayNode search = node.putArray("lr_search");
+    for (DaiExperiment.LrTrial t : lrSearch) {
+      ObjectNode trial = search.addObject();
+      trial.put("lr", t.lr());
+      number(trial, "dev_accuracy", t.devAccuracy());
+      number(trial, "dev_loss", t.devLoss());
+      trial.put("failure", t.failure());
+    }
+    node.set("all", DaiOutcome.metricsJson(all));
+    node.set("f2t", DaiOutcome.metricsJson(f2t));
+    return node;
+  }
+
+  private static void layers(ObjectNode node, String key, LayerMeans means) {
+    ArrayNode array = node.putArray(key);
+    for (double v : means.perLayer()) {
+      if (Double.isNaN(v)) {
+        array.addNull();
+      } else {
+        array.add(v);
+      }
+    }
+  }
+
+  /** NaN (undefined) as null. */
+  private static void number(ObjectNode node, String key, double value) {
+    if (Double.isNaN(value)) {
+      node.putNull(key);
+    } else {
+      node.put(key, value);
+    }
+  }
+}
