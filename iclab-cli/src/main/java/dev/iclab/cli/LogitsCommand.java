@@ -3,6 +3,7 @@ package dev.iclab.cli;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.ForwardOptions;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -41,6 +42,7 @@ public final class LogitsCommand implements Callable<Integer> {
                   scope.create(ids, new Shape(1, ids.length)),
                   ForwardOptions.NONE.lastOnly(true))
               .toFloatArray();
+      NonFiniteException.requireFinite(logits, "the last position's logits");
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         var node = Json.object();

@@ -106,6 +106,10 @@ class HostileInputTest {
         CliRun.of(
             "score", "--model", model, "--context", "Lily was", "--candidates", " happy", " sad"),
         "NaN");
+    assertOneLineFailure(
+        CliRun.of("logits", "--model", model, "--prompt", "Once upon a time", "--json"),
+        "the last position's logits",
+        "numerically broken");
     Path text = dir.resolve("text.txt");
     Files.writeString(text, "Once upon a time there was a little girl named Lily.\n".repeat(4));
     assertOneLineFailure(
