@@ -1,6 +1,6 @@
 package dev.iclab.cli.ipt;
 
-import dev.iclab.analysis.ipt.IptStudy.Stage;
+import dev.iclab.experiments.ipt.IptStudy.Stage;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

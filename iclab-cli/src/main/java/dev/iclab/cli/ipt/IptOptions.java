@@ -1,11 +1,11 @@
 package dev.iclab.cli.ipt;
 
-import dev.iclab.analysis.ipt.IptConfig;
-import dev.iclab.analysis.ipt.IptSplit;
-import dev.iclab.analysis.ipt.IptStudy;
 import dev.iclab.cli.ModelOptions;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.data.fewshot.TaskFamilies;
+import dev.iclab.experiments.ipt.IptConfig;
+import dev.iclab.experiments.ipt.IptSplit;
+import dev.iclab.experiments.ipt.IptStudy;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Mixin;

@@ -1,4 +1,4 @@
-package dev.iclab.analysis.ipt;
+package dev.iclab.experiments.ipt;
 
 import dev.iclab.IclabException;
 import dev.iclab.data.Example;

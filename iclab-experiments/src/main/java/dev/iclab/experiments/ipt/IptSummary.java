@@ -1,4 +1,4 @@
-package dev.iclab.analysis.ipt;
+package dev.iclab.experiments.ipt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

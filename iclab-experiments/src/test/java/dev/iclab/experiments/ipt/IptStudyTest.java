@@ -1,4 +1,4 @@
-package dev.iclab.analysis.ipt;
+package dev.iclab.experiments.ipt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iclab.IclabException;
-import dev.iclab.analysis.ipt.IptStudy.Stage;
 import dev.iclab.data.TaskRegistry;
 import dev.iclab.data.fewshot.TaskFamilies;
+import dev.iclab.experiments.ipt.IptStudy.Stage;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.TestModels;
 import dev.iclab.lm.arch.CausalLM;

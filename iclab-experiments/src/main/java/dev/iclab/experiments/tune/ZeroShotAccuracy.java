@@ -1,4 +1,4 @@
-package dev.iclab.cli.tune;
+package dev.iclab.experiments.tune;
 
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
