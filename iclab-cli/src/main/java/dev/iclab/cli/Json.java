@@ -36,7 +36,6 @@ public final class Json {
         temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Deletes a folder and everything below it. */
   /**
    * Parses one JSON text read from {@code source}.
    *
@@ -53,6 +52,7 @@ public final class Json {
     }
   }
 
+  /** Deletes a folder and everything below it. */
   public static void deleteTree(Path folder) throws IOException {
     try (Stream<Path> files = Files.walk(folder)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -1,32 +1,19 @@
 package dev.iclab.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
-import dev.iclab.data.Example;
-import dev.iclab.data.io.DatasetLoader;
 import dev.iclab.experiments.tune.TaskTraining;
-import dev.iclab.experiments.tune.ZeroShotAccuracy;
+import dev.iclab.experiments.tune.TuneJob;
 import dev.iclab.icl.run.ExperimentPlan;
-import dev.iclab.lm.ModelLoader;
-import dev.iclab.lm.arch.CausalLM;
-import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.lm.tokenizer.Tokenizer;
-import dev.iclab.lm.tokenizer.VocabularyCheck;
-import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
-import dev.iclab.tune.TrainingCheckpoint;
 import dev.iclab.tune.TrainingConfig;
-import dev.iclab.tune.TrainingData;
-import dev.iclab.tune.TrainingExample;
-import dev.iclab.tune.Tuner;
 import dev.iclab.tune.TunerRegistry;
 import dev.iclab.tune.optim.LrSchedule;
 import dev.iclab.tune.prompt.PromptConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -274,11 +261,88 @@ public final class TuneCommand implements Callable<Integer> {
             : null;
     Path directory = modelOptions.directory();
     ObjectNode config = resolvedConfig(directory);
-    int[] exit = new int[1];
-    try (TuneRunFolder folder = TuneRunFolder.open(out, resume, config)) {
-      threads.run(() -> exit[0] = train(training, plan, directory, config, folder));
+    TuneJob.Spec job =
+        new TuneJob.Spec(
+            method,
+            modelOptions.model,
+            directory,
+            modelOptions.device(),
+            plan,
+            data,
+            textField,
+            maxLength,
+            trainLimit,
+            evalEvery,
+            saveEvery,
+            training,
+            this::methodOptions,
+            out,
+            resume,
+            config);
+    ObjectNode[] summary = new ObjectNode[1];
+    try (ProgressListener listener = new ProgressListener()) {
+      threads.run(() -> summary[0] = TuneJob.run(job, listener));
     }
-    return exit[0];
+    print(summary[0]);
+    return 0;
+  }
+
+  private void print(ObjectNode summary) {
+    PrintWriter stdout = spec.commandLine().getOut();
+    if (json) {
+      Json.print(stdout, summary);
+      return;
+    }
+    stdout.printf(
+        "%s: loss %.4f -> %.4f over %d steps (%,d tokens, %.0f tok/s)%s; wrote %s%n",
+        method,
+        summary.get("first_loss").asDouble(),
+        summary.get("last_loss").asDouble(),
+        summary.get("steps").asInt(),
+        summary.get("tokens").asLong(),
+        summary.get("tokens_per_s").asDouble(),
+        summary.has("dev_accuracy")
+            ? ", dev accuracy %.3f".formatted(summary.get("dev_accuracy").asDouble())
+            : "",
+        out);
+    stdout.flush();
+  }
+
+  /** Progress on stderr: notes as lines, the steps as a bar. */
+  private final class ProgressListener implements TuneJob.Listener, AutoCloseable {
+    private final PrintWriter err = spec.commandLine().getErr();
+    private ProgressBar bar;
+
+    @Override
+    public void note(String line) {
+      err.println(line);
+      err.flush();
+    }
+
+    @Override
+    public void started(int start, int total) {
+      bar = ProgressBars.onStderr("tune " + method, total, " steps");
+      bar.stepTo(start);
+    }
+
+    @Override
+    public void stepped(Trainer.Progress p, double devAccuracy) {
+      bar.stepTo(p.step());
+      bar.setExtraMessage(
+          " loss %.4f lr %.2e %.0f tok/s%s"
+              .formatted(
+                  p.loss(),
+                  p.lr(),
+                  p.tokensPerSecond(),
+                  Double.isNaN(devAccuracy) ? "" : " dev %.3f".formatted(devAccuracy)));
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
+      }
+    }
   }
 
   private boolean usesTask() {
@@ -309,221 +373,6 @@ public final class TuneCommand implements Callable<Integer> {
     if (trainLimit != null && trainLimit < 1) {
       throw new IclabException("--train-limit must be >= 1, got " + trainLimit);
     }
-  }
-
-  private int train(
-      TrainingConfig training,
-      ExperimentPlan plan,
-      Path directory,
-      ObjectNode config,
-      TuneRunFolder folder) {
-    PrintWriter err = spec.commandLine().getErr();
-    try (CausalLM model = ModelLoader.standard().load(directory, modelOptions.device(), true);
-        Tokenizer tokenizer =
-            VocabularyCheck.of(HfTokenizer.load(directory), model.config().vocabSize(), directory);
-        Tuner tuner = createTuner(model, tokenizer)) {
-      List<TrainingExample> examples;
-      long dataTokens;
-      ZeroShotAccuracy devScorer = null;
-      List<Example> devQueries = List.of();
-      ObjectNode dataRecord = Json.object();
-      if (plan != null) {
-        TaskTraining taskData =
-            TaskTraining.of(plan, model, tokenizer, maxLength, trainLimit, evalEvery != null);
-        examples = taskData.examples();
-        dataTokens = taskData.tokens();
-        if (taskData.leftOut() > 0) {
-          err.printf(
-              "warning: %d of %d training rows of %s are longer than --max-length %d with their answer and were left out%n",
-              taskData.leftOut(),
-              taskData.leftOut() + examples.size(),
-              plan.task().name(),
-              maxLength);
-          err.flush();
-        }
-        dataRecord.put("task", plan.task().name());
-        dataRecord.put("train", plan.train().source().toString());
-        dataRecord.put("train_sha256", plan.train().sha256());
-        dataRecord.put("eval", plan.eval().source().toString());
-        dataRecord.put("eval_sha256", plan.eval().sha256());
-        dataRecord.put("left_out", taskData.leftOut());
-        if (evalEvery != null) {
-          devScorer = new ZeroShotAccuracy(tuner, plan.task(), tokenizer);
-          devQueries = taskData.dev();
-        }
-      } else {
-        var loaded = TrainingData.jsonl(data, textField, tokenizer, maxLength);
-        examples = loaded.examples();
-        dataTokens = loaded.tokens();
-        if (loaded.truncated() > 0) {
-          err.printf(
-              "warning: %d of %d texts were longer than --max-length %d and were truncated%n",
-              loaded.truncated(), loaded.examples().size(), maxLength);
-          err.flush();
-        }
-        dataRecord.put("file", data.toString());
-        dataRecord.put("sha256", DatasetLoader.sha256(data));
-        dataRecord.put("truncated", loaded.truncated());
-      }
-      int context = model.config().contextLength();
-      if (maxLength + tuner.virtualTokens() > context) {
-        throw new IclabException(
-            "--max-length %d plus %d virtual tokens exceeds the model's context window of %d; lower --max-length"
-                .formatted(maxLength, tuner.virtualTokens(), context));
-      }
-      config.set("data", dataRecord);
-      List<String> log = new ArrayList<>();
-      Trainer.Result result;
-      double[] devAccuracy = {Double.NaN, Double.NaN}; // before training, latest
-      int start = 0;
-      // A resumed run continues the token count and keeps its evaluation before training.
-      long tokensBefore = 0;
-      try (Trainer trainer = new Trainer(tuner, training, examples.size())) {
-        if (folder.resumed()) {
-          var latest = TrainingCheckpoint.latest(folder.checkpoints());
-          if (latest.isPresent()) {
-            start = TrainingCheckpoint.restore(trainer, latest.get());
-            log.addAll(TuneRunFolder.readMetrics(latest.get()));
-            for (String saved : log) {
-              JsonNode line = Json.parse(saved, latest.get());
-              tokensBefore = line.path("tokens").asLong(tokensBefore);
-              if (line.path("step").asInt() == 0 && line.has("dev_accuracy")) {
-                devAccuracy[0] = line.get("dev_accuracy").asDouble();
-              }
-            }
-            err.printf("resuming %s at step %d of %d%n", out, start, trainer.totalSteps());
-            err.flush();
-          }
-        }
-        folder.start(config);
-        final List<Example> queries = devQueries;
-        final ZeroShotAccuracy scorer = devScorer;
-        if (scorer != null && start == 0) {
-          devAccuracy[0] = scorer.accuracy(queries);
-          devAccuracy[1] = devAccuracy[0];
-          ObjectNode line = Json.object();
-          line.put("step", 0);
-          line.put("dev_accuracy", devAccuracy[0]);
-          log.add(line.toString());
-        }
-        try (ProgressBar bar =
-            ProgressBars.onStderr("tune " + method, trainer.totalSteps(), " steps")) {
-          bar.stepTo(start);
-          int startStep = start;
-          long runTokens = tokensBefore;
-          result =
-              trainer.train(
-                  examples,
-                  startStep,
-                  p -> {
-                    ObjectNode line = Json.object();
-                    line.put("step", p.step());
-                    line.put("epoch", p.epoch());
-                    line.put("loss", p.loss());
-                    line.put("lr", p.lr());
-                    line.put("grad_norm", p.gradNorm());
-                    line.put("tokens", runTokens + p.tokens());
-                    line.put("tokens_per_s", p.tokensPerSecond());
-                    if (scorer != null
-                        && (p.step() % evalEvery == 0 || p.step() == p.totalSteps())) {
-                      devAccuracy[1] = trainer.evaluating(() -> scorer.accuracy(queries));
-                      line.put("dev_accuracy", devAccuracy[1]);
-                    }
-                    log.add(line.toString());
-                    bar.stepTo(p.step());
-                    bar.setExtraMessage(
-                        " loss %.4f lr %.2e %.0f tok/s%s"
-                            .formatted(
-                                p.loss(),
-                                p.lr(),
-                                p.tokensPerSecond(),
-                                Double.isNaN(devAccuracy[1])
-                                    ? ""
-                                    : " dev %.3f".formatted(devAccuracy[1])));
-                    if (saveEvery != null
-                        && p.step() % saveEvery == 0
-                        && p.step() < p.totalSteps()) {
-                      TrainingCheckpoint.save(
-                          trainer,
-                          p.step(),
-                          folder.checkpoints(),
-                          1,
-                          dir -> TuneRunFolder.writeMetrics(dir, log));
-                    }
-                  });
-        }
-      }
-      ObjectNode summary = Json.object();
-      summary.put("method", method);
-      summary.put("peft_type", tuner.peftType());
-      summary.put("model", modelOptions.model);
-      summary.put("examples", examples.size());
-      summary.put("data_tokens", dataTokens);
-      summary.put("steps", result.steps());
-      summary.put("resumed_at", start);
-      summary.put("tokens", tokensBefore + result.tokens());
-      summary.put("seconds", result.seconds());
-      summary.put("tokens_per_s", result.tokens() / result.seconds());
-      List<Double> losses = losses(log);
-      summary.put("first_loss", losses.get(0));
-      summary.put("last_loss", losses.get(losses.size() - 1));
-      if (devScorer != null) {
-        summary.put("dev_queries", devQueries.size());
-        if (!Double.isNaN(devAccuracy[0])) {
-          summary.put("dev_accuracy_before", devAccuracy[0]);
-        }
-        summary.put("dev_accuracy", devAccuracy[1]);
-      }
-      if (dataRecord.has("truncated")) {
-        summary.put("truncated", dataRecord.get("truncated").asInt());
-      } else {
-        summary.put("left_out", dataRecord.get("left_out").asInt());
-      }
-      summary.put(
-          "trainable_parameters",
-          tuner.parameters().stream().mapToLong(dev.iclab.tune.TrainableParameter::size).sum());
-      summary.put("out", out.toString());
-      folder.finish(
-          temp -> {
-            tuner.save(temp, new BaseModel(modelOptions.model, directory));
-            TuneRunFolder.writeMetrics(temp, log);
-            TuneRunFolder.writeJson(temp.resolve("run.json"), config);
-          },
-          summary);
-      PrintWriter stdout = spec.commandLine().getOut();
-      if (json) {
-        Json.print(stdout, summary);
-      } else {
-        stdout.printf(
-            "%s: loss %.4f -> %.4f over %d steps (%,d tokens, %.0f tok/s)%s; wrote %s%n",
-            method,
-            losses.get(0),
-            losses.get(losses.size() - 1),
-            result.steps(),
-            result.tokens(),
-            result.tokens() / result.seconds(),
-            devScorer == null ? "" : ", dev accuracy %.3f".formatted(devAccuracy[1]),
-            out);
-        stdout.flush();
-      }
-      return 0;
-    }
-  }
-
-  /** The training losses of a metrics log (the evaluation-only line at step 0 has none). */
-  private static List<Double> losses(List<String> log) {
-    List<Double> losses = new ArrayList<>();
-    for (String line : log) {
-      try {
-        var node = Json.MAPPER.readTree(line);
-        if (node.has("loss")) {
-          losses.add(node.get("loss").asDouble());
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-    return losses;
   }
 
   /** Every flag that shapes the result; a resumed run must match it. */
@@ -584,7 +433,7 @@ public final class TuneCommand implements Callable<Integer> {
         seed);
   }
 
-  private Tuner createTuner(CausalLM model, Tokenizer tokenizer) {
+  private MethodOptions methodOptions(Tokenizer tokenizer) {
     PromptConfig prompt =
         promptInitText == null
             ? PromptConfig.vocab(promptLength)
@@ -593,18 +442,16 @@ public final class TuneCommand implements Callable<Integer> {
                 PromptConfig.Init.TEXT,
                 Arrays.stream(tokenizer.encode(promptInitText, false)).boxed().toList(),
                 promptInitText);
-    MethodOptions options =
-        new MethodOptions(
-            loraR,
-            loraAlpha,
-            loraDropout,
-            targets,
-            doubleQuant,
-            prefixLength,
-            reparamHidden,
-            prompt,
-            adapterSize,
-            seed);
-    return TunerRegistry.standard().create(method, model, options);
+    return new MethodOptions(
+        loraR,
+        loraAlpha,
+        loraDropout,
+        targets,
+        doubleQuant,
+        prefixLength,
+        reparamHidden,
+        prompt,
+        adapterSize,
+        seed);
   }
 }

@@ -1,7 +1,9 @@
-package dev.iclab.cli;
+package dev.iclab.experiments.tune;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import dev.iclab.run.RunFolder;
 import java.io.IOException;
@@ -24,6 +26,8 @@ final class TuneRunFolder implements AutoCloseable {
   private static final RunFolder.Kind KIND =
       RunFolder.Kind.finishedBy(SUMMARY).refusingFinishedResume();
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final RunFolder folder;
 
   private TuneRunFolder(RunFolder folder) {
@@ -34,7 +38,7 @@ final class TuneRunFolder implements AutoCloseable {
    * Locks {@code out}; with {@code resume}, checks that it holds a run made with the same flags.
    */
   static TuneRunFolder open(Path out, boolean resume, ObjectNode config) {
-    ObjectNode identity = Json.object();
+    ObjectNode identity = JSON.createObjectNode();
     identity.set("config", config.path("config"));
     identity.set("model", config.path("model"));
     return new TuneRunFolder(RunFolder.open(out, resume, identity, KIND));
@@ -62,7 +66,11 @@ final class TuneRunFolder implements AutoCloseable {
     folder.writeJson(SUMMARY, summary);
     try {
       if (Files.exists(checkpoints())) {
-        Json.deleteTree(checkpoints());
+        try (var paths = Files.walk(checkpoints())) {
+          for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(f);
+          }
+        }
       }
     } catch (IOException e) {
       throw new IclabException(
@@ -95,7 +103,8 @@ final class TuneRunFolder implements AutoCloseable {
 
   static void writeJson(Path file, JsonNode value) {
     try {
-      Json.writeAtomically(file, value);
+      AtomicFiles.writeString(
+          file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value));
     } catch (IOException e) {
       throw new IclabException("cannot write " + file + ": " + e.getMessage(), e);
     }
