@@ -24,7 +24,7 @@ public record DaiOutcome(
     int queries,
     int leftOut,
     double ftLr,
-    List<DaiExperiment.LrTrial> lrSearch,
+    List<LrTrial> lrSearch,
     Map<String, Variant> variants,
     List<String> notes,
     Map<String, Double> seconds) {
@@ -81,7 +81,7 @@ public record DaiOutcome(
     root.put("queries", queries);
     root.put("left_out_queries", leftOut);
     ArrayNode search = root.putArray("lr_search");
-    for (DaiExperiment.LrTrial t : lrSearch) {
+    for (LrTrial t : lrSearch) {
       ObjectNode node = search.addObject();
       node.put("lr", t.lr());
       putNumber(node, "dev_accuracy", t.devAccuracy());

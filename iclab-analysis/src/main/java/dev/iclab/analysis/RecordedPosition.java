@@ -40,7 +40,7 @@ public enum RecordedPosition {
    * @param labelTokens each label word's tokens
    * @param goldLabel the example's gold label
    */
-  int[] appended(List<int[]> labelTokens, int goldLabel) {
+  public int[] appended(List<int[]> labelTokens, int goldLabel) {
     return switch (this) {
       case OPTION0 -> labelTokens.get(0).clone();
       case LAST -> new int[0];

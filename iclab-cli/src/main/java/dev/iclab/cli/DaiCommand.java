@@ -5,16 +5,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.analysis.AnswerScore;
 import dev.iclab.analysis.DaiConfig;
-import dev.iclab.analysis.DaiExperiment;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
+import dev.iclab.analysis.LrTrial;
 import dev.iclab.analysis.PublishedLearningRates;
 import dev.iclab.analysis.RecordedPosition;
 import dev.iclab.analysis.lab.CheckpointMetrics;
 import dev.iclab.analysis.lab.EmergenceDaiConfig;
-import dev.iclab.analysis.lab.EmergenceDaiRun;
 import dev.iclab.analysis.report.DaiReport;
 import dev.iclab.data.Example;
+import dev.iclab.experiments.dai.DaiExperiment;
+import dev.iclab.experiments.lab.EmergenceDaiRun;
 import dev.iclab.icl.run.SamplesFile;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.run.RunFolder;
@@ -356,7 +357,7 @@ public final class DaiCommand implements Callable<Integer> {
       DaiExperiment experiment = new DaiExperiment(config, lm);
       writeJson(out.resolve(RUN), runJson(configJson, experiment, modelDir));
       double lr = config.ftLr();
-      List<DaiExperiment.LrTrial> trials = List.of();
+      List<LrTrial> trials = List.of();
       Map<String, List<Double>> losses = new LinkedHashMap<>();
       try (ProgressBar bar = ProgressBars.onStderr("dai " + experiment.task().name(), -1, null)) {
         DaiExperiment.Listener listener = progress(bar);

@@ -3,9 +3,9 @@ package dev.iclab.analysis.lab;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iclab.analysis.DaiExperiment;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
+import dev.iclab.analysis.LrTrial;
 import dev.iclab.analysis.SampleLine;
 import dev.iclab.analysis.metrics.LayerMeans;
 import java.util.List;
@@ -21,20 +21,26 @@ import java.util.List;
 public record CheckpointMetrics(
     long step,
     double ftLr,
-    List<DaiExperiment.LrTrial> lrSearch,
+    List<LrTrial> lrSearch,
     double ftLossMean,
     DaiMetrics all,
     DaiMetrics f2t,
     double labIclAccuracy) {
 
+  /** The metrics of one analysed checkpoint from its sample lines. */
   public static CheckpointMetrics of(
-      EmergenceDai.CheckpointResult result, int layers, double labIclAccuracy) {
-    List<SampleLine> lines = result.lines();
+      long step,
+      double ftLr,
+      List<LrTrial> lrSearch,
+      List<SampleLine> lines,
+      double ftLossMean,
+      int layers,
+      double labIclAccuracy) {
     return new CheckpointMetrics(
-        result.step(),
-        result.ftLr(),
-        result.lrSearch(),
-        result.ftLossMean(),
+        step,
+        ftLr,
+        lrSearch,
+        ftLossMean,
         DaiMetrics.all(lines, layers),
         DaiMetrics.f2t(lines, layers),
         labIclAccuracy);
@@ -71,7 +77,7 @@ public record CheckpointMetrics(
     number(node, "ft_lr", ftLr);
     number(node, "ft_loss_mean", ftLossMean);
     ArrayNode search = node.putArray("lr_search");
-    for (DaiExperiment.LrTrial t : lrSearch) {
+    for (LrTrial t : lrSearch) {
       ObjectNode trial = search.addObject();
       trial.put("lr", t.lr());
       number(trial, "dev_accuracy", t.devAccuracy());
@@ -101,5 +107,18 @@ public record CheckpointMetrics(
     } else {
       node.put(key, value);
     }
+  }
+
+  /** The accuracy whose first crossing the report marks. */
+  public static final double ICL_THRESHOLD = 0.9;
+
+  /** The first analysed step whose ICL accuracy reaches {@link #ICL_THRESHOLD}, or -1. */
+  public static long iclCrossing(List<CheckpointMetrics> checkpoints) {
+    for (CheckpointMetrics c : checkpoints) {
+      if (c.all().iclAccuracy() >= ICL_THRESHOLD) {
+        return c.step();
+      }
+    }
+    return -1;
   }
 }

@@ -4,7 +4,6 @@ import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.lab.CheckpointMetrics;
-import dev.iclab.analysis.lab.EmergenceDaiRun;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -40,7 +39,7 @@ public final class DaiCurvesReport {
       List<CheckpointMetrics> checkpoints,
       List<String> notes,
       String command) {
-    long crossing = EmergenceDaiRun.iclCrossing(checkpoints);
+    long crossing = CheckpointMetrics.iclCrossing(checkpoints);
     plot(
         dir.resolve(ACCURACY_PNG),
         "Accuracy on holdout episodes",

@@ -2,9 +2,9 @@ package dev.iclab.analysis.report;
 
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
-import dev.iclab.analysis.DaiExperiment;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
+import dev.iclab.analysis.DaiVariants;
 import dev.iclab.analysis.metrics.LayerMeans;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -305,7 +305,7 @@ public final class DaiReport {
   }
 
   private static String label(String variant) {
-    return variant.equals(DaiExperiment.UNTRAINED) ? "untrained control" : variant;
+    return variant.equals(DaiVariants.UNTRAINED) ? "untrained control" : variant;
   }
 
   private static String pct(double fraction) {

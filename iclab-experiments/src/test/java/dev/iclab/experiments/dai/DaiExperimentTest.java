@@ -1,4 +1,4 @@
-package dev.iclab.analysis;
+package dev.iclab.experiments.dai;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.IclabException;
+import dev.iclab.analysis.AnswerScore;
+import dev.iclab.analysis.CachedPrefix;
+import dev.iclab.analysis.DaiConfig;
+import dev.iclab.analysis.DaiMetrics;
+import dev.iclab.analysis.LrTrial;
+import dev.iclab.analysis.MismatchedPartner;
+import dev.iclab.analysis.Probe;
+import dev.iclab.analysis.RecordedPosition;
+import dev.iclab.analysis.SampleLine;
+import dev.iclab.analysis.SettingRecord;
 import dev.iclab.analysis.metrics.Rec2Ftp;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.TestModels;
@@ -275,7 +285,7 @@ class DaiExperimentTest {
     try (LanguageModel lm =
         LanguageModel.open(TestModels.model("tiny-gpt2-random"), Tensors.device("cpu"))) {
       DaiExperiment experiment = new DaiExperiment(config, lm);
-      List<DaiExperiment.LrTrial> trials =
+      List<LrTrial> trials =
           experiment.searchLearningRate(List.of(1e-4, 1e30), new DaiExperiment.Listener() {});
       assertEquals(2, trials.size());
       assertTrue(trials.get(0).failure() == null && trials.get(0).devAccuracy() >= 0);
@@ -287,22 +297,18 @@ class DaiExperimentTest {
 
   @Test
   void lrSearchBreaksAccuracyTiesByTheLowerDevLossThenTheFirstListed() {
-    List<DaiExperiment.LrTrial> tie =
+    List<LrTrial> tie =
         List.of(
-            new DaiExperiment.LrTrial(1e-4, 0.5, 0.70, null),
-            new DaiExperiment.LrTrial(1e-3, 0.5, 0.60, null),
-            new DaiExperiment.LrTrial(1e-2, 0.4, 0.10, null),
-            new DaiExperiment.LrTrial(1e-1, Double.NaN, Double.NaN, "diverged"));
+            new LrTrial(1e-4, 0.5, 0.70, null),
+            new LrTrial(1e-3, 0.5, 0.60, null),
+            new LrTrial(1e-2, 0.4, 0.10, null),
+            new LrTrial(1e-1, Double.NaN, Double.NaN, "diverged"));
     assertEquals(1e-3, DaiExperiment.best(tie), "same accuracy: the lower loss wins");
-    List<DaiExperiment.LrTrial> fullTie =
-        List.of(
-            new DaiExperiment.LrTrial(1e-4, 0.5, 0.6, null),
-            new DaiExperiment.LrTrial(1e-3, 0.5, 0.6, null));
+    List<LrTrial> fullTie =
+        List.of(new LrTrial(1e-4, 0.5, 0.6, null), new LrTrial(1e-3, 0.5, 0.6, null));
     assertEquals(1e-4, DaiExperiment.best(fullTie), "same accuracy and loss: the first listed");
-    List<DaiExperiment.LrTrial> better =
-        List.of(
-            new DaiExperiment.LrTrial(1e-4, 0.5, 0.1, null),
-            new DaiExperiment.LrTrial(1e-3, 0.6, 0.9, null));
+    List<LrTrial> better =
+        List.of(new LrTrial(1e-4, 0.5, 0.1, null), new LrTrial(1e-3, 0.6, 0.9, null));
     assertEquals(1e-3, DaiExperiment.best(better), "accuracy first");
   }
 

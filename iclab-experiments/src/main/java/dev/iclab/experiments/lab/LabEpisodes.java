@@ -1,4 +1,4 @@
-package dev.iclab.analysis.lab;
+package dev.iclab.experiments.lab;
 
 import dev.iclab.emergence.RunSetup;
 import dev.iclab.emergence.data.Batch;

@@ -1,9 +1,20 @@
-package dev.iclab.analysis;
+package dev.iclab.experiments.dai;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
+import dev.iclab.analysis.AnswerScore;
+import dev.iclab.analysis.CachedPrefix;
+import dev.iclab.analysis.DaiConfig;
+import dev.iclab.analysis.DaiVariants;
+import dev.iclab.analysis.LrTrial;
+import dev.iclab.analysis.MismatchedPartner;
+import dev.iclab.analysis.Probe;
+import dev.iclab.analysis.RecordedPosition;
+import dev.iclab.analysis.SampleLine;
+import dev.iclab.analysis.SettingRecord;
+import dev.iclab.analysis.UntrainedModel;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.EvaluationSet;
 import dev.iclab.data.Example;
@@ -70,14 +81,8 @@ public final class DaiExperiment {
     default void step() {}
   }
 
-  /**
-   * One learning rate of a search: FT accuracy on the dev split and the mean loss of the gold
-   * answer there (its negated {@link AnswerScore}), or why it failed.
-   */
-  public record LrTrial(double lr, double devAccuracy, double devLoss, String failure) {}
-
-  public static final String PRETRAINED = "pretrained";
-  public static final String UNTRAINED = "untrained";
+  public static final String PRETRAINED = DaiVariants.PRETRAINED;
+  public static final String UNTRAINED = DaiVariants.UNTRAINED;
 
   private final DaiConfig config;
   private final LanguageModel lm;

@@ -1,4 +1,4 @@
-package dev.iclab.analysis.lab;
+package dev.iclab.experiments.lab;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package dev.iclab.analysis.lab;
+package dev.iclab.experiments.lab;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,9 +14,12 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
-import dev.iclab.analysis.DaiExperiment;
+import dev.iclab.analysis.LrTrial;
 import dev.iclab.analysis.SampleLine;
 import dev.iclab.analysis.SettingRecord;
+import dev.iclab.analysis.lab.Binomial;
+import dev.iclab.analysis.lab.CheckpointMetrics;
+import dev.iclab.analysis.lab.EmergenceDaiConfig;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSetup;
@@ -25,6 +28,7 @@ import dev.iclab.emergence.Settings;
 import dev.iclab.emergence.eval.Accuracies;
 import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.train.KeptWeights;
+import dev.iclab.experiments.dai.DaiExperiment;
 import dev.iclab.tensor.Tensors;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -395,11 +399,11 @@ class EmergenceDaiTest {
               dev.iclab.analysis.DaiMetrics.f2t(lines, 1),
               Double.NaN));
     }
-    assertEquals(100, EmergenceDaiRun.iclCrossing(checkpoints));
+    assertEquals(100, CheckpointMetrics.iclCrossing(checkpoints));
     dev.iclab.analysis.report.DaiCurvesReport.write(out, "t", checkpoints, List.of("n"), "c");
     assertTrue(
         Files.readString(out.resolve("report.md")).contains("first reaches 90% at step 100"));
-    assertEquals(-1, EmergenceDaiRun.iclCrossing(checkpoints.subList(0, 2)));
+    assertEquals(-1, CheckpointMetrics.iclCrossing(checkpoints.subList(0, 2)));
   }
 
   @Test
@@ -411,11 +415,11 @@ class EmergenceDaiTest {
     assertNotEquals(0.0, Binomial.twoSidedHalf(250, 500));
   }
 
-  private static List<DaiExperiment.LrTrial> trials(JsonNode array) {
+  private static List<LrTrial> trials(JsonNode array) {
     return java.util.stream.StreamSupport.stream(array.spliterator(), false)
         .map(
             t ->
-                new DaiExperiment.LrTrial(
+                new LrTrial(
                     t.path("lr").asDouble(),
                     t.path("dev_accuracy").asDouble(),
                     t.path("dev_loss").asDouble(),

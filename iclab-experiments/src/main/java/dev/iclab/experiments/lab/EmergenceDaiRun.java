@@ -1,4 +1,4 @@
-package dev.iclab.analysis.lab;
+package dev.iclab.experiments.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
-import dev.iclab.analysis.DaiExperiment;
+import dev.iclab.analysis.LrTrial;
 import dev.iclab.analysis.SampleLine;
+import dev.iclab.analysis.lab.CheckpointMetrics;
+import dev.iclab.analysis.lab.EmergenceDaiConfig;
 import dev.iclab.analysis.report.DaiCurvesReport;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.report.Metrics;
+import dev.iclab.experiments.dai.DaiExperiment;
 import dev.iclab.run.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,9 +39,6 @@ public final class EmergenceDaiRun {
   static final String STEPS = "steps";
   private static final RunFolder.Kind FOLDER = RunFolder.Kind.finishedBy(METRICS);
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** The accuracy whose first crossing the report marks. */
-  public static final double ICL_THRESHOLD = 0.9;
 
   private EmergenceDaiRun() {}
 
@@ -75,7 +75,14 @@ public final class EmergenceDaiRun {
         // the time each checkpoint took when it was computed, whichever run computed it
         result.seconds().forEach((k, v) -> seconds.merge(k, v, Double::sum));
         checkpoints.add(
-            CheckpointMetrics.of(result, dai.layers(), lab.getOrDefault(step, Double.NaN)));
+            CheckpointMetrics.of(
+                result.step(),
+                result.ftLr(),
+                result.lrSearch(),
+                result.lines(),
+                result.ftLossMean(),
+                dai.layers(),
+                lab.getOrDefault(step, Double.NaN)));
       }
       folder.finish(
           temp -> {
@@ -91,16 +98,6 @@ public final class EmergenceDaiRun {
     } catch (IOException e) {
       throw new IclabException("cannot write into %s: %s".formatted(out, e.getMessage()), e);
     }
-  }
-
-  /** The first analysed step whose ICL accuracy reaches {@link #ICL_THRESHOLD}, or -1. */
-  public static long iclCrossing(List<CheckpointMetrics> checkpoints) {
-    for (CheckpointMetrics c : checkpoints) {
-      if (c.all().iclAccuracy() >= ICL_THRESHOLD) {
-        return c.step();
-      }
-    }
-    return -1;
   }
 
   private static String title(EmergenceDai dai, EmergenceDaiConfig config) {
@@ -159,7 +156,7 @@ public final class EmergenceDaiRun {
     root.put(
         "simam_undefined",
         "the query is one token: Dai et al.'s SimAM compares maps over the query's own tokens");
-    long crossing = iclCrossing(checkpoints);
+    long crossing = CheckpointMetrics.iclCrossing(checkpoints);
     if (crossing < 0) {
       root.putNull("icl_crosses_0_9_at_step");
     } else {
@@ -233,10 +230,10 @@ public final class EmergenceDaiRun {
                     stepJson(steps, step),
                     meta.path("lines").asInt()));
       }
-      List<DaiExperiment.LrTrial> trials = new ArrayList<>();
+      List<LrTrial> trials = new ArrayList<>();
       for (JsonNode t : meta.path("lr_search")) {
         trials.add(
-            new DaiExperiment.LrTrial(
+            new LrTrial(
                 t.path("lr").asDouble(),
                 number(t.path("devAccuracy")),
                 number(t.path("devLoss")),

@@ -1,16 +1,18 @@
-package dev.iclab.analysis.lab;
+package dev.iclab.experiments.lab;
 
 import ai.djl.ndarray.NDManager;
 import dev.iclab.IclabException;
-import dev.iclab.analysis.DaiExperiment;
+import dev.iclab.analysis.LrTrial;
 import dev.iclab.analysis.MismatchedPartner;
 import dev.iclab.analysis.SampleLine;
 import dev.iclab.analysis.SettingRecord;
+import dev.iclab.analysis.lab.EmergenceDaiConfig;
 import dev.iclab.emergence.RunSetup;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.model.Architecture;
 import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.emergence.train.KeptWeights;
+import dev.iclab.experiments.dai.DaiExperiment;
 import dev.iclab.tensor.Tensors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +43,7 @@ public final class EmergenceDai {
   public record CheckpointResult(
       long step,
       double ftLr,
-      List<DaiExperiment.LrTrial> lrSearch,
+      List<LrTrial> lrSearch,
       List<SampleLine> lines,
       double ftLossMean,
       Map<String, Double> seconds) {}
@@ -143,7 +145,7 @@ public final class EmergenceDai {
       KeptWeights.load(runFolder, step, model.parameters(), root);
       try (LabKvFineTuner ft = new LabKvFineTuner(model, root, setup.seeds().init())) {
         double lr;
-        List<DaiExperiment.LrTrial> trials = List.of();
+        List<LrTrial> trials = List.of();
         if (config.lrSearch().isEmpty()) {
           lr = config.ftLr();
         } else {
@@ -194,10 +196,10 @@ public final class EmergenceDai {
   }
 
   /** FT accuracy and mean gold-label loss on the separate episodes, for each rate. */
-  private List<DaiExperiment.LrTrial> search(
+  private List<LrTrial> search(
       LabKvFineTuner ft, NDManager root, long step, DaiExperiment.Listener listener) {
     LabProbe probe = new LabProbe(ft.model(), root, devEpisodes.tokens(), devEpisodes.inputDim());
-    List<DaiExperiment.LrTrial> trials = new ArrayList<>();
+    List<LrTrial> trials = new ArrayList<>();
     listener.phase(
         "step %d: lr search".formatted(step), (long) config.lrSearch().size() * devEpisodes.size());
     for (double lr : config.lrSearch()) {
@@ -220,8 +222,8 @@ public final class EmergenceDai {
       int n = devEpisodes.size();
       trials.add(
           failure == null
-              ? new DaiExperiment.LrTrial(lr, (double) right / n, loss / n, null)
-              : new DaiExperiment.LrTrial(lr, Double.NaN, Double.NaN, failure));
+              ? new LrTrial(lr, (double) right / n, loss / n, null)
+              : new LrTrial(lr, Double.NaN, Double.NaN, failure));
     }
     return trials;
   }
