@@ -1,11 +1,9 @@
 package dev.iclab.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iclab.IclabException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -34,22 +32,6 @@ public final class Json {
     MAPPER.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), value);
     Files.move(
         temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /**
-   * Parses one JSON text read from {@code source}.
-   *
-   * @throws IclabException naming the file when it is not JSON
-   */
-  public static JsonNode parse(String text, Path source) {
-    try {
-      return MAPPER.readTree(text);
-    } catch (IOException e) {
-      throw new IclabException(
-          "%s holds a line that is not JSON (%s); it is damaged: remove it and rerun"
-              .formatted(source, e.getMessage().lines().findFirst().orElse("")),
-          e);
-    }
   }
 
   /** Deletes a folder and everything below it. */

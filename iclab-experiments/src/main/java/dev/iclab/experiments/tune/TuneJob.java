@@ -269,7 +269,7 @@ public final class TuneJob {
   }
 
   /** The training losses of a metrics log (the evaluation-only line at step 0 has none). */
-  public static List<Double> losses(List<String> log) {
+  private static List<Double> losses(List<String> log) {
     List<Double> losses = new ArrayList<>();
     for (String line : log) {
       JsonNode node = parse(line, Path.of(TuneRunFolder.METRICS));

@@ -18,12 +18,10 @@ import java.util.List;
  * eval --adapter} scores such adapters through the same path.
  */
 public final class ZeroShotAccuracy {
-  private final Tuner tuner;
   private final Task task;
   private final IclEvaluator evaluator;
 
   public ZeroShotAccuracy(Tuner tuner, Task task, Tokenizer tokenizer) {
-    this.tuner = tuner;
     this.task = task;
     this.evaluator = new IclEvaluator(tuner.model(), tokenizer, tuner::forwardOptions);
   }
