@@ -1,41 +1,27 @@
 package dev.iclab.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.analysis.AnswerScore;
 import dev.iclab.analysis.DaiConfig;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
-import dev.iclab.analysis.LrTrial;
-import dev.iclab.analysis.PublishedLearningRates;
 import dev.iclab.analysis.RecordedPosition;
 import dev.iclab.analysis.lab.CheckpointMetrics;
 import dev.iclab.analysis.lab.EmergenceDaiConfig;
-import dev.iclab.analysis.report.DaiReport;
-import dev.iclab.data.Example;
-import dev.iclab.experiments.dai.DaiExperiment;
+import dev.iclab.experiments.RunEnvironment;
+import dev.iclab.experiments.dai.DaiJob;
 import dev.iclab.experiments.lab.EmergenceDaiRun;
-import dev.iclab.icl.run.SamplesFile;
-import dev.iclab.lm.LanguageModel;
-import dev.iclab.run.RunFolder;
 import dev.iclab.tensor.Tensors;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab dai}: Dai et al.'s ZSL / ICL / restricted-FT comparison with its metrics, optionally
@@ -46,19 +32,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "dai",
-    mixinStandardHelpOptions = true,
     description =
         "Is ICL implicit fine-tuning? Compare zero-shot, in-context and key/value fine-tuned"
             + " predictions and attention (Rec2FTP, SimAOU, SimAM; Dai et al. 2023), with the"
             + " untrained control of Deutch et al. 2024; or across the checkpoints of an emergence"
             + " run (--emergence-run).")
-public final class DaiCommand implements Callable<Integer> {
-  static final String METRICS = "metrics.json";
-  static final String RUN = "run.json";
-  static final String SAMPLES = "samples.jsonl";
-  // Finished when metrics.json is there; a resume of a finished run recomputes it from samples.
-  private static final RunFolder.Kind FOLDER = RunFolder.Kind.finishedBy(METRICS);
-
+public final class DaiCommand extends CliCommand {
   /** A language model, or an emergence run's checkpoints. */
   static final class Source {
     @ArgGroup(exclusive = false, multiplicity = "1")
@@ -77,7 +56,8 @@ public final class DaiCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Source source;
 
-  @Mixin VerbosityMixin verbosity;
+  @Mixin TaskOptions taskOptions;
+  @Mixin RunOptions run;
   @Mixin ThreadsMixin threads;
 
   @Option(
@@ -95,19 +75,6 @@ public final class DaiCommand implements Callable<Integer> {
           "With --emergence-run: holdout episodes per checkpoint, the first N of the run's own"
               + " ICL evaluation (default 500).")
   int episodes;
-
-  @Option(names = "--task", description = "Built-in task: sst2, sst5, mr, subj, agnews, cb, ...")
-  String task;
-
-  @Option(names = "--task-file", paramLabel = "FILE", description = "A user task (YAML/JSON).")
-  String taskFile;
-
-  @Option(
-      names = "--data-dir",
-      paramLabel = "DIR",
-      defaultValue = "../shared/data",
-      description = "Where built-in tasks' data are (default: ${DEFAULT-VALUE}).")
-  Path dataDir;
 
   @Option(
       names = "--shots",
@@ -187,16 +154,8 @@ public final class DaiCommand implements Callable<Integer> {
       description = "none (default) or untrained: also run on a random-initialised copy.")
   String control;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder.")
-  Path out;
-
-  @Option(names = "--resume", description = "Continue the run in --out where it stopped.")
-  boolean resume;
-
   @Option(names = "--skip-bad-rows", description = "Leave out bad dataset rows (counted).")
   boolean skipBadRows;
-
-  @Spec CommandSpec spec;
 
   // Options of a language-model run that mean nothing for an emergence run, and the reverse.
   private static final List<String> TEXT_ONLY =
@@ -217,33 +176,25 @@ public final class DaiCommand implements Callable<Integer> {
   private static final List<String> EMERGENCE_ONLY = List.of("--checkpoints", "--episodes");
 
   @Override
-  public Integer call() {
+  protected void execute() {
     if (source.emergenceRun != null) {
-      return callEmergence();
+      executeEmergence();
+      return;
     }
     refuse(EMERGENCE_ONLY, "apply only with --emergence-run DIR");
-    ModelOptions modelOptions = source.model;
     if (!control.equals("none") && !control.equals("untrained")) {
       throw new IclabException("unknown --control '%s'; use none or untrained".formatted(control));
     }
-    Path modelDir = modelOptions.directory();
-    double lr =
-        ftLr != null
-            ? ftLr
-            : PublishedLearningRates.forTask(task)
-                .orElseThrow(
-                    () ->
-                        new IclabException(
-                            "no default fine-tuning rate for this task; give --ft-lr LR or --lr-search LR,..."));
+    Path modelDir = source.model.directory();
     DaiConfig config =
         new DaiConfig(
             modelDir.normalize().toString(),
-            task,
-            taskFile,
-            dataDir.normalize().toString(),
+            taskOptions.task(),
+            taskOptions.taskFile(),
+            taskOptions.dataDir(),
             shots,
             select,
-            lr,
+            DaiJob.learningRate(ftLr, taskOptions.task()),
             seed,
             limit,
             evalCap,
@@ -254,17 +205,17 @@ public final class DaiCommand implements Callable<Integer> {
             lrSearch,
             lrSearchDev,
             skipBadRows);
-    ObjectNode configJson = Json.MAPPER.valueToTree(config);
-    ObjectNode identity = Json.object();
-    identity.set("config", configJson);
-    Tensors.configureOffline();
-    try (RunFolder folder = RunFolder.open(out, resume, identity, FOLDER)) {
-      threads.run(() -> run(config, configJson, modelDir, folder.resumed()));
+    DaiJob.Spec job =
+        new DaiJob.Spec(
+            config, modelDir, source.model.device(), run.out(), run.resume(), commandLine());
+    DaiOutcome[] outcome = new DaiOutcome[1];
+    try (Progress progress = new Progress()) {
+      threads.run(() -> outcome[0] = DaiJob.run(job, progress));
     }
-    return 0;
+    print(outcome[0]);
   }
 
-  private Integer callEmergence() {
+  private void executeEmergence() {
     refuse(TEXT_ONLY, "apply to a language model (--model), not to --emergence-run");
     EmergenceDaiConfig config =
         new EmergenceDaiConfig(
@@ -276,18 +227,21 @@ public final class DaiCommand implements Callable<Integer> {
             lrSearchDev,
             seed);
     Tensors.configureOffline();
-    String command =
-        "iclab " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     List<CheckpointMetrics> results = new ArrayList<>();
-    try (ProgressBar bar = ProgressBars.onStderr("dai " + source.emergenceRun, -1, null)) {
-      DaiExperiment.Listener listener = progress(bar);
+    try (Progress progress = new Progress()) {
+      progress.started(source.emergenceRun.toString());
       threads.run(
           () ->
               results.addAll(
                   EmergenceDaiRun.run(
-                      config, out, resume, EmergenceCommand.versions(), command, listener)));
+                      config,
+                      run.out(),
+                      run.resume(),
+                      RunEnvironment.labVersions(),
+                      commandLine(),
+                      progress)));
     }
-    PrintWriter printer = spec.commandLine().getOut();
+    PrintWriter printer = out();
     printer.printf(
         Locale.ROOT,
         "%6s %6s %6s %6s %9s %9s %5s %8s %8s %8s %9s%n",
@@ -319,9 +273,8 @@ public final class DaiCommand implements Callable<Integer> {
           number("%.3f", m.simAouMismatched().overall()),
           c.ftLr());
     }
-    printer.printf("%nresults in %s%n", out);
+    printer.printf("%nresults in %s%n", run.out());
     printer.flush();
-    return 0;
   }
 
   /** Refuses options given on the command line that do not apply. */
@@ -336,75 +289,37 @@ public final class DaiCommand implements Callable<Integer> {
     }
   }
 
-  private static DaiExperiment.Listener progress(ProgressBar bar) {
-    return new DaiExperiment.Listener() {
-      @Override
-      public void phase(String name, long steps) {
-        bar.reset();
-        bar.maxHint(steps);
-        bar.setExtraMessage(" " + name);
-      }
+  /** The phases of a run as a progress bar on stderr, opened once the run is named. */
+  private static final class Progress implements DaiJob.Listener, AutoCloseable {
+    private ProgressBar bar;
 
-      @Override
-      public void step() {
-        bar.step();
-      }
-    };
-  }
+    @Override
+    public void started(String name) {
+      bar = ProgressBars.onStderr("dai " + name, -1, null);
+    }
 
-  private void run(DaiConfig config, ObjectNode configJson, Path modelDir, boolean resumed) {
-    try (LanguageModel lm = LanguageModel.open(modelDir, source.model.device())) {
-      DaiExperiment experiment = new DaiExperiment(config, lm);
-      writeJson(out.resolve(RUN), runJson(configJson, experiment, modelDir));
-      double lr = config.ftLr();
-      List<LrTrial> trials = List.of();
-      Map<String, List<Double>> losses = new LinkedHashMap<>();
-      try (ProgressBar bar = ProgressBars.onStderr("dai " + experiment.task().name(), -1, null)) {
-        DaiExperiment.Listener listener = progress(bar);
-        if (!config.lrSearch().isEmpty()) {
-          trials = experiment.searchLearningRate(config.lrSearch(), listener);
-          lr = DaiExperiment.best(trials);
-        }
-        List<String> variants = new ArrayList<>(List.of(DaiExperiment.PRETRAINED));
-        if (config.untrainedControl()) {
-          variants.add(DaiExperiment.UNTRAINED);
-        }
-        try (SamplesFile samples = SamplesFile.open(out.resolve(SAMPLES), resumed)) {
-          for (String variant : variants) {
-            losses.put(
-                variant,
-                experiment.run(
-                    variant,
-                    lr,
-                    samples::contains,
-                    line -> samples.append(List.of(line.toJson())),
-                    listener));
-          }
-        }
+    @Override
+    public void phase(String name, long steps) {
+      bar.reset();
+      bar.maxHint(steps);
+      bar.setExtraMessage(" " + name);
+    }
+
+    @Override
+    public void step() {
+      bar.step();
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
       }
-      DaiOutcome outcome =
-          new DaiOutcome(
-              config,
-              experiment.task().name(),
-              experiment.layers(),
-              experiment.queries().size(),
-              experiment.leftOut(),
-              lr,
-              trials,
-              DaiOutcome.variants(out.resolve(SAMPLES), experiment.layers(), losses),
-              experiment.notes(),
-              experiment.seconds());
-      writeJson(out.resolve(METRICS), outcome.toJson());
-      DaiReport.write(
-          out,
-          outcome,
-          "iclab " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-      print(outcome);
     }
   }
 
   private void print(DaiOutcome outcome) {
-    PrintWriter printer = spec.commandLine().getOut();
+    PrintWriter printer = out();
     printer.printf(
         Locale.ROOT,
         "%-12s %-4s %6s %6s %6s %9s %9s %8s %8s %8s %8s %8s%n",
@@ -443,34 +358,12 @@ public final class DaiCommand implements Callable<Integer> {
               }
             });
     outcome.notes().forEach(n -> printer.println("note: " + n));
-    printer.printf("%nresults in %s%n", out);
+    printer.printf("%nresults in %s%n", run.out());
     printer.flush();
   }
 
   /** NaN (an empty subset, no FT fix) prints as "-". */
   private static String number(String format, double value) {
     return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, format, value);
-  }
-
-  private static ObjectNode runJson(ObjectNode config, DaiExperiment experiment, Path modelDir) {
-    ObjectNode run = Json.object();
-    run.set("config", config);
-    ObjectNode env = RunEnvironment.of(modelDir, List.of(experiment.train(), experiment.eval()));
-    run.set("environment", env);
-    ArrayNode demos = run.putArray("demonstrations");
-    for (Example d : experiment.demos()) {
-      demos.addObject().put("id", d.id()).put("label", d.label());
-    }
-    ArrayNode notes = run.putArray("notes");
-    experiment.notes().forEach(notes::add);
-    return run;
-  }
-
-  private static void writeJson(Path file, Object value) {
-    try {
-      Json.writeAtomically(file, value);
-    } catch (IOException e) {
-      throw new IclabException("cannot write %s: %s".formatted(file, e.getMessage()), e);
-    }
   }
 }

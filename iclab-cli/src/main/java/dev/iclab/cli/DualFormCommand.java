@@ -5,12 +5,8 @@ import dev.iclab.analysis.DualForm;
 import dev.iclab.tensor.Tensors;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab dual-form}: the numeric check of Dai et al.'s dual form on one linear-attention
@@ -18,12 +14,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "dual-form",
-    mixinStandardHelpOptions = true,
     description =
         "Check that linear attention over [demonstrations; query] equals (W_ZSL + dW_ICL) q, and"
             + " compare dW_ICL with gradient-descent updates; prints JSON (matrices with --print).")
-public final class DualFormCommand implements Callable<Integer> {
-  @Mixin VerbosityMixin verbosity;
+public final class DualFormCommand extends CliCommand {
 
   @Option(names = "--dim", defaultValue = "16", description = "Input size d (default 16).")
   int dim;
@@ -43,10 +37,8 @@ public final class DualFormCommand implements Callable<Integer> {
   @Option(names = "--print", description = "Also print dW_ICL and both GD updates.")
   boolean printMatrices;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     Tensors.configureOffline();
     DualForm check = DualForm.check(dim, headDim, demoTokens, queryTokens, seed);
     ObjectNode json = Json.object();
@@ -69,7 +61,7 @@ public final class DualFormCommand implements Callable<Integer> {
       json.putPOJO("gd_linear_loss", check.gdLinearLoss());
       json.putPOJO("gd_squared_loss", check.gdSquaredLoss());
     }
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = out();
     Json.print(out, json);
     spec.commandLine()
         .getErr()
@@ -79,6 +71,5 @@ public final class DualFormCommand implements Callable<Integer> {
             check.relativeError(),
             check.linearLossCosine(),
             check.squaredLossCosine());
-    return 0;
   }
 }

@@ -2,148 +2,32 @@ package dev.iclab.cli;
 
 import dev.iclab.IclabException;
 import dev.iclab.emergence.EmergenceRun;
-import dev.iclab.emergence.Preset;
-import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
-import dev.iclab.emergence.Sweep;
 import dev.iclab.emergence.report.ConsoleProgress;
+import dev.iclab.experiments.emergence.EmergenceJob;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab emergence}: trains sequence models on Chan et al.'s bursty/Zipfian distributions and
- * tracks in-context vs in-weights accuracy. A preset gives every setting; flags override it; {@code
- * --sweep} runs the cartesian product of its axes, each run in its own folder, with one HTML report
- * comparing them.
+ * tracks in-context vs in-weights accuracy ({@link EmergenceJob}). A preset gives every setting;
+ * flags override it; {@code --sweep} runs the cartesian product of its axes, each run in its own
+ * folder, with one HTML report comparing them.
  */
 @Command(
     name = "emergence",
-    mixinStandardHelpOptions = true,
-    description = "Train a small transformer/LSTM/RNN and watch in-context learning emerge.")
-public final class EmergenceCommand implements Runnable {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-  @Mixin VerbosityMixin verbosity;
-
+    description = "Train a small transformer/LSTM/RNN and watch in-context learning emerge.",
+    modelTransformer = EmergenceCommand.SettingFlags.class)
+public final class EmergenceCommand extends CliCommand {
   @Option(names = "--preset", description = "quick, paper-cpu or paper (default quick).")
   String preset = "quick";
-
-  @Option(names = "--data", description = "Item source: gaussian or omniglot.")
-  String data;
-
-  @Option(names = "--format", description = "Token format: interleaved (paper) or paired.")
-  String format;
-
-  @Option(names = "--p-bursty", description = "Probability of a bursty sequence.")
-  Double pBursty;
-
-  @Option(names = "--classes", description = "Number of training classes.")
-  Integer classes;
-
-  @Option(names = "--holdout-classes", description = "Classes kept for the ICL evaluation.")
-  Integer holdoutClasses;
-
-  @Option(names = "--zipf", description = "Zipf exponent of class frequencies (0 = uniform).")
-  Double zipf;
-
-  @Option(names = "--noise", description = "Within-class Gaussian noise scale.")
-  Double noise;
-
-  @Option(names = "--exemplars", description = "Distinct exemplars per class (0 = fresh noise).")
-  Integer exemplars;
-
-  @Option(
-      names = "--labels",
-      paramLabel = "N|per-class",
-      description =
-          "per-class: every class its own label (Chan et al.; paper presets); N: N labels shared"
-              + " by all classes (label multiplicity; quick: 32).")
-  String labels;
-
-  @Option(names = "--labels-per-class", description = "Labels each class maps to.")
-  Integer labelsPerClass;
-
-  @Option(names = "--item-dim", description = "Dimension of Gaussian items.")
-  Integer itemDim;
-
-  @Option(names = "--omniglot-dir", description = "Omniglot folder (for --data omniglot).")
-  String omniglotDir;
-
-  @Option(names = "--image-side", description = "Omniglot images downsampled to N x N.")
-  Integer imageSide;
-
-  @Option(
-      names = "--augment",
-      arity = "1",
-      description = "Multiply Omniglot classes by 8 (rotations/flips).")
-  Boolean augment;
-
-  @Option(names = "--arch", description = "transformer, lstm or rnn.")
-  String arch;
-
-  @Option(names = "--layers", description = "Transformer blocks or recurrent layers.")
-  Integer layers;
-
-  @Option(names = "--heads", description = "Attention heads.")
-  Integer heads;
-
-  @Option(names = "--width", description = "Model width.")
-  Integer width;
-
-  @Option(names = "--steps", description = "Training steps.")
-  Integer steps;
-
-  @Option(names = "--batch", description = "Sequences per step.")
-  Integer batch;
-
-  @Option(names = "--lr", description = "Peak learning rate (Adam).")
-  Double lr;
-
-  @Option(
-      names = "--lr-schedule",
-      description =
-          "After warm-up: constant, or rsqrt (decay as 1/sqrt(step), Chan et al.'s; paper"
-              + " presets).")
-  String lrSchedule;
-
-  @Option(names = "--warmup", description = "Warm-up steps.")
-  Integer warmup;
-
-  @Option(names = "--clip", description = "Gradient-norm clip (0 = off).")
-  Double clip;
-
-  @Option(names = "--eval-every", description = "Evaluate every N steps.")
-  Integer evalEvery;
-
-  @Option(names = "--checkpoint-every", description = "Checkpoint every N steps.")
-  Integer checkpointEvery;
-
-  @Option(names = "--eval-size", description = "Sequences per evaluation set.")
-  Integer evalSize;
-
-  @Option(
-      names = "--loss-all-labels",
-      arity = "0..1",
-      description = "Also train on every context label (true/false; paper-cpu: true).")
-  Boolean lossAllLabels;
-
-  @Option(
-      names = "--keep-checkpoints",
-      arity = "0..1",
-      description =
-          "Keep the weights of step 0 and of every evaluation step in --out/weights/ (for iclab"
-              + " dai --emergence-run).")
-  Boolean keepCheckpoints;
-
-  @Option(names = "--seed", description = "Master seed.")
-  Long seed;
 
   @Option(
       names = "--sweep",
@@ -158,90 +42,98 @@ public final class EmergenceCommand implements Runnable {
 
   @Mixin ThreadsMixin threadsOption;
 
+  /** Every lab setting ({@link Settings#KEYS}) as the flag of the same name. */
+  private static final List<TableFlag> SETTINGS =
+      List.of(
+          TableFlag.of("data", String.class, "Item source: gaussian or omniglot."),
+          TableFlag.of("format", String.class, "Token format: interleaved (paper) or paired."),
+          TableFlag.of("p-bursty", Double.class, "Probability of a bursty sequence."),
+          TableFlag.of("classes", Integer.class, "Number of training classes."),
+          TableFlag.of("holdout-classes", Integer.class, "Classes kept for the ICL evaluation."),
+          TableFlag.of("zipf", Double.class, "Zipf exponent of class frequencies (0 = uniform)."),
+          TableFlag.of("noise", Double.class, "Within-class Gaussian noise scale."),
+          TableFlag.of(
+              "exemplars", Integer.class, "Distinct exemplars per class (0 = fresh noise)."),
+          new TableFlag(
+              "labels",
+              String.class,
+              null,
+              "N|per-class",
+              "per-class: every class its own label (Chan et al.; paper presets); N: N labels"
+                  + " shared by all classes (label multiplicity; quick: 32)."),
+          TableFlag.of("labels-per-class", Integer.class, "Labels each class maps to."),
+          TableFlag.of("item-dim", Integer.class, "Dimension of Gaussian items."),
+          TableFlag.of("omniglot-dir", String.class, "Omniglot folder (for --data omniglot)."),
+          TableFlag.of("image-side", Integer.class, "Omniglot images downsampled to N x N."),
+          new TableFlag(
+              "augment",
+              Boolean.class,
+              "1",
+              null,
+              "Multiply Omniglot classes by 8 (rotations/flips)."),
+          TableFlag.of("arch", String.class, "transformer, lstm or rnn."),
+          TableFlag.of("layers", Integer.class, "Transformer blocks or recurrent layers."),
+          TableFlag.of("heads", Integer.class, "Attention heads."),
+          TableFlag.of("width", Integer.class, "Model width."),
+          TableFlag.of("steps", Integer.class, "Training steps."),
+          TableFlag.of("batch", Integer.class, "Sequences per step."),
+          TableFlag.of("lr", Double.class, "Peak learning rate (Adam)."),
+          TableFlag.of(
+              "lr-schedule",
+              String.class,
+              "After warm-up: constant, or rsqrt (decay as 1/sqrt(step), Chan et al.'s; paper"
+                  + " presets)."),
+          TableFlag.of("warmup", Integer.class, "Warm-up steps."),
+          TableFlag.of("clip", Double.class, "Gradient-norm clip (0 = off)."),
+          TableFlag.of("eval-every", Integer.class, "Evaluate every N steps."),
+          TableFlag.of("checkpoint-every", Integer.class, "Checkpoint every N steps."),
+          TableFlag.of("eval-size", Integer.class, "Sequences per evaluation set."),
+          new TableFlag(
+              "loss-all-labels",
+              Boolean.class,
+              "0..1",
+              null,
+              "Also train on every context label (true/false; paper-cpu: true)."),
+          new TableFlag(
+              "keep-checkpoints",
+              Boolean.class,
+              "0..1",
+              null,
+              "Keep the weights of step 0 and of every evaluation step in --out/weights/ (for"
+                  + " iclab dai --emergence-run)."),
+          TableFlag.of("seed", Long.class, "Master seed."));
+
+  /** Adds a flag for every lab setting. */
+  static final class SettingFlags implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      return TableFlag.addAll(spec, SETTINGS);
+    }
+  }
+
   @Override
-  public void run() {
-    threadsOption.run(this::runWithThreads);
+  protected void execute() {
+    threadsOption.run(
+        () -> {
+          EmergenceJob.Result result =
+              EmergenceJob.run(
+                  new EmergenceJob.Spec(resolve(), sweeps, out, resume),
+                  () -> new ConsoleProgress(System.err),
+                  this::printFinal);
+          out().println("report: " + result.report());
+        });
   }
 
-  private void runWithThreads() {
-    Settings base = resolve();
-    List<Map.Entry<String, Settings>> runs = Settings.sweep(base, sweeps);
-    List<RunSpec> specs = new ArrayList<>();
-    for (Map.Entry<String, Settings> run : runs) {
-      specs.add(run.getValue().toSpec(run.getKey()));
-    }
-    List<EmergenceRun.Result> results =
-        Sweep.run(
-            specs,
-            s -> specs.size() == 1 ? out : out.resolve(s.name()),
-            resume,
-            versions(),
-            () -> new ConsoleProgress(System.err),
-            this::printFinal);
-    Path report =
-        specs.size() == 1
-            ? out.resolve("report.html")
-            : Sweep.report(out, "iclab emergence sweep: " + String.join(" ", sweeps), results);
-    spec.commandLine().getOut().println("report: " + report);
-  }
-
-  /** The preset with every flag given on the command line applied. */
+  /** The preset with every setting given on the command line applied. */
   Settings resolve() {
-    Settings s = Settings.of(Preset.parse(preset));
-    Map<String, Object> flags = new LinkedHashMap<>();
-    flags.put("data", data);
-    flags.put("format", format);
-    flags.put("p-bursty", pBursty);
-    flags.put("classes", classes);
-    flags.put("holdout-classes", holdoutClasses);
-    flags.put("zipf", zipf);
-    flags.put("noise", noise);
-    flags.put("exemplars", exemplars);
-    flags.put("labels", labels);
-    flags.put("lr-schedule", lrSchedule);
-    flags.put("labels-per-class", labelsPerClass);
-    flags.put("item-dim", itemDim);
-    flags.put("omniglot-dir", omniglotDir);
-    flags.put("image-side", imageSide);
-    flags.put("augment", augment);
-    flags.put("arch", arch);
-    flags.put("layers", layers);
-    flags.put("heads", heads);
-    flags.put("width", width);
-    flags.put("steps", steps);
-    flags.put("batch", batch);
-    flags.put("lr", lr);
-    flags.put("warmup", warmup);
-    flags.put("clip", clip);
-    flags.put("eval-every", evalEvery);
-    flags.put("checkpoint-every", checkpointEvery);
-    flags.put("eval-size", evalSize);
-    flags.put("loss-all-labels", lossAllLabels);
-    flags.put("keep-checkpoints", keepCheckpoints);
-    flags.put("seed", seed);
-    for (Map.Entry<String, Object> f : flags.entrySet()) {
-      if (f.getValue() != null) {
-        s = s.with(f.getKey(), String.valueOf(f.getValue()));
-      }
-    }
-    return s;
-  }
-
-  static Map<String, String> versions() {
-    Map<String, String> v = new LinkedHashMap<>();
-    v.put("iclab", Versions.iclab());
-    v.put("djl", Versions.djl());
-    v.put("java", Runtime.version().toString());
-    v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    return v;
+    return EmergenceJob.settings(preset, TableFlag.given(spec, SETTINGS));
   }
 
   private void printFinal(EmergenceRun.Result r) {
     if (r.metrics().isEmpty()) {
       throw new IclabException("run " + r.spec().name() + " produced no evaluation");
     }
-    spec.commandLine()
-        .getOut()
+    out()
         .println(
             String.format(
                 Locale.ROOT,

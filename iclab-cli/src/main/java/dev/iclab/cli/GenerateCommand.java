@@ -7,25 +7,20 @@ import dev.iclab.lm.tokenizer.Tokenizer;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab generate}: continue a prompt, greedily or by seeded sampling. */
 @Command(
     name = "generate",
-    mixinStandardHelpOptions = true,
     description =
         "Generate a continuation of a prompt with a KV cache. Stops at EOS, at a --stop string, or"
             + " after --max-new-tokens.")
-public final class GenerateCommand implements Callable<Integer> {
+public final class GenerateCommand extends CliCommand {
   @Mixin ModelOptions modelOptions;
   @Mixin PromptOptions promptOptions;
-  @Mixin VerbosityMixin verbosity;
 
   @Option(
       names = "--max-new-tokens",
@@ -74,10 +69,8 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "Print {\"prompt_ids\", \"generated_ids\", \"text\", \"stop_reason\"}.")
   boolean json;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     try (LanguageModel lm = modelOptions.open()) {
       int[] promptIds = promptOptions.ids(lm);
       List<Integer> stopIds = ignoreEos ? List.of() : lm.eosTokenIds();
@@ -90,7 +83,7 @@ public final class GenerateCommand implements Callable<Integer> {
       Function<int[], String> decoder = tokenizer == null ? null : tokenizer::decode;
       Generator.Result result = new Generator(lm.model()).generate(promptIds, config, decoder);
       String text = tokenizer == null ? null : cutAtStop(tokenizer.decode(result.generatedIds()));
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       if (json) {
         var node = Json.object();
         node.set("prompt_ids", Json.MAPPER.valueToTree(result.promptIds()));
@@ -104,7 +97,6 @@ public final class GenerateCommand implements Callable<Integer> {
         out.println(java.util.Arrays.toString(result.generatedIds()));
       }
       out.flush();
-      return 0;
     }
   }
 

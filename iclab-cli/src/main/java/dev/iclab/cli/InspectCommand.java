@@ -11,31 +11,24 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab inspect}: what a checkpoint is and what it will cost to run. */
 @Command(
     name = "inspect",
-    mixinStandardHelpOptions = true,
     description =
         "Print a model's architecture, parameter count, stored dtypes, context length, vocabulary"
             + " size and the memory it will take.")
-public final class InspectCommand implements Callable<Integer> {
+public final class InspectCommand extends CliCommand {
   @Mixin ModelOptions modelOptions;
-  @Mixin VerbosityMixin verbosity;
 
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     Path directory = modelOptions.directory();
     HfConfig hf = HfConfig.read(directory);
     Map<String, Long> elementsByDtype = new TreeMap<>();
@@ -82,10 +75,10 @@ public final class InspectCommand implements Callable<Integer> {
       out.put("kv_cache_bytes_per_token", kvBytesPerToken);
       out.put("memory_bytes_at_full_context", weightBytes + kvBytesPerToken * c.contextLength());
       out.put("tokenizer", lm.tokenizer().isPresent());
-      PrintWriter w = spec.commandLine().getOut();
+      PrintWriter w = out();
       if (json) {
         Json.print(w, out);
-        return 0;
+        return;
       }
       w.printf("model        %s (%s)%n", directory, out.get("architecture").asText());
       w.printf("model_type   %s%n", c.modelType());
@@ -110,7 +103,6 @@ public final class InspectCommand implements Callable<Integer> {
           human(kvBytesPerToken, "B"),
           human(weightBytes + kvBytesPerToken * c.contextLength(), "B"));
       w.flush();
-      return 0;
     }
   }
 

@@ -6,32 +6,25 @@ import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.ForwardOptions;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab logits}: the logits at the last position of a prompt. */
 @Command(
     name = "logits",
-    mixinStandardHelpOptions = true,
     description =
         "Print the logits at the last position (all of them with --json, else the top 10).")
-public final class LogitsCommand implements Callable<Integer> {
+public final class LogitsCommand extends CliCommand {
   @Mixin ModelOptions modelOptions;
   @Mixin PromptOptions promptOptions;
-  @Mixin VerbosityMixin verbosity;
 
   @Option(names = "--json", description = "Print {\"ids\": [...], \"last_logits\": [...]}.")
   boolean json;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     try (LanguageModel lm = modelOptions.open();
         NDManager scope = lm.model().manager().newSubManager()) {
       int[] ids = promptOptions.ids(lm);
@@ -43,13 +36,13 @@ public final class LogitsCommand implements Callable<Integer> {
                   ForwardOptions.NONE.lastOnly(true))
               .toFloatArray();
       NonFiniteException.requireFinite(logits, "the last position's logits");
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       if (json) {
         var node = Json.object();
         node.set("ids", Json.MAPPER.valueToTree(ids));
         node.set("last_logits", Json.MAPPER.valueToTree(logits));
         Json.print(out, node);
-        return 0;
+        return;
       }
       out.printf("%d prompt tokens; top 10 next tokens:%n", ids.length);
       IntStream.range(0, logits.length)
@@ -64,7 +57,6 @@ public final class LogitsCommand implements Callable<Integer> {
                       logits[id],
                       lm.tokenizer().map(t -> "'" + t.decode(new int[] {id}) + "'").orElse("")));
       out.flush();
-      return 0;
     }
   }
 }

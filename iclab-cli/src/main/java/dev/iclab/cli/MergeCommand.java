@@ -9,23 +9,18 @@ import dev.iclab.tune.lora.LoraTuner;
 import dev.iclab.tune.peft.HfCheckpoints;
 import dev.iclab.tune.qlora.QloraTuner;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab merge}: folds a LoRA adapter into its base model and writes an HF checkpoint. */
 @Command(
     name = "merge",
-    mixinStandardHelpOptions = true,
     description =
         "Merge a LoRA (or QLoRA) adapter into the base model's FP32 weights (W += alpha/r B A) and"
             + " write a Hugging Face checkpoint (config.json, tokenizer files, model.safetensors).")
-public final class MergeCommand implements Callable<Integer> {
+public final class MergeCommand extends CliCommand {
   @Mixin ModelOptions modelOptions;
-  @Mixin VerbosityMixin verbosity;
 
   @Option(
       names = "--adapter",
@@ -41,10 +36,8 @@ public final class MergeCommand implements Callable<Integer> {
       description = "New output directory.")
   Path out;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     OutputDirectory.checkFresh(out);
     Path directory = modelOptions.directory();
     try (CausalLM model = ModelLoader.standard().load(directory, modelOptions.device(), true)) {
@@ -64,9 +57,8 @@ public final class MergeCommand implements Callable<Integer> {
       }
       tuner.close();
       OutputDirectory.write(out, temp -> HfCheckpoints.save(model, directory, temp));
-      spec.commandLine().getOut().printf("merged %s into %s; wrote %s%n", adapter, directory, out);
-      spec.commandLine().getOut().flush();
-      return 0;
+      out().printf("merged %s into %s; wrote %s%n", adapter, directory, out);
+      out().flush();
     }
   }
 }

@@ -1,13 +1,11 @@
 package dev.iclab.cli;
 
-import ai.djl.Device;
 import dev.iclab.lm.LanguageModel;
-import dev.iclab.tensor.Tensors;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** {@code --model}, {@code --device}, {@code --download}: which model to open, and where. */
-public final class ModelOptions {
+public final class ModelOptions extends DeviceOptions {
   @Option(
       names = {"-m", "--model"},
       required = true,
@@ -18,20 +16,6 @@ public final class ModelOptions {
               + " local Hugging Face cache.")
   String model;
 
-  @Option(
-      names = "--device",
-      defaultValue = "cpu",
-      paramLabel = "cpu|gpu[:N]",
-      description = "Where to run (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(
-      names = "--download",
-      description =
-          "Fetch a hub id missing from the local cache from $HF_ENDPOINT (default"
-              + " https://huggingface.co) into the cache first.")
-  boolean download;
-
   /** --model as given. */
   public String name() {
     return model;
@@ -39,11 +23,7 @@ public final class ModelOptions {
 
   /** Resolves --model to a directory (downloading it first with --download). */
   public Path directory() {
-    return ModelResolution.resolve(model, download);
-  }
-
-  public Device device() {
-    return Tensors.device(device);
+    return resolve(model);
   }
 
   /** Opens the model and its tokenizer; the caller closes it. */

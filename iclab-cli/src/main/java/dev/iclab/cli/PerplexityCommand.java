@@ -8,24 +8,19 @@ import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab perplexity}: sliding-window perplexity of a text file. */
 @Command(
     name = "perplexity",
-    mixinStandardHelpOptions = true,
     description =
         "Sliding-window perplexity of a UTF-8 text file, as in Hugging Face's perplexity guide:"
             + " windows of --max-length tokens advanced by --stride, overlap used as context only.")
-public final class PerplexityCommand implements Callable<Integer> {
+public final class PerplexityCommand extends CliCommand {
   @Mixin ModelOptions modelOptions;
-  @Mixin VerbosityMixin verbosity;
 
   @Option(names = "--data", required = true, paramLabel = "FILE", description = "UTF-8 text file.")
   Path data;
@@ -45,10 +40,8 @@ public final class PerplexityCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print {\"ppl\", \"tokens\", ...}.")
   boolean json;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     String text;
     try {
       text = Files.readString(data);
@@ -82,7 +75,7 @@ public final class PerplexityCommand implements Callable<Integer> {
       try (ProgressBar bar = ProgressBars.onStderr("perplexity", ids.length, " tok")) {
         result = Perplexity.compute(lm.model(), ids, window, step, bar::stepTo);
       }
-      var out = spec.commandLine().getOut();
+      var out = out();
       if (json) {
         var node = Json.object();
         node.put("ppl", result.perplexity());
@@ -98,7 +91,6 @@ public final class PerplexityCommand implements Callable<Integer> {
             result.perplexity(), result.tokens(), result.windows(), window, step);
         out.flush();
       }
-      return 0;
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.iclab.cli;
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
+import dev.iclab.experiments.RunEnvironment;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.tune.Trainer;
@@ -10,26 +11,25 @@ import dev.iclab.tune.pretrain.PretrainConfig;
 import dev.iclab.tune.pretrain.Pretraining;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab pretrain}: trains a causal LM from scratch (the work is in {@link Pretraining}). */
 @Command(
     name = "pretrain",
-    mixinStandardHelpOptions = true,
+    defaultValueProvider = PretrainCommand.Defaults.class,
     description =
         "Train a causal LM (Llama- or GPT-2-shaped) from scratch on a text file, one document per"
             + " line, with standard or momentum attention (Dai et al.'s MoAttn), and write a Hugging"
             + " Face checkpoint (config.json, model.safetensors, tokenizer files) that every iclab"
             + " command loads, with metrics.jsonl, run.json, loss.png and report.html. The seed"
             + " fixes the initial weights and the data order, whatever the attention.")
-public final class PretrainCommand implements Callable<Integer> {
-  @Mixin VerbosityMixin verbosity;
+public final class PretrainCommand extends CliCommand {
+  @Mixin RunOptions run;
+  @Mixin TrainingOptions training;
   @Mixin ThreadsMixin threads;
 
   @Option(
@@ -86,36 +86,6 @@ public final class PretrainCommand implements Callable<Integer> {
   int steps;
 
   @Option(
-      names = "--batch-size",
-      defaultValue = "16",
-      description = "Windows per step (default: ${DEFAULT-VALUE}).")
-  int batchSize;
-
-  @Option(
-      names = "--lr",
-      defaultValue = "1e-3",
-      description = "Peak AdamW learning rate, then cosine decay to 0 (default: ${DEFAULT-VALUE}).")
-  double lr;
-
-  @Option(
-      names = "--warmup-steps",
-      defaultValue = "100",
-      description = "Linear warm-up steps (default: ${DEFAULT-VALUE}).")
-  int warmupSteps;
-
-  @Option(
-      names = "--weight-decay",
-      defaultValue = "0",
-      description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
-  double weightDecay;
-
-  @Option(
-      names = "--clip-norm",
-      defaultValue = "1.0",
-      description = "Gradient norm clipping; 0 for none (default: ${DEFAULT-VALUE}).")
-  double clipNorm;
-
-  @Option(
       names = "--eval-every",
       defaultValue = "0",
       description = "Validation perplexity every N steps (always before and after; needs --valid).")
@@ -129,22 +99,6 @@ public final class PretrainCommand implements Callable<Integer> {
   int evalWindows;
 
   @Option(
-      names = "--save-every",
-      defaultValue = "0",
-      description =
-          "Checkpoint every N steps into --out/checkpoints; --resume continues from the newest.")
-  int saveEvery;
-
-  @Option(names = "--resume", description = "Continue the run in --out (same flags and data).")
-  boolean resume;
-
-  @Option(
-      names = "--seed",
-      defaultValue = "1",
-      description = "Initial weights and data order (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(
       names = "--attention",
       defaultValue = "standard",
       description = "standard or momentum (default: ${DEFAULT-VALUE}).")
@@ -156,20 +110,11 @@ public final class PretrainCommand implements Callable<Integer> {
       description = "Momentum decay in [0, 1) for --attention momentum (default: 0.9).")
   Double momentumEta;
 
-  @Option(
-      names = "--out",
-      required = true,
-      paramLabel = "DIR",
-      description = "New output directory.")
-  Path out;
-
   @Option(names = "--json", description = "Print the summary as JSON.")
   boolean json;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     PretrainConfig config =
         new PretrainConfig(
             arch,
@@ -182,24 +127,26 @@ public final class PretrainCommand implements Callable<Integer> {
             data,
             valid,
             steps,
-            batchSize,
-            lr,
-            warmupSteps,
-            weightDecay,
-            clipNorm,
+            training.batchSize,
+            training.lr,
+            training.warmupSteps,
+            training.weightDecay,
+            training.clipNorm,
             evalEvery,
             evalWindows,
-            saveEvery,
-            seed);
+            training.saveEvery,
+            training.seed);
     ObjectNode environment = Json.object();
     environment.set("versions", RunEnvironment.versions());
     environment.put("threads", threads.threads());
     Pretraining.Summary[] summary = new Pretraining.Summary[1];
     try (BarListener bar = new BarListener()) {
       threads.run(
-          () -> summary[0] = Pretraining.run(config, out, resume, Device.cpu(), environment, bar));
+          () ->
+              summary[0] =
+                  Pretraining.run(config, run.out(), run.resume(), Device.cpu(), environment, bar));
     }
-    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stdout = out();
     if (json) {
       Json.print(stdout, summary[0].toJson());
     } else {
@@ -214,10 +161,9 @@ public final class PretrainCommand implements Callable<Integer> {
           s.steps(),
           s.validPerplexity(),
           s.tokens() / s.seconds(),
-          out);
+          run.out());
       stdout.flush();
     }
-    return 0;
   }
 
   private AttentionVariant attentionVariant() {
@@ -277,6 +223,15 @@ public final class PretrainCommand implements Callable<Integer> {
         bar.close();
         bar = null;
       }
+    }
+  }
+
+  /** pretrain's defaults of the shared training flags. */
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(
+          Map.of(
+              "--lr", "1e-3", "--warmup-steps", "100", "--batch-size", "16", "--save-every", "0"));
     }
   }
 }

@@ -5,23 +5,18 @@ import dev.iclab.lm.score.Scorer;
 import dev.iclab.lm.score.TextScorer;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code iclab score}: log-likelihood of each candidate continuation after a context. */
 @Command(
     name = "score",
-    mixinStandardHelpOptions = true,
     description =
         "Score candidate continuations of a context by log-likelihood, tokenized as"
             + " lm-evaluation-harness does; the context is computed once for all candidates.")
-public final class ScoreCommand implements Callable<Integer> {
+public final class ScoreCommand extends CliCommand {
   @Mixin ModelOptions modelOptions;
-  @Mixin VerbosityMixin verbosity;
 
   @Option(names = "--context", required = true, paramLabel = "TEXT", description = "The context.")
   String context;
@@ -37,14 +32,12 @@ public final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() {
+  protected void execute() {
     try (LanguageModel lm = modelOptions.open()) {
       TextScorer scorer = new TextScorer(new Scorer(lm.model()), lm.requireTokenizer());
       List<TextScorer.Result> results = scorer.score(context, candidates);
-      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter out = out();
       if (json) {
         var node = Json.object();
         var array = node.putArray("candidates");
@@ -58,7 +51,7 @@ public final class ScoreCommand implements Callable<Integer> {
           c.put("boundary_merge", r.boundaryMerge());
         }
         Json.print(out, node);
-        return 0;
+        return;
       }
       out.printf("%-24s %8s %12s %12s%n", "candidate", "tokens", "sum logprob", "mean");
       for (TextScorer.Result r : results) {
@@ -71,7 +64,6 @@ public final class ScoreCommand implements Callable<Integer> {
             r.boundaryMerge() ? "  (tokenizer merges across the boundary)" : "");
       }
       out.flush();
-      return 0;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import dev.iclab.experiments.Versions;
 import picocli.CommandLine;
 
 /** Reports iclab's version and the engine versions it runs on. */

@@ -3,6 +3,7 @@ package dev.iclab.cli.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iclab.AtomicFiles;
+import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.Json;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.emergence.EmergenceRun;
@@ -21,7 +22,6 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab bench emergence}: training speed of the quick preset's transformer (median steps/s
@@ -30,12 +30,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "emergence",
-    mixinStandardHelpOptions = true,
     description = "Steps/s and resident memory of the quick transformer; JSON on stdout.")
-public final class EmergenceBench implements Runnable {
+public final class EmergenceBench extends CliCommand {
   private static final int WINDOW = 100;
-
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--steps", description = "Training steps (default 10000).")
   int steps = 10_000;
@@ -46,7 +43,7 @@ public final class EmergenceBench implements Runnable {
   @Mixin ThreadsMixin threadsOption;
 
   @Override
-  public void run() {
+  protected void execute() {
     threadsOption.run(this::runWithThreads);
   }
 

@@ -2,8 +2,8 @@ package dev.iclab.cli.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
+import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.Json;
-import dev.iclab.cli.VerbosityMixin;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
@@ -24,12 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab bench icl}: queries/s of prefix-reused vs naive full-prompt scoring with 16 shared
@@ -45,11 +41,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "icl",
-    mixinStandardHelpOptions = true,
     description = "Benchmark in-context-learning scoring and kNN selection; writes JSON.")
-public final class IclBench implements Callable<Integer> {
-  @Mixin VerbosityMixin verbosity;
-
+public final class IclBench extends CliCommand {
   @Option(
       names = "--out",
       defaultValue = "runs/bench/icl.json",
@@ -92,10 +85,8 @@ public final class IclBench implements Callable<Integer> {
   @Option(names = "--skip-knn", description = "Skip the kNN measurement.")
   boolean skipKnn;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() throws IOException {
+  protected void execute() throws IOException {
     PrintWriter log = spec.commandLine().getErr();
     Tensors.configureOffline();
     Task task = TaskRegistry.builtIn().get("sst2");
@@ -129,7 +120,6 @@ public final class IclBench implements Callable<Integer> {
     Json.writeAtomically(out, result);
     Json.print(spec.commandLine().getOut(), result);
     log.println("wrote " + out);
-    return 0;
   }
 
   private ObjectNode scoring(

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.Json;
-import dev.iclab.cli.VerbosityMixin;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
@@ -20,25 +20,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab bench runtime}: forward throughput against the machine's matmul ceiling, generation
  * latency with and without the KV cache, and memory (load size, growth over many forwards), on
  * random-weight checkpoints of real shapes written to a temporary directory.
  */
-@Command(
-    name = "runtime",
-    mixinStandardHelpOptions = true,
-    description = "Benchmark the model runtime and write JSON results.")
-public final class RuntimeBench implements Callable<Integer> {
-  @Mixin VerbosityMixin verbosity;
-
+@Command(name = "runtime", description = "Benchmark the model runtime and write JSON results.")
+public final class RuntimeBench extends CliCommand {
   @Option(
       names = "--out",
       defaultValue = "runs/bench/runtime.json",
@@ -60,12 +51,10 @@ public final class RuntimeBench implements Callable<Integer> {
       description = "Timed repeats per measurement; the median is reported.")
   int repeats;
 
-  @Spec CommandSpec spec;
-
   private PrintWriter log;
 
   @Override
-  public Integer call() throws IOException {
+  protected void execute() throws IOException {
     log = spec.commandLine().getErr();
     ObjectNode result = Json.object();
     result.put("suite", "runtime");
@@ -96,7 +85,6 @@ public final class RuntimeBench implements Callable<Integer> {
     Json.writeAtomically(out, result);
     Json.print(spec.commandLine().getOut(), result);
     log.println("wrote " + out);
-    return 0;
   }
 
   private double median(double[] values) {

@@ -1,6 +1,7 @@
 package dev.iclab.cli.bench;
 
 import ai.djl.Device;
+import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.Json;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.lm.ModelLoader;
@@ -26,7 +27,6 @@ import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code iclab bench tune}: training tokens/s and memory of full fine-tuning, LoRA and QLoRA on
@@ -40,11 +40,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "tune",
-    mixinStandardHelpOptions = true,
     description = "Training tokens/s and peak memory of full, LoRA and QLoRA; JSON.")
-public final class TuneBench implements Runnable {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
-
+public final class TuneBench extends CliCommand {
   @Mixin ThreadsMixin threads;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "JSON result.")
@@ -83,7 +80,7 @@ public final class TuneBench implements Runnable {
   String one;
 
   @Override
-  public void run() {
+  protected void execute() {
     threads.run(one != null ? this::child : this::measure);
   }
 

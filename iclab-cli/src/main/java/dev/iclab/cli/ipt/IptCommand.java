@@ -28,10 +28,23 @@ public final class IptCommand implements Runnable {
   /** Adds the subcommands, in the order of the stages. */
   public static void register(CommandLine ipt) {
     ipt.addSubcommand("run", new Run());
-    ipt.addSubcommand("prompts", new Prompts());
-    ipt.addSubcommand("msf", new Msf());
-    ipt.addSubcommand("ist", new Ist());
-    ipt.addSubcommand("eval", new Eval());
+    stage(
+        ipt,
+        Stage.PROMPTS,
+        "Stage 1: prompt tuning of every task; all prompts kept under --out/pt/.");
+    stage(
+        ipt, Stage.MSF, "Stage 2: the auto-encoder over the training tasks' prompts (--out/msf/).");
+    stage(
+        ipt,
+        Stage.IST,
+        "Stage 3: tune only the d_I vector of each task through the frozen decoder.");
+    stage(ipt, Stage.EVAL, "Stage 4: summary.json, tasks_metrics.json and report.html.");
+  }
+
+  private static void stage(CommandLine ipt, Stage stage, String description) {
+    CommandLine command = new CommandLine(new OneStage(stage));
+    command.getCommandSpec().usageMessage().description(description);
+    ipt.addSubcommand(stage.name().toLowerCase(java.util.Locale.ROOT), command);
   }
 
   @Command(
@@ -50,55 +63,20 @@ public final class IptCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "prompts",
-      mixinStandardHelpOptions = true,
-      description = "Stage 1: prompt tuning of every task; all prompts kept under --out/pt/.")
-  static final class Prompts implements Runnable {
+  /** One stage, added to the study in --out. */
+  @Command(mixinStandardHelpOptions = true)
+  static final class OneStage implements Runnable {
+    private final Stage stage;
+
     @Mixin IptOptions options;
 
-    @Override
-    public void run() {
-      options.run(List.of(Stage.PROMPTS), true);
+    OneStage(Stage stage) {
+      this.stage = stage;
     }
-  }
-
-  @Command(
-      name = "msf",
-      mixinStandardHelpOptions = true,
-      description = "Stage 2: the auto-encoder over the training tasks' prompts (--out/msf/).")
-  static final class Msf implements Runnable {
-    @Mixin IptOptions options;
 
     @Override
     public void run() {
-      options.run(List.of(Stage.MSF), true);
-    }
-  }
-
-  @Command(
-      name = "ist",
-      mixinStandardHelpOptions = true,
-      description = "Stage 3: tune only the d_I vector of each task through the frozen decoder.")
-  static final class Ist implements Runnable {
-    @Mixin IptOptions options;
-
-    @Override
-    public void run() {
-      options.run(List.of(Stage.IST), true);
-    }
-  }
-
-  @Command(
-      name = "eval",
-      mixinStandardHelpOptions = true,
-      description = "Stage 4: summary.json, tasks_metrics.json and report.html.")
-  static final class Eval implements Runnable {
-    @Mixin IptOptions options;
-
-    @Override
-    public void run() {
-      options.run(List.of(Stage.EVAL), true);
+      options.run(List.of(stage), true);
     }
   }
 }

@@ -1,8 +1,5 @@
 package dev.iclab.experiments.dai;
 
-import ai.djl.Device;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
 import dev.iclab.analysis.AnswerScore;
 import dev.iclab.analysis.CachedPrefix;
@@ -14,7 +11,6 @@ import dev.iclab.analysis.Probe;
 import dev.iclab.analysis.RecordedPosition;
 import dev.iclab.analysis.SampleLine;
 import dev.iclab.analysis.SettingRecord;
-import dev.iclab.analysis.UntrainedModel;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.EvaluationSet;
 import dev.iclab.data.Example;
@@ -27,18 +23,9 @@ import dev.iclab.icl.Demo;
 import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.Prompt;
 import dev.iclab.lm.LanguageModel;
-import dev.iclab.lm.ModelLoader;
-import dev.iclab.lm.NonFiniteException;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.Tokenizer;
-import dev.iclab.tune.Trainer;
-import dev.iclab.tune.TrainingConfig;
 import dev.iclab.tune.TrainingExample;
-import dev.iclab.tune.TuneException;
-import dev.iclab.tune.kv.KvConfig;
-import dev.iclab.tune.kv.KvTuner;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -100,6 +87,7 @@ public final class DaiExperiment {
   private final List<Integer> fitting;
   private final List<TrainingExample> demoTraining = new ArrayList<>();
   private final Map<String, Double> seconds = new LinkedHashMap<>();
+  private final DaiFineTuning fineTuning;
 
   public DaiExperiment(DaiConfig config, LanguageModel lm) {
     this.config = config;
@@ -131,7 +119,17 @@ public final class DaiExperiment {
               + separator();
       demoTraining.add(TrainingExample.of(tokenizer.encode(text.stripTrailing())));
     }
-    this.fitting = fittingQueries();
+    this.fitting =
+        ContextFit.fitting(
+            lm.model().config().contextLength(),
+            labelTokens,
+            config.position(),
+            queryIds,
+            iclPrefixIds,
+            demos.size(),
+            k -> tokenizer.encode(iclPrompt(demos.subList(0, k)).prefixText()),
+            notes);
+    this.fineTuning = new DaiFineTuning(lm, demoTraining, config.seed());
   }
 
   private String separator() {
@@ -167,59 +165,6 @@ public final class DaiExperiment {
       tokens.add(verbalizer.tokens(i));
     }
     return tokens;
-  }
-
-  /**
-   * Leaves out the queries whose ICL prompt would not fit the context window (counted in {@link
-   * #leftOut()}); refuses the run when that is more than half of them, saying how many shots would
-   * fit every query.
-   */
-  private List<Integer> fittingQueries() {
-    int context = lm.model().config().contextLength();
-    int longestLabel = labelTokens.stream().mapToInt(t -> t.length).max().orElse(1);
-    int appended = config.position().appended(labelTokens, 0).length;
-    int extra = Math.max(longestLabel - 1, appended);
-    List<Integer> fitting = new ArrayList<>();
-    int longest = 0;
-    for (int i = 0; i < queryIds.size(); i++) {
-      int needed = queryIds.get(i).length + extra;
-      longest = Math.max(longest, needed);
-      if (iclPrefixIds.length + needed <= context) {
-        fitting.add(i);
-      }
-    }
-    if (fitting.size() * 2 >= queryIds.size()) {
-      if (fitting.size() < queryIds.size()) {
-        notes.add(
-            "%d of %d queries left out: with %d demonstrations (%d tokens) their ICL prompt exceeds the context window of %d"
-                .formatted(
-                    queryIds.size() - fitting.size(),
-                    queryIds.size(),
-                    demos.size(),
-                    iclPrefixIds.length,
-                    context));
-      }
-      return fitting;
-    }
-    int fits = 0;
-    for (int k = demos.size() - 1; k >= 1; k--) {
-      if (tokenizer.encode(iclPrompt(demos.subList(0, k)).prefixText()).length + longest
-          <= context) {
-        fits = k;
-        break;
-      }
-    }
-    throw new IclabException(
-        "--shots %d does not fit: the demonstrations take %d tokens and %d of %d queries (with their answers) no longer fit the model's context window of %d; %s"
-            .formatted(
-                config.shots(),
-                iclPrefixIds.length,
-                queryIds.size() - fitting.size(),
-                queryIds.size(),
-                context,
-                fits > 0
-                    ? "use --shots %d or fewer (fits every query)".formatted(fits)
-                    : "use fewer --shots, or a model with a longer context"));
   }
 
   /** How many queries were left out because their ICL prompt does not fit. */
@@ -292,7 +237,7 @@ public final class DaiExperiment {
         try (CachedPrefix prefix = CachedPrefix.of(ft, zslPrefixIds)) {
           for (Example e : dev) {
             int[] ids = tokenizer.encode(task.template().render(e), false);
-            SettingRecord r = afterFineTuning(lr, () -> probe.predict(prefix, ids));
+            SettingRecord r = DaiFineTuning.checked(lr, () -> probe.predict(prefix, ids));
             right += r.prediction() == e.label() ? 1 : 0;
             loss -= r.labelLogProbs()[e.label()];
             listener.step();
@@ -307,27 +252,9 @@ public final class DaiExperiment {
     return trials;
   }
 
-  /**
-   * The learning rate with the best dev accuracy; ties go to the lower dev loss of the gold answer
-   * (with few demonstrations every rate often gives the same accuracy, and taking the first listed,
-   * the smallest, would make FT equal ZSL by construction), then to the first listed.
-   */
+  /** The learning rate with the best dev accuracy ({@link DaiFineTuning#best}). */
   public static double best(List<LrTrial> trials) {
-    LrTrial best = null;
-    for (LrTrial t : trials) {
-      if (t.failure() == null
-          && (best == null
-              || t.devAccuracy() > best.devAccuracy()
-              || (t.devAccuracy() == best.devAccuracy() && t.devLoss() < best.devLoss()))) {
-        best = t;
-      }
-    }
-    if (best == null) {
-      throw new IclabException(
-          "every --lr-search rate failed (%s); try smaller rates"
-              .formatted(trials.stream().map(t -> t.lr() + ": " + t.failure()).toList()));
-    }
-    return best.lr();
+    return DaiFineTuning.best(trials);
   }
 
   /**
@@ -345,7 +272,7 @@ public final class DaiExperiment {
       Consumer<SampleLine> sink,
       Listener listener) {
     boolean untrained = variant.equals(UNTRAINED);
-    CausalLM model = untrained ? ftCopy(true) : lm.model();
+    CausalLM model = untrained ? fineTuning.copy(true) : lm.model();
     List<Double> losses = new ArrayList<>();
     listener.phase(variant + ": fine-tune", demoTraining.size());
     try (CausalLM ft =
@@ -374,7 +301,7 @@ public final class DaiExperiment {
             SettingRecord tuned =
                 timed(
                     variant + "/ft-eval",
-                    () -> afterFineTuning(lr, () -> ftProbe.run(ftPrefix, ids, q.label())));
+                    () -> DaiFineTuning.checked(lr, () -> ftProbe.run(ftPrefix, ids, q.label())));
             SampleLine.Partner partner = null;
             if (fitting.size() >= 2) {
               int j = MismatchedPartner.of(p, fitting.size());
@@ -388,7 +315,7 @@ public final class DaiExperiment {
                             int[] otherIds = queryIds.get(fitting.get(j));
                             return new SettingRecord[] {
                               zslProbe.run(zslPrefix, otherIds, other.label()),
-                              afterFineTuning(
+                              DaiFineTuning.checked(
                                   lr, () -> ftProbe.run(ftPrefix, otherIds, other.label()))
                             };
                           });
@@ -430,82 +357,12 @@ public final class DaiExperiment {
         config.seed() * 1_000_003L + index);
   }
 
-  /** A trainable copy of the model (randomly re-initialised with the run's seed if asked). */
-  private CausalLM ftCopy(boolean untrained) {
-    Device device = lm.model().device();
-    CausalLM copy = ModelLoader.standard().load(lm.directory(), device, true);
-    if (untrained) {
-      try {
-        UntrainedModel.reinitialize(copy, initializerRange(lm.directory()), config.seed());
-      } catch (RuntimeException e) {
-        copy.close();
-        throw e;
-      }
-    }
-    return copy;
-  }
-
-  private static double initializerRange(Path modelDir) {
-    try {
-      JsonNode node =
-          new ObjectMapper().readTree(Files.readString(modelDir.resolve("config.json")));
-      return node.path("initializer_range").asDouble(0.02);
-    } catch (IOException e) {
-      throw new IclabException("cannot read %s/config.json: %s".formatted(modelDir, e), e);
-    }
-  }
-
   /**
    * A fresh trainable copy of the model (re-initialised like the control when {@code untrained})
    * after restricted fine-tuning on the demonstrations; the losses are added to {@code losses}.
    */
   CausalLM fineTuned(boolean untrained, double lr, List<Double> losses, Listener listener) {
-    CausalLM ft = ftCopy(untrained);
-    try {
-      losses.addAll(fineTune(ft, lr, listener));
-      return ft;
-    } catch (RuntimeException e) {
-      ft.close();
-      throw e;
-    }
-  }
-
-  /** Dai et al.'s restricted fine-tuning: k/v projections, SGD, batch 1, one epoch, in order. */
-  private List<Double> fineTune(CausalLM ft, double lr, Listener listener) {
-    try (KvTuner tuner = new KvTuner(ft, new KvConfig());
-        Trainer trainer = new Trainer(tuner, TrainingConfig.daiKv(lr), demoTraining.size())) {
-      return trainer.train(demoTraining, p -> listener.step()).losses();
-    } catch (TuneException e) {
-      throw new IclabException(
-          "restricted fine-tuning with --ft-lr %s failed: %s; a smaller --ft-lr (e.g. %s) usually helps"
-              .formatted(lr, e.getMessage(), lr / 10));
-    }
-  }
-
-  /**
-   * Runs a probe of the fine-tuned model. The pretrained model was scored finite before (zero-shot
-   * first, or the first training step's loss), so a non-finite value here comes from the update:
-   * the message names the learning rate.
-   */
-  private static SettingRecord afterFineTuning(double lr, Supplier<SettingRecord> probe) {
-    SettingRecord record;
-    try {
-      record = probe.get();
-    } catch (NonFiniteException e) {
-      throw learningRateTooLarge(lr, "NaN");
-    }
-    for (double v : record.labelLogProbs()) {
-      if (!Double.isFinite(v)) {
-        throw learningRateTooLarge(lr, v);
-      }
-    }
-    return record;
-  }
-
-  private static IclabException learningRateTooLarge(double lr, Object value) {
-    return new IclabException(
-        "the model fine-tuned with --ft-lr %s predicts %s; the learning rate is too large, try --ft-lr %s"
-            .formatted(lr, value, lr / 10));
+    return fineTuning.fineTuned(untrained, lr, losses, listener);
   }
 
   private <T> T timed(String phase, Supplier<T> work) {

@@ -17,20 +17,12 @@ import dev.iclab.tune.TrainingExample;
 import dev.iclab.tune.Tuner;
 import dev.iclab.tune.TunerRegistry;
 import dev.iclab.tune.ipt.IntrinsicTuner;
-import dev.iclab.tune.ipt.MsfConfig;
-import dev.iclab.tune.ipt.MsfTrainer;
 import dev.iclab.tune.ipt.PromptAutoEncoder;
 import dev.iclab.tune.ipt.QueryAccuracy;
-import dev.iclab.tune.ipt.SubspaceShape;
-import dev.iclab.tune.ipt.TaskPrompt;
 import dev.iclab.tune.optim.LrSchedule;
-import dev.iclab.tune.peft.PeftFormat;
 import dev.iclab.tune.prompt.PromptConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -63,7 +55,7 @@ public final class IptStudy {
   }
 
   public static final String SUMMARY = "summary.json";
-  static final String RESULT = "result.json";
+  static final String RESULT = IptFiles.RESULT;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final IptConfig config;
@@ -182,8 +174,8 @@ public final class IptStudy {
 
   void prompts() {
     for (String name : config.allTasks()) {
-      Path dir = folder.resolve("pt").resolve(safe(name));
-      if (Files.isRegularFile(dir.resolve(RESULT))) {
+      Path dir = folder.resolve("pt").resolve(IptFiles.safe(name));
+      if (IptFiles.done(dir)) {
         continue;
       }
       IptTask task = tasks.get(name);
@@ -193,12 +185,7 @@ public final class IptStudy {
       try (Tuner tuner = TunerRegistry.standard().create("prompt", model, options)) {
         List<Double> losses = train(tuner, task.trainingExamples(), config.steps(), config.lr());
         ObjectNode result = result(name, tuner, task, losses, start);
-        writeWhole(
-            dir,
-            temp -> {
-              tuner.save(temp, base);
-              writeJson(temp.resolve(RESULT), result);
-            });
+        save(dir, tuner, result);
         log.accept(
             "pt  %-40s test %.3f  dev %.3f"
                 .formatted(
@@ -263,97 +250,10 @@ public final class IptStudy {
     return r;
   }
 
-  // ---- stage 2: multi-task subspace finding
-
-  private static String variant(int dim, double fraction) {
-    return fraction == 1.0 ? "d" + dim : "d" + dim + "-f" + fraction;
-  }
-
-  private List<String> trainSubset(double fraction) {
-    List<String> shuffled = new ArrayList<>(config.trainTasks());
-    Collections.shuffle(shuffled, new Random(config.seed()));
-    int n = (int) Math.max(1, Math.ceil(fraction * shuffled.size()));
-    return List.copyOf(shuffled.subList(0, n));
-  }
-
-  private SubspaceShape shape(int dim) {
-    return new SubspaceShape(
-        config.promptLength(), model.config().hiddenSize(), dim, config.decoderHidden());
-  }
+  // ---- stage 2: multi-task subspace finding ({@link IptMsf})
 
   void msf() {
-    for (String name : config.trainTasks()) {
-      if (!Files.isRegularFile(folder.resolve("pt").resolve(safe(name)).resolve(RESULT))) {
-        throw new IclabException(
-            "MSF needs the prompt of training task %s, which %s lacks; run `iclab ipt prompts` with the same options first"
-                .formatted(name, folder.path()));
-      }
-    }
-    for (int dim : config.intrinsicDims()) {
-      for (double fraction : config.trainFractions()) {
-        msf(dim, fraction);
-      }
-    }
-  }
-
-  private void msf(int dim, double fraction) {
-    Path dir = folder.resolve("msf").resolve(variant(dim, fraction));
-    Path done = dir.resolve("autoencoder.safetensors");
-    if (Files.isRegularFile(done)) {
-      return;
-    }
-    mkdirs(dir);
-    List<TaskPrompt> prompts = new ArrayList<>();
-    for (String name : trainSubset(fraction)) {
-      prompts.add(new TaskPrompt(name, prompt(name), tasks.get(name).trainingExamples()));
-    }
-    MsfConfig msf =
-        new MsfConfig(
-            config.msfSteps(),
-            config.msfLr(),
-            config.alpha(),
-            config.labelSmoothing(),
-            config.batchSize(),
-            1.0,
-            Math.max(1, config.msfSteps() / 10),
-            config.seed());
-    Path checkpoint = dir.resolve("checkpoint.safetensors");
-    long start = System.nanoTime();
-    try (PromptAutoEncoder ae =
-        PromptAutoEncoder.create(model.manager(), shape(dim), config.seed())) {
-      List<double[]> history = new MsfTrainer(model, ae, msf, prompts).train(checkpoint, p -> {});
-      List<String> lines = new ArrayList<>();
-      for (int i = 0; i < history.size(); i++) {
-        double[] h = history.get(i);
-        lines.add(
-            "{\"step\": %d, \"lm\": %s, \"mse\": %s, \"loss\": %s}"
-                .formatted(i + 1, h[0], h[1], h[2]));
-      }
-      AtomicFiles.writeString(dir.resolve("metrics.jsonl"), String.join("\n", lines) + "\n");
-      ObjectNode result = JSON.createObjectNode();
-      result.put("intrinsic_dim", dim);
-      result.put("train_fraction", fraction);
-      result.putPOJO("tasks", prompts.stream().map(TaskPrompt::name).toList());
-      result.put("seconds", (System.nanoTime() - start) / 1e9);
-      result.put("last_lm", history.get(history.size() - 1)[0]);
-      result.put("last_mse", history.get(history.size() - 1)[1]);
-      writeJson(dir.resolve(RESULT), result);
-      ae.save(done);
-      Files.deleteIfExists(checkpoint);
-      log.accept(
-          "msf %s: lm %.4f  mse %.6f"
-              .formatted(
-                  variant(dim, fraction),
-                  result.get("last_lm").asDouble(),
-                  result.get("last_mse").asDouble()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private float[] prompt(String name) {
-    Path adapter = folder.resolve("pt").resolve(safe(name));
-    return PeftFormat.readTensors(adapter).values().iterator().next().values();
+    new IptMsf(config, model, tasks, folder, log).run();
   }
 
   // ---- stage 3: intrinsic subspace tuning
@@ -361,7 +261,7 @@ public final class IptStudy {
   void ist() {
     for (int dim : config.intrinsicDims()) {
       for (double fraction : config.trainFractions()) {
-        Path msfDir = folder.resolve("msf").resolve(variant(dim, fraction));
+        Path msfDir = folder.resolve("msf").resolve(IptMsf.variant(dim, fraction));
         if (!Files.isRegularFile(msfDir.resolve("autoencoder.safetensors"))) {
           throw new IclabException(
               "IST needs the auto-encoder %s; run `iclab ipt msf` with the same options first"
@@ -371,13 +271,16 @@ public final class IptStudy {
         List<String> names = fraction == 1.0 ? config.allTasks() : config.testTasks();
         try (PromptAutoEncoder ae =
             PromptAutoEncoder.load(
-                model.manager(), shape(dim), msfDir.resolve("autoencoder.safetensors"))) {
-          ist("msf-" + variant(dim, fraction), ae, names);
+                model.manager(),
+                IptMsf.shape(config, model, dim),
+                msfDir.resolve("autoencoder.safetensors"))) {
+          ist("msf-" + IptMsf.variant(dim, fraction), ae, names);
         }
         if (fraction == 1.0) {
           try (PromptAutoEncoder random =
-              PromptAutoEncoder.create(model.manager(), shape(dim), config.seed() + 7919L * dim)) {
-            ist("random-" + variant(dim, fraction), random, names);
+              PromptAutoEncoder.create(
+                  model.manager(), IptMsf.shape(config, model, dim), config.seed() + 7919L * dim)) {
+            ist("random-" + IptMsf.variant(dim, fraction), random, names);
           }
         }
       }
@@ -386,8 +289,8 @@ public final class IptStudy {
 
   private void ist(String subspace, PromptAutoEncoder ae, List<String> names) {
     for (String name : names) {
-      Path dir = folder.resolve("ist").resolve(subspace).resolve(safe(name));
-      if (Files.isRegularFile(dir.resolve(RESULT))) {
+      Path dir = folder.resolve("ist").resolve(subspace).resolve(IptFiles.safe(name));
+      if (IptFiles.done(dir)) {
         continue;
       }
       IptTask task = tasks.get(name);
@@ -399,17 +302,22 @@ public final class IptStudy {
             train(tuner, task.trainingExamples(), config.istSteps(), config.istLr());
         ObjectNode result = result(name, tuner, task, losses, start);
         result.putPOJO("intrinsic_vector", tuner.vector());
-        writeWhole(
-            dir,
-            temp -> {
-              tuner.save(temp, base);
-              writeJson(temp.resolve(RESULT), result);
-            });
+        save(dir, tuner, result);
         log.accept(
             "ist %-12s %-40s test %.3f"
                 .formatted(subspace, name, result.get("test_accuracy").asDouble()));
       }
     }
+  }
+
+  /** Moves a tuned task into {@code dir} in whole: the tuner's files, then its result. */
+  private void save(Path dir, Tuner tuner, ObjectNode result) {
+    IptFiles.writeWhole(
+        dir,
+        temp -> {
+          tuner.save(temp, base);
+          IptFiles.writeJson(temp.resolve(RESULT), result);
+        });
   }
 
   // ---- stage 4: evaluation
@@ -423,54 +331,5 @@ public final class IptStudy {
     log.accept(
         "relative performance IST/PT: train %.3f  test %.3f"
             .formatted(rel.path("train").asDouble(), rel.path("test").asDouble()));
-  }
-
-  // ---- files
-
-  /**
-   * A task name as a folder name: characters other than letters, digits, '.', '_', '-' become _.
-   */
-  static String safe(String name) {
-    return name.replaceAll("[^A-Za-z0-9._-]", "_");
-  }
-
-  /** Fills a hidden temporary folder, then moves it to {@code dir} in one rename. */
-  private static void writeWhole(Path dir, Consumer<Path> writer) {
-    try {
-      mkdirs(dir.getParent());
-      Path temp = Files.createTempDirectory(dir.getParent(), ".result.tmp-");
-      writer.accept(temp);
-      Files.move(temp, dir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new IclabException(
-          "cannot write %s: %s; check the disk, then run the stage again"
-              .formatted(dir, e.getMessage()),
-          e);
-    }
-  }
-
-  private static void mkdirs(Path dir) {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new IclabException("cannot create %s: %s".formatted(dir, e.getMessage()), e);
-    }
-  }
-
-  static void writeJson(Path file, JsonNode value) {
-    try {
-      AtomicFiles.writeString(
-          file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static JsonNode readJson(Path file) {
-    try {
-      return JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new IclabException("cannot read %s: %s".formatted(file, e.getMessage()), e);
-    }
   }
 }

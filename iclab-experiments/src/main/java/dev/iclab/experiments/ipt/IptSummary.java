@@ -46,7 +46,7 @@ record IptSummary(ObjectNode json, ObjectNode perTask) {
         String variant = "d" + dim + "-f" + f;
         List<Double> ratios = new ArrayList<>();
         for (String name : config.testTasks()) {
-          double pt = accuracy(out.resolve("pt").resolve(IptStudy.safe(name)));
+          double pt = accuracy(out.resolve("pt").resolve(IptFiles.safe(name)));
           double ist = accuracy(ist(out, "msf-" + variant, name));
           ratios.add(ist / pt);
         }
@@ -76,7 +76,7 @@ record IptSummary(ObjectNode json, ObjectNode perTask) {
     List<Double> randomTest = new ArrayList<>();
     for (String name : config.allTasks()) {
       boolean train = config.trainTasks().contains(name);
-      double pt = accuracy(out.resolve("pt").resolve(IptStudy.safe(name)));
+      double pt = accuracy(out.resolve("pt").resolve(IptFiles.safe(name)));
       double ist = accuracy(ist(out, "msf-d" + dim, name));
       double random = accuracy(ist(out, "random-d" + dim, name));
       ObjectNode t = taskNodes.putObject(name);
@@ -90,13 +90,13 @@ record IptSummary(ObjectNode json, ObjectNode perTask) {
       p.put("majority", tasks.get(name).majority());
       p.set(
           "pt",
-          IptStudy.readJson(
-              out.resolve("pt").resolve(IptStudy.safe(name)).resolve(IptStudy.RESULT)));
+          IptFiles.readJson(
+              out.resolve("pt").resolve(IptFiles.safe(name)).resolve(IptFiles.RESULT)));
       p.set(
-          "ist_d" + dim, IptStudy.readJson(ist(out, "msf-d" + dim, name).resolve(IptStudy.RESULT)));
+          "ist_d" + dim, IptFiles.readJson(ist(out, "msf-d" + dim, name).resolve(IptFiles.RESULT)));
       p.set(
           "random_d" + dim,
-          IptStudy.readJson(ist(out, "random-d" + dim, name).resolve(IptStudy.RESULT)));
+          IptFiles.readJson(ist(out, "random-d" + dim, name).resolve(IptFiles.RESULT)));
       (train ? trainRatios : testRatios).add(ist / pt);
       (train ? randomTrain : randomTest).add(random / pt);
     }
@@ -110,17 +110,17 @@ record IptSummary(ObjectNode json, ObjectNode perTask) {
   }
 
   private static Path ist(Path out, String subspace, String name) {
-    return out.resolve("ist").resolve(subspace).resolve(IptStudy.safe(name));
+    return out.resolve("ist").resolve(subspace).resolve(IptFiles.safe(name));
   }
 
   private static double accuracy(Path dir) {
-    Path file = dir.resolve(IptStudy.RESULT);
+    Path file = dir.resolve(IptFiles.RESULT);
     if (!Files.isRegularFile(file)) {
       throw new IclabException(
           "the evaluation needs %s; run the stages before it (`iclab ipt run` runs them all)"
               .formatted(file));
     }
-    JsonNode r = IptStudy.readJson(file);
+    JsonNode r = IptFiles.readJson(file);
     return r.get("test_accuracy").asDouble();
   }
 

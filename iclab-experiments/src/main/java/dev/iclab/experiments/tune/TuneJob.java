@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.data.Example;
 import dev.iclab.data.io.DatasetLoader;
+import dev.iclab.experiments.RunEnvironment;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
@@ -14,7 +15,6 @@ import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.lm.tokenizer.VocabularyCheck;
 import dev.iclab.tune.BaseModel;
-import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingCheckpoint;
 import dev.iclab.tune.TrainingConfig;
@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * One fine-tuning run ({@code iclab tune}): loads the model, attaches the method, reads the
@@ -42,30 +41,42 @@ public final class TuneJob {
   /**
    * A resolved run.
    *
-   * @param modelName the model as the user named it (recorded as the adapter's base model)
-   * @param plan the task to train on, or null with {@code data}
-   * @param methodOptions the method's options, given the model's tokenizer (prompt tuning's initial
-   *     text is encoded with it)
-   * @param config run.json: the resolved flags ({@code config}), the model ({@code model}) and the
-   *     environment; {@code config} and {@code model} must match on resume
+   * @param modelDir the model directory {@code config} names
+   * @param plan the task to train on ({@link #plan}), or null for a text file
+   * @param threads PyTorch threads, recorded in run.json
    */
   public record Spec(
-      String method,
-      String modelName,
+      TuneConfig config,
       Path modelDir,
       Device device,
       ExperimentPlan plan,
-      Path data,
-      String textField,
-      int maxLength,
-      Integer trainLimit,
-      Integer evalEvery,
-      Integer saveEvery,
-      TrainingConfig training,
-      Function<Tokenizer, MethodOptions> methodOptions,
       Path out,
       boolean resume,
-      ObjectNode config) {}
+      int threads) {}
+
+  /**
+   * The plan of the task a run trains on, with its dev queries (those {@code iclab eval --limit
+   * evalLimit} scores); null for a text file. Bad task input fails here, before anything is
+   * written.
+   */
+  public static ExperimentPlan plan(TuneConfig config) {
+    TuneConfig.TaskData task = config.task();
+    return task == null
+        ? null
+        : TaskTraining.plan(task.task(), task.taskFile(), task.dataDir(), task.evalLimit(), false);
+  }
+
+  /** run.json: the config, the model (path and hashes), versions and threads. */
+  private static ObjectNode runJson(Spec spec) {
+    ObjectNode c = JSON.createObjectNode();
+    c.set("config", spec.config().toJson());
+    ObjectNode m = c.putObject("model");
+    m.put("directory", spec.modelDir().normalize().toString());
+    m.set("sha256", RunEnvironment.safetensorsSha256(spec.modelDir()));
+    c.set("versions", RunEnvironment.versions());
+    c.put("threads", spec.threads());
+    return c;
+  }
 
   /** What a run reports while it goes. */
   public interface Listener {
@@ -85,36 +96,40 @@ public final class TuneJob {
    * @return tune_summary.json's content
    */
   public static ObjectNode run(Spec spec, Listener listener) {
-    try (TuneRunFolder folder = TuneRunFolder.open(spec.out(), spec.resume(), spec.config())) {
-      return train(spec, folder, listener);
+    ObjectNode config = runJson(spec);
+    try (TuneRunFolder folder = TuneRunFolder.open(spec.out(), spec.resume(), config)) {
+      return train(spec, config, folder, listener);
     }
   }
 
-  private static ObjectNode train(Spec spec, TuneRunFolder folder, Listener listener) {
-    TrainingConfig training = spec.training();
+  private static ObjectNode train(
+      Spec spec, ObjectNode config, TuneRunFolder folder, Listener listener) {
+    TuneConfig tune = spec.config();
+    TrainingConfig training = tune.training();
     ExperimentPlan plan = spec.plan();
     Path directory = spec.modelDir();
-    ObjectNode config = spec.config();
     try (CausalLM model = ModelLoader.standard().load(directory, spec.device(), true);
         Tokenizer tokenizer =
             VocabularyCheck.of(HfTokenizer.load(directory), model.config().vocabSize(), directory);
         Tuner tuner =
             TunerRegistry.standard()
-                .create(spec.method(), model, spec.methodOptions().apply(tokenizer))) {
+                .create(
+                    tune.method(), model, tune.methodFlags().options(tokenizer, training.seed()))) {
       List<TrainingExample> examples;
       long dataTokens;
       ZeroShotAccuracy devScorer = null;
       List<Example> devQueries = List.of();
       ObjectNode dataRecord = JSON.createObjectNode();
+      Integer evalEvery = tune.task() == null ? null : tune.task().evalEvery();
       if (plan != null) {
         TaskTraining taskData =
             TaskTraining.of(
                 plan,
                 model,
                 tokenizer,
-                spec.maxLength(),
-                spec.trainLimit(),
-                spec.evalEvery() != null);
+                tune.maxLength(),
+                tune.task().trainLimit(),
+                evalEvery != null);
         examples = taskData.examples();
         dataTokens = taskData.tokens();
         if (taskData.leftOut() > 0) {
@@ -124,7 +139,7 @@ public final class TuneJob {
                       taskData.leftOut(),
                       taskData.leftOut() + examples.size(),
                       plan.task().name(),
-                      spec.maxLength()));
+                      tune.maxLength()));
         }
         dataRecord.put("task", plan.task().name());
         dataRecord.put("train", plan.train().source().toString());
@@ -132,28 +147,29 @@ public final class TuneJob {
         dataRecord.put("eval", plan.eval().source().toString());
         dataRecord.put("eval_sha256", plan.eval().sha256());
         dataRecord.put("left_out", taskData.leftOut());
-        if (spec.evalEvery() != null) {
+        if (evalEvery != null) {
           devScorer = new ZeroShotAccuracy(tuner, plan.task(), tokenizer);
           devQueries = taskData.dev();
         }
       } else {
-        var loaded = TrainingData.jsonl(spec.data(), spec.textField(), tokenizer, spec.maxLength());
+        Path file = Path.of(tune.text().file());
+        var loaded = TrainingData.jsonl(file, tune.text().textField(), tokenizer, tune.maxLength());
         examples = loaded.examples();
         dataTokens = loaded.tokens();
         if (loaded.truncated() > 0) {
           listener.note(
               "warning: %d of %d texts were longer than --max-length %d and were truncated"
-                  .formatted(loaded.truncated(), loaded.examples().size(), spec.maxLength()));
+                  .formatted(loaded.truncated(), loaded.examples().size(), tune.maxLength()));
         }
-        dataRecord.put("file", spec.data().toString());
-        dataRecord.put("sha256", DatasetLoader.sha256(spec.data()));
+        dataRecord.put("file", tune.text().file());
+        dataRecord.put("sha256", DatasetLoader.sha256(file));
         dataRecord.put("truncated", loaded.truncated());
       }
       int context = model.config().contextLength();
-      if (spec.maxLength() + tuner.virtualTokens() > context) {
+      if (tune.maxLength() + tuner.virtualTokens() > context) {
         throw new IclabException(
             "--max-length %d plus %d virtual tokens exceeds the model's context window of %d; lower --max-length"
-                .formatted(spec.maxLength(), tuner.virtualTokens(), context));
+                .formatted(tune.maxLength(), tuner.virtualTokens(), context));
       }
       config.set("data", dataRecord);
       List<String> log = new ArrayList<>();
@@ -208,14 +224,14 @@ public final class TuneJob {
                     line.put("tokens", runTokens + p.tokens());
                     line.put("tokens_per_s", p.tokensPerSecond());
                     if (scorer != null
-                        && (p.step() % spec.evalEvery() == 0 || p.step() == p.totalSteps())) {
+                        && (p.step() % evalEvery == 0 || p.step() == p.totalSteps())) {
                       devAccuracy[1] = trainer.evaluating(() -> scorer.accuracy(queries));
                       line.put("dev_accuracy", devAccuracy[1]);
                     }
                     log.add(line.toString());
                     listener.stepped(p, devAccuracy[1]);
-                    if (spec.saveEvery() != null
-                        && p.step() % spec.saveEvery() == 0
+                    if (tune.saveEvery() != null
+                        && p.step() % tune.saveEvery() == 0
                         && p.step() < p.totalSteps()) {
                       TrainingCheckpoint.save(
                           trainer,
@@ -228,9 +244,9 @@ public final class TuneJob {
         }
       }
       ObjectNode summary = JSON.createObjectNode();
-      summary.put("method", spec.method());
+      summary.put("method", tune.method());
       summary.put("peft_type", tuner.peftType());
-      summary.put("model", spec.modelName());
+      summary.put("model", tune.model());
       summary.put("examples", examples.size());
       summary.put("data_tokens", dataTokens);
       summary.put("steps", result.steps());
@@ -259,7 +275,7 @@ public final class TuneJob {
       summary.put("out", spec.out().toString());
       folder.finish(
           temp -> {
-            tuner.save(temp, new BaseModel(spec.modelName(), directory));
+            tuner.save(temp, new BaseModel(tune.model(), directory));
             TuneRunFolder.writeMetrics(temp, log);
             TuneRunFolder.writeJson(temp.resolve("run.json"), config);
           },

@@ -92,7 +92,7 @@ class IptStudyTest {
     IptConfig config = standard();
     Path whole = dir.resolve("whole");
     run(config, whole, false, List.of(Stage.PROMPTS, Stage.MSF, Stage.IST, Stage.EVAL));
-    JsonNode summary = IptStudy.readJson(whole.resolve(IptStudy.SUMMARY));
+    JsonNode summary = IptFiles.readJson(whole.resolve(IptStudy.SUMMARY));
     JsonNode tasks = summary.get("tasks");
     assertEquals(3, tasks.size());
     JsonNode test = tasks.get("cb:contradiction-vs-neutral");
@@ -118,7 +118,7 @@ class IptStudyTest {
     Files.createDirectories(split.resolve("pt/.result.tmp-123"));
     assertThrows(IclabException.class, () -> run(config, split, false, List.of(Stage.PROMPTS)));
     run(config, split, true, List.of(Stage.PROMPTS, Stage.MSF, Stage.IST, Stage.EVAL));
-    assertEquals(summary, IptStudy.readJson(split.resolve(IptStudy.SUMMARY)));
+    assertEquals(summary, IptFiles.readJson(split.resolve(IptStudy.SUMMARY)));
     assertTrue(Files.notExists(split.resolve("pt/.result.tmp-123")));
     assertEquals(
         Files.readString(whole.resolve("msf/d2/metrics.jsonl")),

@@ -1,9 +1,5 @@
 package dev.iclab.icl.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
 import dev.iclab.data.Verbalizer;
@@ -13,16 +9,12 @@ import dev.iclab.icl.Demo;
 import dev.iclab.icl.DemoOrder;
 import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.IclEvaluator;
-import dev.iclab.icl.LabelMode;
 import dev.iclab.icl.Order;
 import dev.iclab.icl.OrderEntropy;
 import dev.iclab.icl.ProbingSet;
 import dev.iclab.icl.Prompt;
 import dev.iclab.icl.PromptBuilder;
 import dev.iclab.icl.Scoring;
-import dev.iclab.icl.embed.EmbeddingCache;
-import dev.iclab.icl.embed.MiniLmEncoder;
-import dev.iclab.icl.embed.PoolEmbeddings;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.score.ContinuationScore;
@@ -30,7 +22,6 @@ import dev.iclab.lm.score.Scorer;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
@@ -48,8 +39,6 @@ import java.util.function.IntConsumer;
  * order's statistic).
  */
 public final class ExperimentRunner {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final ExperimentPlan plan;
   private final Task task;
   private final IclEvaluator evaluator;
@@ -58,7 +47,8 @@ public final class ExperimentRunner {
   private final PromptBuilder builder;
   private final List<Scoring> scorings;
   private final QueryFit fit;
-  private PoolEmbeddings similarityIndex;
+  private final GroupDemos groupDemos;
+  private final SampleLines lines;
 
   /**
    * Prepares a run; the queries whose prompt cannot fit the context window even without
@@ -88,6 +78,8 @@ public final class ExperimentRunner {
     this.fit = QueryFit.of(plan, builder, contextLength);
     this.plan = fit.plan();
     this.scorings = plan.config().scoring().stream().map(Scoring::parse).toList();
+    this.groupDemos = new GroupDemos(this.plan);
+    this.lines = new SampleLines(task, scorings, plan.config().calibrate());
   }
 
   /** The queries left out for their length, and the plan that is run without them. */
@@ -135,7 +127,7 @@ public final class ExperimentRunner {
    */
   private void runEntropyOrders(
       ExperimentPlan.Group group, SamplesFile samples, IntConsumer progress) {
-    List<Demo> demos = demos(group, plan.selectors().get(group.select()), null);
+    List<Demo> demos = groupDemos.of(group, plan.selectors().get(group.select()), null);
     List<int[]> candidates = DemoOrder.entropyCandidates(demos.size(), group.seed());
     List<Prompt> prompts = new ArrayList<>();
     for (int[] p : candidates) {
@@ -148,23 +140,20 @@ public final class ExperimentRunner {
               task.labelWords()));
     }
     List<Example> probes = ProbingSet.sample(model, tokenizer, prompts, group.seed());
+    int batchSize = plan.config().batchSize();
     double[] statistic = new double[candidates.size()];
     for (int c = 0; c < candidates.size(); c++) {
       List<double[]> distributions = new ArrayList<>();
-      Map<Integer, IclEvaluator.PrefixCache> prefixes = new LinkedHashMap<>();
-      try {
-        for (int start = 0; start < probes.size(); start += plan.config().batchSize()) {
+      try (PrefixCaches prefixes = new PrefixCaches(evaluator)) {
+        for (int start = 0; start < probes.size(); start += batchSize) {
           List<Prompt> batch = new ArrayList<>();
-          for (Example probe :
-              probes.subList(start, Math.min(probes.size(), start + plan.config().batchSize()))) {
+          for (Example probe : probes.subList(start, Math.min(probes.size(), start + batchSize))) {
             batch.add(builder.fit(prompts.get(c).withQuery(probe)));
           }
-          for (IclEvaluator.Scores scores : scoreShared(batch, prefixes)) {
+          for (IclEvaluator.Scores scores : prefixes.scoreShared(batch)) {
             distributions.add(Calibrator.softmax(scorings.get(0).scores(scores.candidates())));
           }
         }
-      } finally {
-        prefixes.values().forEach(IclEvaluator.PrefixCache::close);
       }
       statistic[c] =
           group.order() == Order.GLOBALE
@@ -176,34 +165,21 @@ public final class ExperimentRunner {
     }
   }
 
-  private List<String> settings(ExperimentPlan.Group group) {
-    List<String> names = new ArrayList<>();
-    for (Scoring s : scorings) {
-      for (Calibration c : plan.config().calibrate()) {
-        names.add(group.name() + " scoring=" + s.flag() + " calibrate=" + c);
-      }
-    }
-    return names;
-  }
-
   private void runGroup(
       ExperimentPlan.Group group,
       SamplesFile samples,
       IntConsumer progress,
       double orderStatistic) {
-    List<String> settings = settings(group);
+    List<String> settings = lines.settings(group);
     DemoSelector selector = group.shots() == 0 ? null : plan.selectors().get(group.select());
     boolean shared = group.shots() == 0 || (selector.shared() && group.order() != Order.SIMILARITY);
-    List<Demo> sharedDemos = shared ? demos(group, selector, null) : null;
+    List<Demo> sharedDemos = shared ? groupDemos.of(group, selector, null) : null;
     Map<List<String>, List<List<ContinuationScore>>> calibrationScores = new HashMap<>();
-    // Prefix caches by number of demonstrations used: a query that had to drop demos to fit still
-    // shares its (shorter) prefix with the other queries that dropped as many.
-    Map<Integer, IclEvaluator.PrefixCache> prefixes = new LinkedHashMap<>();
     // Queries go in fixed slices of the query list, so a resumed run scores each query in the same
     // batch as an uninterrupted run would (same shapes, same floats); done ones are not rewritten.
     int batchSize = shared ? plan.config().batchSize() : 1;
     List<Example> queries = plan.queries();
-    try {
+    try (PrefixCaches prefixes = new PrefixCaches(evaluator)) {
       for (int start = 0; start < queries.size(); start += batchSize) {
         List<Example> chunk = queries.subList(start, Math.min(queries.size(), start + batchSize));
         if (chunk.stream().allMatch(q -> done(settings, samples, q))) {
@@ -212,18 +188,18 @@ public final class ExperimentRunner {
         }
         List<Prompt> prompts = new ArrayList<>();
         for (Example query : chunk) {
-          List<Demo> demos = shared ? sharedDemos : demos(group, selector, query);
+          List<Demo> demos = shared ? sharedDemos : groupDemos.of(group, selector, query);
           prompts.add(
               builder.fit(
                   new Prompt(
                       task.instruction(), demos, query, task.template(), task.labelWords())));
         }
         List<IclEvaluator.Scores> chunkScores =
-            shared ? scoreShared(prompts, prefixes) : List.of(evaluator.scoreNaive(prompts.get(0)));
+            shared ? prefixes.scoreShared(prompts) : List.of(evaluator.scoreNaive(prompts.get(0)));
         for (int q = 0; q < chunk.size(); q++) {
           if (!done(settings, samples, chunk.get(q))) {
             Prompt prompt = prompts.get(q);
-            IclEvaluator.PrefixCache prefix = shared ? prefix(prefixes, prompt) : null;
+            IclEvaluator.PrefixCache prefix = shared ? prefixes.of(prompt) : null;
             List<List<ContinuationScore>> contentFree = null;
             if (plan.config().calibrate().contains(Calibration.CONTEXTUAL)) {
               contentFree =
@@ -231,7 +207,7 @@ public final class ExperimentRunner {
                       demoKey(prompt), k -> contentFreeScores(prompt, prefix));
             }
             samples.append(
-                lines(
+                lines.lines(
                     settings,
                     group,
                     prompt,
@@ -243,84 +219,11 @@ public final class ExperimentRunner {
           progress.accept(1);
         }
       }
-    } finally {
-      prefixes.values().forEach(IclEvaluator.PrefixCache::close);
     }
   }
 
   private static boolean done(List<String> settings, SamplesFile samples, Example query) {
     return settings.stream().allMatch(s -> samples.contains(s, query.id()));
-  }
-
-  /**
-   * Scores prompts whose demonstrations are shared, batching those that use as many of them (one
-   * prefix cache) into one {@link IclEvaluator#scoreBatch}.
-   */
-  private List<IclEvaluator.Scores> scoreShared(
-      List<Prompt> prompts, Map<Integer, IclEvaluator.PrefixCache> prefixes) {
-    Map<Integer, List<Integer>> byDemos = new LinkedHashMap<>();
-    for (int i = 0; i < prompts.size(); i++) {
-      byDemos.computeIfAbsent(prompts.get(i).demos().size(), n -> new ArrayList<>()).add(i);
-    }
-    IclEvaluator.Scores[] out = new IclEvaluator.Scores[prompts.size()];
-    for (List<Integer> members : byDemos.values()) {
-      List<Prompt> same = members.stream().map(prompts::get).toList();
-      List<IclEvaluator.Scores> scores = evaluator.scoreBatch(prefix(prefixes, same.get(0)), same);
-      for (int m = 0; m < members.size(); m++) {
-        out[members.get(m)] = scores.get(m);
-      }
-    }
-    return List.of(out);
-  }
-
-  /** One sample line per setting (scoring x calibrate) not yet in {@code samples}. */
-  private List<JsonNode> lines(
-      List<String> settings,
-      ExperimentPlan.Group group,
-      Prompt prompt,
-      IclEvaluator.Scores scores,
-      List<List<ContinuationScore>> contentFree,
-      SamplesFile samples,
-      double orderStatistic) {
-    List<JsonNode> lines = new ArrayList<>();
-    int setting = 0;
-    for (Scoring scoring : scorings) {
-      double[] values = scoring.scores(scores.candidates());
-      for (Calibration calibrate : plan.config().calibrate()) {
-        String name = settings.get(setting++);
-        if (!samples.contains(name, prompt.query().id())) {
-          Calibrator calibrator =
-              calibrate == Calibration.NONE
-                  ? Calibrator.none()
-                  : Calibrator.contextual(contentFree.stream().map(scoring::scores).toList());
-          ObjectNode line = sample(name, group, scoring, calibrate, prompt, values, calibrator);
-          if (!Double.isNaN(orderStatistic)) {
-            line.put("order_" + group.order(), orderStatistic);
-          }
-          lines.add(line);
-        }
-      }
-    }
-    return lines;
-  }
-
-  /** At most this many prefix caches are held per group (each up to a context window of keys). */
-  private static final int PREFIX_CACHES = 3;
-
-  /** The cache of this prompt's prefix, opened on first use; the least recently used is closed. */
-  private IclEvaluator.PrefixCache prefix(
-      Map<Integer, IclEvaluator.PrefixCache> prefixes, Prompt prompt) {
-    int used = prompt.demos().size();
-    IclEvaluator.PrefixCache cache = prefixes.remove(used);
-    if (cache == null) {
-      if (prefixes.size() >= PREFIX_CACHES) {
-        Integer oldest = prefixes.keySet().iterator().next();
-        prefixes.remove(oldest).close();
-      }
-      cache = evaluator.openPrefix(prompt.prefixText());
-    }
-    prefixes.put(used, cache);
-    return cache;
   }
 
   private static List<String> demoKey(Prompt prompt) {
@@ -350,94 +253,5 @@ public final class ExperimentRunner {
       scores = inputs.stream().map(p -> evaluator.scoreCached(prefix, p)).toList();
     }
     return scores.stream().map(IclEvaluator.Scores::candidates).toList();
-  }
-
-  /** Select, then corrupt labels, then order; every random choice seeded by the group's seed. */
-  private List<Demo> demos(ExperimentPlan.Group group, DemoSelector selector, Example query) {
-    if (group.shots() == 0) {
-      return List.of();
-    }
-    List<Example> chosen = selector.select(query, group.shots(), group.seed());
-    List<Demo> demos =
-        LabelMode.parse(group.labels()).apply(chosen, task.numLabels(), group.seed());
-    return switch (group.order()) {
-      case NONE, GIVEN -> demos;
-      case RANDOM -> DemoOrder.shuffled(demos, group.seed());
-      case PERMUTATIONS, GLOBALE, LOCALE ->
-          group.permutation() == null ? demos : DemoOrder.apply(demos, group.permutation());
-      case SIMILARITY -> DemoOrder.mostSimilarLast(query, demos, similarityIndex());
-    };
-  }
-
-  /** The training pool's all-MiniLM-L6-v2 embeddings, loaded on first use. */
-  private PoolEmbeddings similarityIndex() {
-    if (similarityIndex == null) {
-      // Reuse a kNN selector's embeddings of the same pool when the run has one.
-      similarityIndex =
-          plan.selectors().values().stream()
-              .filter(s -> s instanceof DemoSelector.KnnSelector)
-              .map(s -> ((DemoSelector.KnnSelector) s).embeddings())
-              .findFirst()
-              .orElseGet(
-                  () ->
-                      new PoolEmbeddings(
-                          plan.train(), new MiniLmEncoder(), EmbeddingCache.standard()));
-    }
-    return similarityIndex;
-  }
-
-  private ObjectNode sample(
-      String name,
-      ExperimentPlan.Group group,
-      Scoring scoring,
-      Calibration calibrate,
-      Prompt prompt,
-      double[] values,
-      Calibrator calibrator) {
-    ObjectNode s = JSON.createObjectNode();
-    s.put("setting", name);
-    s.put("id", prompt.query().id());
-    s.put("task", task.name());
-    s.put("shots", group.shots());
-    s.put("seed", group.seed());
-    s.put("select", group.select());
-    s.put("order", group.order().flag());
-    s.put("labels", group.labels());
-    if (group.permutation() != null) {
-      ArrayNode perm = s.putArray("perm");
-      for (int p : group.permutation()) {
-        perm.add(p);
-      }
-    }
-    s.put("scoring", scoring.flag());
-    s.put("calibrate", calibrate.flag());
-    ArrayNode ids = s.putArray("demo_ids");
-    ArrayNode labels = s.putArray("demo_labels");
-    for (Demo d : prompt.demos()) {
-      ids.add(d.example().id());
-      if (d.form() == Demo.Form.INPUT_ONLY) {
-        labels.addNull();
-      } else {
-        labels.add(task.labelWords().get(d.shownLabel()));
-      }
-    }
-    s.put("n_demos", prompt.demos().size());
-    ObjectNode scoreNode = s.putObject("scores");
-    for (int i = 0; i < values.length; i++) {
-      scoreNode.put(task.labelWords().get(i), values[i]);
-    }
-    double[] probabilities = calibrator.probabilities(values);
-    if (calibrate != Calibration.NONE) {
-      ObjectNode probs = s.putObject("calibrated");
-      for (int i = 0; i < probabilities.length; i++) {
-        probs.put(task.labelWords().get(i), probabilities[i]);
-      }
-    }
-    int predicted = Calibrator.argmax(probabilities);
-    int gold = prompt.query().label();
-    s.put("prediction", task.labelWords().get(predicted));
-    s.put("gold", task.labelWords().get(gold));
-    s.put("correct", predicted == gold);
-    return s;
   }
 }

@@ -1,4 +1,4 @@
-package dev.iclab.cli;
+package dev.iclab.experiments;
 
 import ai.djl.engine.Engine;
 

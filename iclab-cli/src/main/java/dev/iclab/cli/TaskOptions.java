@@ -1,0 +1,47 @@
+package dev.iclab.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --task}, {@code --task-file}, {@code --data-dir}: the classification task of a run. */
+public final class TaskOptions {
+  static final String DEFAULT_DATA_DIR = "../shared/data";
+
+  @Option(
+      names = "--task",
+      paramLabel = "NAME",
+      description = "A built-in task: sst2, sst5, mr, subj, agnews, cb, rte, trec.")
+  String task;
+
+  @Option(names = "--task-file", paramLabel = "FILE", description = "A user task (YAML/JSON).")
+  String taskFile;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Where built-in tasks' data are (default: " + DEFAULT_DATA_DIR + ").")
+  Path dataDir;
+
+  public String task() {
+    return task;
+  }
+
+  public String taskFile() {
+    return taskFile;
+  }
+
+  /** Whether --task or --task-file was given. */
+  public boolean given() {
+    return task != null || taskFile != null;
+  }
+
+  /** --data-dir as given, null when absent. */
+  public String dataDirGiven() {
+    return dataDir == null ? null : dataDir.toString();
+  }
+
+  /** --data-dir, or the default, normalised. */
+  public String dataDir() {
+    return (dataDir == null ? Path.of(DEFAULT_DATA_DIR) : dataDir).normalize().toString();
+  }
+}
