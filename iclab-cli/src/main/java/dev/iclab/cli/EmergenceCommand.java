@@ -101,6 +101,15 @@ public final class EmergenceCommand extends CliCommand {
               null,
               "Keep the weights of step 0 and of every evaluation step in --out/weights/ (for"
                   + " iclab dai --emergence-run)."),
+          TableFlag.of(
+              "attention",
+              String.class,
+              "standard, or momentum: Dai et al.'s MoAttn, adding sum_{i<t} eta^(t-i) v_i to each"
+                  + " head's output (transformer only)."),
+          TableFlag.of(
+              "momentum-eta",
+              Double.class,
+              "Momentum decay eta in [0, 1) for --attention momentum (default 0.9)."),
           TableFlag.of("seed", Long.class, "Master seed."));
 
   /** Adds a flag for every lab setting. */
