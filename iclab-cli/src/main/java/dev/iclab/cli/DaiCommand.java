@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -189,12 +188,12 @@ public final class DaiCommand extends CliCommand {
     DaiConfig config =
         new DaiConfig(
             modelDir.normalize().toString(),
-            taskOptions.task(),
-            taskOptions.taskFile(),
+            taskOptions.task,
+            taskOptions.taskFile,
             taskOptions.dataDir(),
             shots,
             select,
-            DaiJob.learningRate(ftLr, taskOptions.task()),
+            DaiJob.learningRate(ftLr, taskOptions.task),
             seed,
             limit,
             evalCap,
@@ -290,12 +289,11 @@ public final class DaiCommand extends CliCommand {
   }
 
   /** The phases of a run as a progress bar on stderr, opened once the run is named. */
-  private static final class Progress implements DaiJob.Listener, AutoCloseable {
-    private ProgressBar bar;
+  private static final class Progress extends BarListener implements DaiJob.Listener {
 
     @Override
     public void started(String name) {
-      bar = ProgressBars.onStderr("dai " + name, -1, null);
+      open("dai " + name, -1, null);
     }
 
     @Override
@@ -308,13 +306,6 @@ public final class DaiCommand extends CliCommand {
     @Override
     public void step() {
       bar.step();
-    }
-
-    @Override
-    public void close() {
-      if (bar != null) {
-        bar.close();
-      }
     }
   }
 

@@ -10,9 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,8 +22,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "emergence",
     description = "Train a small transformer/LSTM/RNN and watch in-context learning emerge.",
-    modelTransformer = EmergenceCommand.SettingFlags.class)
-public final class EmergenceCommand extends CliCommand {
+    modelTransformer = TableFlag.Transformer.class)
+public final class EmergenceCommand extends CliCommand implements TableFlag.Table {
   @Option(names = "--preset", description = "quick, paper-cpu or paper (default quick).")
   String preset = "quick";
 
@@ -112,12 +110,9 @@ public final class EmergenceCommand extends CliCommand {
               "Momentum decay eta in [0, 1) for --attention momentum (default 0.9)."),
           TableFlag.of("seed", Long.class, "Master seed."));
 
-  /** Adds a flag for every lab setting. */
-  static final class SettingFlags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return TableFlag.addAll(spec, SETTINGS);
-    }
+  @Override
+  public List<TableFlag> tableFlags() {
+    return SETTINGS;
   }
 
   @Override

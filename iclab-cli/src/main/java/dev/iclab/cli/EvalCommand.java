@@ -9,11 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,12 +21,12 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "eval",
-    modelTransformer = EvalCommand.SettingFlags.class,
+    modelTransformer = TableFlag.Transformer.class,
     description =
         "Evaluate in-context learning on a classification task: every combination of --shots,"
             + " --seeds, --select, --order and --labels, reported under every --scoring and"
             + " --calibrate. Lists are comma separated.")
-public final class EvalCommand extends CliCommand {
+public final class EvalCommand extends CliCommand implements TableFlag.Table {
   @Option(
       names = {"-m", "--model"},
       paramLabel = "DIR|ID",
@@ -101,12 +98,9 @@ public final class EvalCommand extends CliCommand {
               "skip-bad-rows", Boolean.class, "0", null, "Leave out bad dataset rows (counted)."),
           new TableFlag("out", Path.class, null, "DIR", "Run folder (or `out:` in --config)."));
 
-  /** Adds the settings' flags. */
-  static final class SettingFlags implements IModelTransformer {
-    @Override
-    public CommandSpec transform(CommandSpec spec) {
-      return TableFlag.addAll(spec, SETTINGS);
-    }
+  @Override
+  public List<TableFlag> tableFlags() {
+    return SETTINGS;
   }
 
   @Override
@@ -114,8 +108,8 @@ public final class EvalCommand extends CliCommand {
     Map<String, Object> given = new LinkedHashMap<>();
     given.put("model", model);
     given.put("device", deviceOptions.deviceName());
-    given.put("task", taskOptions.task());
-    given.put("task_file", taskOptions.taskFile());
+    given.put("task", taskOptions.task);
+    given.put("task_file", taskOptions.taskFile);
     given.put("data_dir", taskOptions.dataDirGiven());
     TableFlag.given(spec, SETTINGS)
         .forEach((key, value) -> given.put(key.replace('-', '_'), value));
@@ -143,8 +137,7 @@ public final class EvalCommand extends CliCommand {
   }
 
   /** Notes on stderr, the queries as a bar. */
-  private final class Progress implements EvalJob.Listener, AutoCloseable {
-    private ProgressBar bar;
+  private final class Progress extends BarListener implements EvalJob.Listener {
 
     @Override
     public void note(String line) {
@@ -153,19 +146,12 @@ public final class EvalCommand extends CliCommand {
 
     @Override
     public void started(String task, long total) {
-      bar = ProgressBars.onStderr("eval " + task, total, " q");
+      open("eval " + task, total, " q");
     }
 
     @Override
     public void progressed(int queries) {
       bar.stepBy(queries);
-    }
-
-    @Override
-    public void close() {
-      if (bar != null) {
-        bar.close();
-      }
     }
   }
 }

@@ -18,8 +18,7 @@ import picocli.CommandLine.Option;
     description =
         "Generate a continuation of a prompt with a KV cache. Stops at EOS, at a --stop string, or"
             + " after --max-new-tokens.")
-public final class GenerateCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class GenerateCommand extends ModelCommand {
   @Mixin PromptOptions promptOptions;
 
   @Option(

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code iclab inspect}: what a checkpoint is and what it will cost to run. */
@@ -21,8 +20,7 @@ import picocli.CommandLine.Option;
     description =
         "Print a model's architecture, parameter count, stored dtypes, context length, vocabulary"
             + " size and the memory it will take.")
-public final class InspectCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class InspectCommand extends ModelCommand {
 
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;

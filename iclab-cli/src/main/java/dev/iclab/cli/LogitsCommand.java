@@ -16,8 +16,7 @@ import picocli.CommandLine.Option;
     name = "logits",
     description =
         "Print the logits at the last position (all of them with --json, else the top 10).")
-public final class LogitsCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class LogitsCommand extends ModelCommand {
   @Mixin PromptOptions promptOptions;
 
   @Option(names = "--json", description = "Print {\"ids\": [...], \"last_logits\": [...]}.")

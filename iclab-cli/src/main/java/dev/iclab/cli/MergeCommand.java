@@ -10,7 +10,6 @@ import dev.iclab.tune.peft.HfCheckpoints;
 import dev.iclab.tune.qlora.QloraTuner;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code iclab merge}: folds a LoRA adapter into its base model and writes an HF checkpoint. */
@@ -19,8 +18,7 @@ import picocli.CommandLine.Option;
     description =
         "Merge a LoRA (or QLoRA) adapter into the base model's FP32 weights (W += alpha/r B A) and"
             + " write a Hugging Face checkpoint (config.json, tokenizer files, model.safetensors).")
-public final class MergeCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class MergeCommand extends ModelCommand {
 
   @Option(
       names = "--adapter",

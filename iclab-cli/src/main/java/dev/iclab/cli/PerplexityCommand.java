@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code iclab perplexity}: sliding-window perplexity of a text file. */
@@ -19,8 +18,7 @@ import picocli.CommandLine.Option;
     description =
         "Sliding-window perplexity of a UTF-8 text file, as in Hugging Face's perplexity guide:"
             + " windows of --max-length tokens advanced by --stride, overlap used as context only.")
-public final class PerplexityCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class PerplexityCommand extends ModelCommand {
 
   @Option(names = "--data", required = true, paramLabel = "FILE", description = "UTF-8 text file.")
   Path data;

@@ -12,7 +12,6 @@ import dev.iclab.tune.pretrain.Pretraining;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -140,7 +139,7 @@ public final class PretrainCommand extends CliCommand {
     environment.set("versions", RunEnvironment.versions());
     environment.put("threads", threads.threads());
     Pretraining.Summary[] summary = new Pretraining.Summary[1];
-    try (BarListener bar = new BarListener()) {
+    try (Progress bar = new Progress()) {
       threads.run(
           () ->
               summary[0] =
@@ -182,13 +181,12 @@ public final class PretrainCommand extends CliCommand {
   }
 
   /** The progress bar on stderr, opened when training starts. */
-  private static final class BarListener implements Pretraining.Listener, AutoCloseable {
-    private ProgressBar bar;
+  private static final class Progress extends BarListener implements Pretraining.Listener {
     private double perplexity = Double.NaN;
 
     @Override
     public void started(int startStep, int totalSteps, long parameters) {
-      bar = ProgressBars.onStderr("pretrain", totalSteps, " steps");
+      open("pretrain", totalSteps, " steps");
       bar.stepTo(startStep);
     }
 
@@ -215,14 +213,6 @@ public final class PretrainCommand extends CliCommand {
     @Override
     public void finished(CausalLM model) {
       close();
-    }
-
-    @Override
-    public void close() {
-      if (bar != null) {
-        bar.close();
-        bar = null;
-      }
     }
   }
 

@@ -6,7 +6,6 @@ import dev.iclab.lm.score.TextScorer;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code iclab score}: log-likelihood of each candidate continuation after a context. */
@@ -15,8 +14,7 @@ import picocli.CommandLine.Option;
     description =
         "Score candidate continuations of a context by log-likelihood, tokenized as"
             + " lm-evaluation-harness does; the context is computed once for all candidates.")
-public final class ScoreCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class ScoreCommand extends ModelCommand {
 
   @Option(names = "--context", required = true, paramLabel = "TEXT", description = "The context.")
   String context;

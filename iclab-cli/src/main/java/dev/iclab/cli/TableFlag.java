@@ -3,6 +3,7 @@ package dev.iclab.cli;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -17,15 +18,23 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 public record TableFlag(String key, Class<?> type, String arity, String label, String description) {
 
+  /** A command whose table of flags {@link Transformer} adds. */
+  public interface Table {
+    List<TableFlag> tableFlags();
+  }
+
+  /** Adds the flags of the command's {@link Table} ({@code @Command(modelTransformer = ...)}). */
+  public static final class Transformer implements IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      ((Table) spec.userObject()).tableFlags().forEach(flag -> spec.addOption(flag.option()));
+      return spec;
+    }
+  }
+
   /** A flag of one value, shown as {@code <KEY>}. */
   public static TableFlag of(String key, Class<?> type, String description) {
     return new TableFlag(key, type, null, null, description);
-  }
-
-  /** Adds every flag of {@code table} to the command. */
-  public static CommandSpec addAll(CommandSpec spec, List<TableFlag> table) {
-    table.forEach(flag -> spec.addOption(flag.option()));
-    return spec;
   }
 
   /** The values given on the command line by key, in table order; null where not given. */

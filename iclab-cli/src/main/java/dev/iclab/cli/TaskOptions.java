@@ -22,19 +22,6 @@ public final class TaskOptions {
       description = "Where built-in tasks' data are (default: " + DEFAULT_DATA_DIR + ").")
   Path dataDir;
 
-  public String task() {
-    return task;
-  }
-
-  public String taskFile() {
-    return taskFile;
-  }
-
-  /** Whether --task or --task-file was given. */
-  public boolean given() {
-    return task != null || taskFile != null;
-  }
-
   /** --data-dir as given, null when absent. */
   public String dataDirGiven() {
     return dataDir == null ? null : dataDir.toString();

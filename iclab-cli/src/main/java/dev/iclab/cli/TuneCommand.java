@@ -1,17 +1,17 @@
 package dev.iclab.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iclab.experiments.tune.MethodFlags;
 import dev.iclab.experiments.tune.TrainingFlags;
 import dev.iclab.experiments.tune.TuneConfig;
 import dev.iclab.experiments.tune.TuneJob;
 import dev.iclab.icl.run.ExperimentPlan;
+import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
+import dev.iclab.tune.prompt.PromptConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,8 +29,7 @@ import picocli.CommandLine.Option;
             + " training and saving succeeded (with --save-every it holds the checkpoints while"
             + " training). Texts longer than --max-length are truncated to their first tokens,"
             + " with a warning; task examples longer than it are left out, with a warning.")
-public final class TuneCommand extends CliCommand {
-  @Mixin ModelOptions modelOptions;
+public final class TuneCommand extends ModelCommand {
   @Mixin TaskOptions taskOptions;
   @Mixin RunOptions run;
   @Mixin TrainingOptions training;
@@ -176,8 +175,8 @@ public final class TuneCommand extends CliCommand {
             method,
             modelOptions.name(),
             new TuneConfig.TaskData(
-                taskOptions.task(),
-                taskOptions.taskFile(),
+                taskOptions.task,
+                taskOptions.taskFile,
                 taskOptions.dataDir(),
                 trainLimit,
                 evalEvery,
@@ -197,7 +196,7 @@ public final class TuneCommand extends CliCommand {
                 labelSmoothing,
                 training.weightDecay,
                 training.seed),
-            new MethodFlags(
+            new MethodOptions(
                 loraR,
                 loraAlpha,
                 loraDropout,
@@ -205,9 +204,10 @@ public final class TuneCommand extends CliCommand {
                 doubleQuant,
                 prefixLength,
                 reparamHidden,
-                promptLength,
-                promptInitText,
-                adapterSize));
+                PromptConfig.vocab(promptLength),
+                adapterSize,
+                training.seed),
+            promptInitText);
     ExperimentPlan plan = TuneJob.plan(config);
     TuneJob.Spec job =
         new TuneJob.Spec(
@@ -247,8 +247,7 @@ public final class TuneCommand extends CliCommand {
   }
 
   /** Progress on stderr: notes as lines, the steps as a bar. */
-  private final class ProgressListener implements TuneJob.Listener, AutoCloseable {
-    private ProgressBar bar;
+  private final class ProgressListener extends BarListener implements TuneJob.Listener {
 
     @Override
     public void note(String line) {
@@ -258,7 +257,7 @@ public final class TuneCommand extends CliCommand {
 
     @Override
     public void started(int start, int total) {
-      bar = ProgressBars.onStderr("tune " + method, total, " steps");
+      open("tune " + method, total, " steps");
       bar.stepTo(start);
     }
 
@@ -272,13 +271,6 @@ public final class TuneCommand extends CliCommand {
                   p.lr(),
                   p.tokensPerSecond(),
                   Double.isNaN(devAccuracy) ? "" : " dev %.3f".formatted(devAccuracy)));
-    }
-
-    @Override
-    public void close() {
-      if (bar != null) {
-        bar.close();
-      }
     }
   }
 

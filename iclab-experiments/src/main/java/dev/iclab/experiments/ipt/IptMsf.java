@@ -37,17 +37,13 @@ final class IptMsf {
   private final RunFolder folder;
   private final Consumer<String> log;
 
-  IptMsf(
-      IptConfig config,
-      CausalLM model,
-      Map<String, IptTask> tasks,
-      RunFolder folder,
-      Consumer<String> log) {
-    this.config = config;
-    this.model = model;
-    this.tasks = tasks;
-    this.folder = folder;
-    this.log = log;
+  /** The MSF stage of {@code study}: its config, model, tasks, folder and log. */
+  IptMsf(IptStudy study) {
+    this.config = study.config;
+    this.model = study.model;
+    this.tasks = study.tasks;
+    this.folder = study.folder;
+    this.log = study.log;
   }
 
   /** The folder name of a d_I and training-task fraction. */

@@ -58,12 +58,12 @@ public final class IptStudy {
   static final String RESULT = IptFiles.RESULT;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final IptConfig config;
-  private final CausalLM model;
+  final IptConfig config;
+  final CausalLM model;
   private final BaseModel base;
-  private final Map<String, IptTask> tasks;
-  private final RunFolder folder;
-  private final Consumer<String> log;
+  final Map<String, IptTask> tasks;
+  final RunFolder folder;
+  final Consumer<String> log;
 
   private IptStudy(
       IptConfig config,
@@ -253,7 +253,7 @@ public final class IptStudy {
   // ---- stage 2: multi-task subspace finding ({@link IptMsf})
 
   void msf() {
-    new IptMsf(config, model, tasks, folder, log).run();
+    new IptMsf(this).run();
   }
 
   // ---- stage 3: intrinsic subspace tuning

@@ -1,15 +1,21 @@
 package dev.iclab.experiments.tune;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
+import dev.iclab.lm.tokenizer.Tokenizer;
+import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.TrainingConfig;
 import dev.iclab.tune.TunerRegistry;
+import dev.iclab.tune.prompt.PromptConfig;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * A resolved {@code iclab tune} run: what run.json records under {@code config} (snake_case keys)
- * and what {@code --resume} compares.
+ * A resolved {@code iclab tune} run: what run.json records under {@code config} (snake_case keys,
+ * the training data's inline) and what {@code --resume} compares.
  *
  * @param model the model as given (recorded as the adapter's base model)
  * @param task the task to train on, or null with {@code text}
@@ -17,16 +23,19 @@ import dev.iclab.tune.TunerRegistry;
  * @param maxLength tokens per example: texts are truncated to it, task examples beyond it left out
  * @param saveEvery a checkpoint every N steps, or null for none
  * @param trainingFlags the optimizer's flags as given ({@link #training} resolves them)
+ * @param methodOptions the method's options; its prompt is tuning's vocabulary initialisation
+ * @param promptInitText prompt tuning starts from this text's token embeddings instead, or null
  */
 public record TuneConfig(
     String method,
     String model,
-    TaskData task,
-    TextData text,
+    @JsonUnwrapped TaskData task,
+    @JsonUnwrapped TextData text,
     int maxLength,
     Integer saveEvery,
     TrainingFlags trainingFlags,
-    MethodFlags methodFlags) {
+    MethodOptions methodOptions,
+    String promptInitText) {
   private static final ObjectMapper SNAKE_CASE =
       new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
@@ -86,6 +95,17 @@ public record TuneConfig(
   /** The training configuration the flags resolve to for this method. */
   public TrainingConfig training() {
     return trainingFlags.resolve(method);
+  }
+
+  /** The method's options; prompt tuning's initial text is encoded with {@code tokenizer}. */
+  public MethodOptions methodOptions(Tokenizer tokenizer) {
+    if (promptInitText == null) {
+      return methodOptions;
+    }
+    List<Integer> ids = Arrays.stream(tokenizer.encode(promptInitText, false)).boxed().toList();
+    return methodOptions.withPrompt(
+        new PromptConfig(
+            methodOptions.prompt().virtualTokens(), PromptConfig.Init.TEXT, ids, promptInitText));
   }
 
   /** The config as run.json records it. */

@@ -112,9 +112,7 @@ public final class TuneJob {
         Tokenizer tokenizer =
             VocabularyCheck.of(HfTokenizer.load(directory), model.config().vocabSize(), directory);
         Tuner tuner =
-            TunerRegistry.standard()
-                .create(
-                    tune.method(), model, tune.methodFlags().options(tokenizer, training.seed()))) {
+            TunerRegistry.standard().create(tune.method(), model, tune.methodOptions(tokenizer))) {
       List<TrainingExample> examples;
       long dataTokens;
       ZeroShotAccuracy devScorer = null;
