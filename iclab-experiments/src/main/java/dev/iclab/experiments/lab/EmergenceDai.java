@@ -33,7 +33,8 @@ import java.util.stream.IntStream;
  *   <li>ICL: the episode's context, then the query;
  *   <li>FT: a copy whose attention K/V projections alone are trained with SGD, batch 1, one epoch
  *       over the context's pairs in order, each presented in the zero-shot format ({@link
- *       LabKvFineTuner}), then the query in the zero-shot format.
+ *       BatchedKvFineTuner}: many episodes' copies in one batched forward), then the query in the
+ *       zero-shot format.
  * </ul>
  *
  * Recording and scoring are {@link LabProbe}'s; the per-episode metrics are {@link

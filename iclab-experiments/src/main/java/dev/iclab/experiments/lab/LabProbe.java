@@ -74,15 +74,6 @@ public final class LabProbe {
     return forward(inputs, 0, rows, hooks, projections);
   }
 
-  /** Only the label scores of every row (no hooks); the records' arrays are empty. */
-  public List<SettingRecord> predict(float[] inputs, int rows) {
-    List<SettingRecord> records = new ArrayList<>(rows);
-    for (int start = 0; start < rows; start += CHUNK) {
-      records.addAll(forward(inputs, start, Math.min(CHUNK, rows - start), false, null));
-    }
-    return records;
-  }
-
   // the NDScope is used only for its close(), which frees what the forward created (the model
   // slices its positional embedding in its own manager)
   @SuppressWarnings("try")
