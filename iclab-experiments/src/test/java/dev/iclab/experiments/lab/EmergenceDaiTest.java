@@ -488,6 +488,48 @@ class EmergenceDaiTest {
     assertEquals(-1, CheckpointMetrics.iclCrossing(checkpoints.subList(0, 2)));
   }
 
+  /**
+   * On a bursty model trained until it learns in context (the quick preset's first 100 steps: the
+   * lab's own ICL accuracy reaches 0.9), ZSL on holdout episodes stays at chance (binomial test
+   * against 1/2, p > 0.01): with a blank context the re-assigned labels cannot be known, while ICL
+   * on the same episodes is far above chance.
+   */
+  @Test
+  void onATrainedBurstyModelZslIsAtChanceAndIclIsNot(@TempDir Path dir) throws Exception {
+    Path run = dir.resolve("trained");
+    int episodes = 200;
+    EmergenceRun.run(
+        Settings.of(Preset.QUICK)
+            .with("steps", "100")
+            .with("eval-every", "100")
+            .with("eval-size", String.valueOf(episodes))
+            .with("keep-checkpoints", "true")
+            .toSpec("trained"),
+        run,
+        false,
+        Map.of(),
+        new EmergenceRun.Listener() {});
+    List<CheckpointMetrics> result =
+        EmergenceDaiRun.run(
+            new EmergenceDaiConfig(run.toString(), "100", episodes, 0.1, List.of(), 4, 1),
+            dir.resolve("dai"),
+            false,
+            Map.of(),
+            "test",
+            QUIET);
+    JsonNode c = result.get(0).toJson();
+    assertTrue(c.path("lab_icl_acc").asDouble() >= 0.9, "trained to learn in context: " + c);
+    assertTrue(c.path("icl_acc").asDouble() >= 0.9, c.toString());
+    double p = c.path("zsl_chance_p").asDouble();
+    int zslRight = (int) Math.round(c.path("zsl_acc").asDouble() * episodes);
+    assertEquals(Binomial.twoSidedHalf(zslRight, episodes), p, 1e-12);
+    assertTrue(p > 0.01, "ZSL at chance: " + c.path("zsl_acc") + ", p = " + p);
+    assertTrue(
+        Binomial.twoSidedHalf((int) Math.round(c.path("icl_acc").asDouble() * episodes), episodes)
+            < 1e-6,
+        "ICL is not");
+  }
+
   @Test
   void binomialTestAgainstChance() {
     assertEquals(2.0 / 1024, Binomial.twoSidedHalf(0, 10), 1e-15);
