@@ -54,26 +54,8 @@ class DaiEmergenceResumeTest {
 
   @Test
   void killedAnalysisResumesToTheSameLines(@TempDir Path dir) throws Exception {
-    Path run = dir.resolve("run");
-    CliRun trained =
-        CliRun.of(
-            "emergence",
-            "--classes",
-            "256",
-            "--batch",
-            "16",
-            "--width",
-            "32",
-            "--eval-size",
-            "24",
-            "--steps",
-            String.valueOf(CHECKPOINTS - 1),
-            "--eval-every",
-            "1",
-            "--keep-checkpoints",
-            "--out",
-            run.toString());
-    assertEquals(0, trained.exitCode(), trained.err());
+    Path run =
+        DaiCommandTest.emergenceRun(dir.resolve("run"), "transformer", CHECKPOINTS - 1, 1, 24);
 
     Path straight = dir.resolve("straight");
     CliRun a = CliRun.of(dai(run, straight).toArray(String[]::new));
@@ -82,27 +64,8 @@ class DaiEmergenceResumeTest {
 
     // A real kill -9: a separate JVM is killed once it has finished some checkpoints, not all.
     Path killed = dir.resolve("killed");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    command.addAll(dai(run, killed));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(dir.resolve("killed.log").toFile());
-    builder.environment().put("DJL_OFFLINE", "true");
-    builder.environment().put("OPT_OUT_TRACKING", "true");
-    Process process = builder.start();
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (finishedCheckpoints(killed) < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(2);
-    }
-    assertTrue(process.isAlive(), "the analysis was still going when killed");
-    process.destroyForcibly();
-    process.onExit().join();
+    Process child = ChildCli.start(dai(run, killed), dir.resolve("killed.log"));
+    ChildCli.killWhen(child, () -> finishedCheckpoints(killed) >= 2);
     long reached = finishedCheckpoints(killed);
     assertTrue(reached >= 2 && reached < CHECKPOINTS, "killed after " + reached + " checkpoints");
     assertFalse(Files.exists(killed.resolve("metrics.json")), "not finished");

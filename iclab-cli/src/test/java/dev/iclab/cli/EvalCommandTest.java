@@ -59,7 +59,7 @@ class EvalCommandTest {
   }
 
   @Test
-  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterKillEqualsIt() throws IOException {
+  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterKillEqualsIt() throws Exception {
     Path a = dir.resolve("a");
     Path b = dir.resolve("b");
     CliRun first = run(args(a));
@@ -113,27 +113,8 @@ class EvalCommandTest {
 
     // A real kill -9: a separate JVM is killed once a few samples are on disk, then resumed here.
     Path d = dir.resolve("d");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    command.addAll(args(d));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(dir.resolve("killed.log").toFile());
-    builder.environment().put("DJL_OFFLINE", "true");
-    builder.environment().put("OPT_OUT_TRACKING", "true");
-    Process process = builder.start();
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (lineCount(d.resolve("samples.jsonl")) < 4 && System.nanoTime() < deadline) {
-      sleep(10);
-    }
-    assertTrue(process.isAlive(), "the run was still going when killed");
-    process.destroyForcibly();
-    process.onExit().join();
+    Process child = ChildCli.start(args(d), dir.resolve("killed.log"));
+    ChildCli.killWhen(child, () -> lineCount(d.resolve("samples.jsonl")) >= 4);
     int before = lineCount(d.resolve("samples.jsonl"));
     assertTrue(before >= 4 && before < lines.size(), before + " lines before the kill");
     CliRun afterKill = run(args(d, "--resume"));
@@ -157,15 +138,6 @@ class EvalCommandTest {
       lines += b == '\n' ? 1 : 0;
     }
     return lines;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test

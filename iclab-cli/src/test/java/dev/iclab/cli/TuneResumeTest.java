@@ -106,27 +106,8 @@ class TuneResumeTest {
 
     // A real kill -9: a separate JVM is killed once a few checkpoints are on disk.
     Path killed = dir.resolve("killed");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    command.addAll(args(data, killed));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(dir.resolve("killed.log").toFile());
-    builder.environment().put("DJL_OFFLINE", "true");
-    builder.environment().put("OPT_OUT_TRACKING", "true");
-    Process process = builder.start();
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (newestCheckpoint(killed) < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertTrue(process.isAlive(), "the run was still going when killed");
-    process.destroyForcibly();
-    process.onExit().join();
+    Process child = ChildCli.start(args(data, killed), dir.resolve("killed.log"));
+    ChildCli.killWhen(child, () -> newestCheckpoint(killed) >= 3);
     int reached = newestCheckpoint(killed);
     assertTrue(reached >= 3 && reached < 48, "killed at step " + reached);
     assertFalse(Files.exists(killed.resolve("tune_summary.json")));
