@@ -42,13 +42,15 @@ class DaiEmergenceResumeTest {
     return args;
   }
 
-  private static long finishedCheckpoints(Path out) throws IOException {
+  private static int finishedCheckpoints(Path out) {
     Path steps = out.resolve("steps");
     if (!Files.isDirectory(steps)) {
       return 0;
     }
     try (Stream<Path> s = Files.list(steps)) {
-      return s.filter(p -> p.getFileName().toString().matches("step-\\d{6}\\.json")).count();
+      return (int) s.filter(p -> p.getFileName().toString().matches("step-\\d{6}\\.json")).count();
+    } catch (IOException e) {
+      return 0; // the folder changed under us; try again
     }
   }
 
@@ -64,9 +66,11 @@ class DaiEmergenceResumeTest {
 
     // A real kill -9: a separate JVM is killed once it has finished some checkpoints, not all.
     Path killed = dir.resolve("killed");
-    Process child = ChildCli.start(dai(run, killed), dir.resolve("killed.log"));
-    ChildCli.killWhen(child, () -> finishedCheckpoints(killed) >= 2);
-    long reached = finishedCheckpoints(killed);
+    assertTrue(
+        KilledRun.killWhen(
+            dai(run, killed), dir.resolve("killed.log"), () -> finishedCheckpoints(killed), 2),
+        "the analysis was still going when killed");
+    int reached = finishedCheckpoints(killed);
     assertTrue(reached >= 2 && reached < CHECKPOINTS, "killed after " + reached + " checkpoints");
     assertFalse(Files.exists(killed.resolve("metrics.json")), "not finished");
 

@@ -113,8 +113,10 @@ class EvalCommandTest {
 
     // A real kill -9: a separate JVM is killed once a few samples are on disk, then resumed here.
     Path d = dir.resolve("d");
-    Process child = ChildCli.start(args(d), dir.resolve("killed.log"));
-    ChildCli.killWhen(child, () -> lineCount(d.resolve("samples.jsonl")) >= 4);
+    assertTrue(
+        KilledRun.killWhen(
+            args(d), dir.resolve("killed.log"), () -> linesOrZero(d.resolve("samples.jsonl")), 4),
+        "the run was still going when killed");
     int before = lineCount(d.resolve("samples.jsonl"));
     assertTrue(before >= 4 && before < lines.size(), before + " lines before the kill");
     CliRun afterKill = run(args(d, "--resume"));
@@ -127,6 +129,14 @@ class EvalCommandTest {
     CliRun changed = run(args(c, "--resume", "--eval-cap", "100"));
     assertEquals(1, changed.exitCode());
     assertTrue(changed.err().contains("was made with other settings (config.eval"), changed.err());
+  }
+
+  private static int linesOrZero(Path file) {
+    try {
+      return lineCount(file);
+    } catch (IOException e) {
+      return 0; // the file changed under us; try again
+    }
   }
 
   private static int lineCount(Path file) throws IOException {

@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import static dev.iclab.cli.KilledRun.newestCheckpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,20 +75,6 @@ class TuneResumeTest {
     return values;
   }
 
-  private static int newestCheckpoint(Path out) throws IOException {
-    Path checkpoints = out.resolve("checkpoints");
-    if (!Files.isDirectory(checkpoints)) {
-      return 0;
-    }
-    try (Stream<Path> s = Files.list(checkpoints)) {
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> n.matches("step-\\d{8}"))
-          .mapToInt(n -> Integer.parseInt(n.substring(5)))
-          .max()
-          .orElse(0);
-    }
-  }
-
   @Test
   void killedRunResumesToTheSameAdapter(@TempDir Path dir) throws Exception {
     Path data =
@@ -106,8 +93,10 @@ class TuneResumeTest {
 
     // A real kill -9: a separate JVM is killed once a few checkpoints are on disk.
     Path killed = dir.resolve("killed");
-    Process child = ChildCli.start(args(data, killed), dir.resolve("killed.log"));
-    ChildCli.killWhen(child, () -> newestCheckpoint(killed) >= 3);
+    assertTrue(
+        KilledRun.killWhen(
+            args(data, killed), dir.resolve("killed.log"), () -> newestCheckpoint(killed), 3),
+        "the run was still going when killed");
     int reached = newestCheckpoint(killed);
     assertTrue(reached >= 3 && reached < 48, "killed at step " + reached);
     assertFalse(Files.exists(killed.resolve("tune_summary.json")));
