@@ -175,8 +175,8 @@ class DaiCommandTest {
         1e-12);
   }
 
-  private Path emergenceRun(String name, String arch) {
-    Path run = tmp.resolve(name);
+  /** A tiny lab run that keeps its weights at every evaluation step. */
+  static Path emergenceRun(Path run, String arch, int steps, int evalEvery, int evalSize) {
     CliRun trained =
         CliRun.of(
             "emergence",
@@ -187,11 +187,11 @@ class DaiCommandTest {
             "--width",
             "32",
             "--eval-size",
-            "16",
+            String.valueOf(evalSize),
             "--steps",
-            "4",
+            String.valueOf(steps),
             "--eval-every",
-            "2",
+            String.valueOf(evalEvery),
             "--arch",
             arch,
             "--keep-checkpoints",
@@ -199,6 +199,10 @@ class DaiCommandTest {
             run.toString());
     assertEquals(0, trained.exitCode(), trained.err());
     return run;
+  }
+
+  private Path emergenceRun(String name, String arch) {
+    return emergenceRun(tmp.resolve(name), arch, 4, 2, 16);
   }
 
   @Test

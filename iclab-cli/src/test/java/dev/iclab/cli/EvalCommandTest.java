@@ -59,7 +59,7 @@ class EvalCommandTest {
   }
 
   @Test
-  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterKillEqualsIt() throws IOException {
+  void sameConfigTwiceGivesIdenticalSamplesAndResumeAfterKillEqualsIt() throws Exception {
     Path a = dir.resolve("a");
     Path b = dir.resolve("b");
     CliRun first = run(args(a));
@@ -113,27 +113,10 @@ class EvalCommandTest {
 
     // A real kill -9: a separate JVM is killed once a few samples are on disk, then resumed here.
     Path d = dir.resolve("d");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    command.addAll(args(d));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(dir.resolve("killed.log").toFile());
-    builder.environment().put("DJL_OFFLINE", "true");
-    builder.environment().put("OPT_OUT_TRACKING", "true");
-    Process process = builder.start();
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (lineCount(d.resolve("samples.jsonl")) < 4 && System.nanoTime() < deadline) {
-      sleep(10);
-    }
-    assertTrue(process.isAlive(), "the run was still going when killed");
-    process.destroyForcibly();
-    process.onExit().join();
+    assertTrue(
+        KilledRun.killWhen(
+            args(d), dir.resolve("killed.log"), () -> linesOrZero(d.resolve("samples.jsonl")), 4),
+        "the run was still going when killed");
     int before = lineCount(d.resolve("samples.jsonl"));
     assertTrue(before >= 4 && before < lines.size(), before + " lines before the kill");
     CliRun afterKill = run(args(d, "--resume"));
@@ -148,6 +131,14 @@ class EvalCommandTest {
     assertTrue(changed.err().contains("was made with other settings (config.eval"), changed.err());
   }
 
+  private static int linesOrZero(Path file) {
+    try {
+      return lineCount(file);
+    } catch (IOException e) {
+      return 0; // the file changed under us; try again
+    }
+  }
+
   private static int lineCount(Path file) throws IOException {
     if (!Files.exists(file)) {
       return 0;
@@ -157,15 +148,6 @@ class EvalCommandTest {
       lines += b == '\n' ? 1 : 0;
     }
     return lines;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test

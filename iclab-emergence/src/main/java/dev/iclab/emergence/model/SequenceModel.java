@@ -25,6 +25,20 @@ public interface SequenceModel extends AutoCloseable {
    */
   NDArray logits(NDArray inputs, int positions, AttentionObserver observer);
 
+  /**
+   * Label logits with every row's own attention projections ({@link RowProjections}); {@code null}
+   * projections: the model's own, as {@link #logits(NDArray, int, AttentionObserver)}.
+   *
+   * @throws UnsupportedOperationException for a model without attention
+   */
+  default NDArray logits(
+      NDArray inputs, int positions, AttentionObserver observer, RowProjections projections) {
+    if (projections == null) {
+      return logits(inputs, positions, observer);
+    }
+    throw new UnsupportedOperationException(config().arch().flag() + " has no attention");
+  }
+
   /** The model-level manager (for the optimizer's state). */
   NDManager manager();
 

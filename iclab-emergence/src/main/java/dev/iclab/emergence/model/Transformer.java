@@ -77,6 +77,17 @@ final class Transformer implements SequenceModel {
 
   @Override
   public NDArray logits(NDArray inputs, int positions, AttentionObserver observer) {
+    return logits(inputs, positions, observer, null);
+  }
+
+  @Override
+  public NDArray logits(
+      NDArray inputs, int positions, AttentionObserver observer, RowProjections projections) {
+    if (projections != null && projections.weights().size() != blocks.length) {
+      throw new IllegalArgumentException(
+          "projections for %d layers, model of %d"
+              .formatted(projections.weights().size(), blocks.length));
+    }
     long batch = inputs.getShape().get(0);
     int tokens = Math.toIntExact(inputs.getShape().get(1));
     int width = config.width();
@@ -93,7 +104,9 @@ final class Transformer implements SequenceModel {
       Block b = blocks[l];
       NDArray h = Ops.layerNorm(x, b.norm1Weight, b.norm1Bias, LN_EPS); // [batch, tokens, width]
       NDArray qkv =
-          Ops.linear(h, b.qkvWeight, b.qkvBias) // [batch, tokens, 3 * width]
+          (projections == null
+                  ? Ops.linear(h, b.qkvWeight, b.qkvBias)
+                  : projections.apply(l, h)) // [batch, tokens, 3 * width]
               .reshape(batch, tokens, 3, heads, headDim)
               .transpose(2, 0, 3, 1, 4); // [3, batch, heads, tokens, headDim]
       NDArray attended =

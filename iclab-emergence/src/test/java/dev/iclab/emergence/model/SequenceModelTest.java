@@ -2,6 +2,7 @@ package dev.iclab.emergence.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -180,6 +181,162 @@ class SequenceModelTest {
           assertEquals(expected, got[token * 16 + o], 1e-5, "token " + token + ", unit " + o);
         }
       }
+    }
+  }
+
+  private static float[] param(SequenceModel model, String name) {
+    ParameterStore p = model.parameters();
+    return p.arrays().get(p.names().indexOf(name)).toFloatArray();
+  }
+
+  /**
+   * The attention output the hooks record at layer 0 equals the block's attention recomputed here
+   * in plain loops from the weights: embedding, positions, LayerNorm, Q/K/V, causal softmax per
+   * head, output projection.
+   */
+  @Test
+  void recordedAttentionOutputEqualsAPlainRecomputation() {
+    int width = 16;
+    int heads = 2;
+    int headDim = width / heads;
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(config(Architecture.TRANSFORMER), root, 3);
+        NDManager step = root.newSubManager()) {
+      for (NDArray a : model.parameters().arrays()) {
+        a.addi(0.05f); // biases and LayerNorm shifts away from their 0 initialisation
+      }
+      float[] x = randomInputs(6);
+      float[][] recorded = new float[1][];
+      AttentionObserver observer =
+          new AttentionObserver() {
+            @Override
+            public boolean observes(int layer) {
+              return layer == 0;
+            }
+
+            @Override
+            public void onAttentionOutput(int layer, int queryOffset, NDArray output) {
+              recorded[0] = output.toFloatArray(); // [batch, tokens, width]
+            }
+          };
+      model.logits(step.create(x, new Shape(BATCH, TOKENS, INPUT)), -1, observer);
+      float[] embed = param(model, "embed.weight"); // [width, INPUT - 1 + LABELS]
+      float[] embedBias = param(model, "embed.bias");
+      float[] position = param(model, "position"); // [TOKENS, width]
+      float[] normW = param(model, "block0.norm1.weight");
+      float[] normB = param(model, "block0.norm1.bias");
+      float[] qkvW = param(model, "block0.qkv.weight"); // [3 width, width]
+      float[] qkvB = param(model, "block0.qkv.bias");
+      float[] outW = param(model, "block0.out.weight"); // [width, width]
+      float[] outB = param(model, "block0.out.bias");
+      int in = INPUT - 1 + LABELS;
+      for (int b = 0; b < BATCH; b++) {
+        double[][] qkv = new double[TOKENS][3 * width];
+        for (int t = 0; t < TOKENS; t++) {
+          int token = (b * TOKENS + t) * INPUT;
+          int slot = (int) x[token + INPUT - 1];
+          double[] e = new double[width];
+          for (int o = 0; o < width; o++) {
+            e[o] = embedBias[o] + position[t * width + o];
+            for (int k = 0; k < INPUT - 1; k++) {
+              e[o] += embed[o * in + k] * x[token + k];
+            }
+            e[o] += slot > 0 ? embed[o * in + INPUT - 1 + slot - 1] : 0;
+          }
+          double mean = java.util.Arrays.stream(e).average().orElseThrow();
+          double var =
+              java.util.Arrays.stream(e).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
+          double[] h = new double[width];
+          for (int o = 0; o < width; o++) {
+            h[o] = (e[o] - mean) / Math.sqrt(var + 1e-5) * normW[o] + normB[o];
+          }
+          for (int r = 0; r < 3 * width; r++) {
+            qkv[t][r] = qkvB[r];
+            for (int k = 0; k < width; k++) {
+              qkv[t][r] += qkvW[r * width + k] * h[k];
+            }
+          }
+        }
+        for (int t = 0; t < TOKENS; t++) {
+          double[] attended = new double[width];
+          for (int head = 0; head < heads; head++) {
+            double[] p = new double[t + 1];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j <= t; j++) {
+              for (int d = 0; d < headDim; d++) {
+                p[j] += qkv[t][head * headDim + d] * qkv[j][width + head * headDim + d];
+              }
+              p[j] /= Math.sqrt(headDim);
+              max = Math.max(max, p[j]);
+            }
+            double sum = 0;
+            for (int j = 0; j <= t; j++) {
+              p[j] = Math.exp(p[j] - max);
+              sum += p[j];
+            }
+            for (int j = 0; j <= t; j++) {
+              for (int d = 0; d < headDim; d++) {
+                attended[head * headDim + d] += p[j] / sum * qkv[j][2 * width + head * headDim + d];
+              }
+            }
+          }
+          for (int o = 0; o < width; o++) {
+            double expected = outB[o];
+            for (int k = 0; k < width; k++) {
+              expected += outW[o * width + k] * attended[k];
+            }
+            assertEquals(
+                expected,
+                recorded[0][(b * TOKENS + t) * width + o],
+                1e-5,
+                "row " + b + ", token " + t + ", unit " + o);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Per-row projections equal to the model's own give the plain forward; changing one row's changes
+   * that row's outputs only; a model without attention refuses them.
+   */
+  @Test
+  void rowProjectionsActOnTheirOwnRowOnly() {
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(config(Architecture.TRANSFORMER), root, 1);
+        SequenceModel lstm = SequenceModel.create(config(Architecture.LSTM), root, 1);
+        NDManager step = root.newSubManager()) {
+      NDArray inputs = step.create(randomInputs(7), new Shape(BATCH, TOKENS, INPUT));
+      float[] plain = model.logits(inputs, -1, null).toFloatArray();
+      List<NDArray> weights = new ArrayList<>();
+      List<NDArray> biases = new ArrayList<>();
+      for (int l = 0; l < 2; l++) {
+        weights.add(
+            step.create(param(model, "block%d.qkv.weight".formatted(l)), new Shape(1, 48, 16))
+                .repeat(0, BATCH));
+        biases.add(
+            step.create(param(model, "block%d.qkv.bias".formatted(l)), new Shape(1, 48))
+                .repeat(0, BATCH));
+      }
+      RowProjections own = new RowProjections(weights, biases);
+      assertArrayEquals(plain, model.logits(inputs, -1, null, own).toFloatArray(), 1e-5f);
+      // Row 1's value projection of layer 0 doubled: rows 0 and 2 keep their logits.
+      NDArray scale = step.ones(new Shape(BATCH, 48, 1));
+      scale.set(new ai.djl.ndarray.index.NDIndex("1, 32:, :"), 2f);
+      List<NDArray> changed = new ArrayList<>(weights);
+      changed.set(0, weights.get(0).mul(scale));
+      float[] other =
+          model.logits(inputs, -1, null, new RowProjections(changed, biases)).toFloatArray();
+      for (int k = 0; k < LABELS; k++) {
+        assertEquals(plain[k], other[k], 1e-5f, "row 0");
+        assertEquals(plain[2 * LABELS + k], other[2 * LABELS + k], 1e-5f, "row 2");
+      }
+      boolean rowOneChanged = false;
+      for (int k = 0; k < LABELS; k++) {
+        rowOneChanged |= Math.abs(plain[LABELS + k] - other[LABELS + k]) > 1e-3f;
+      }
+      assertTrue(rowOneChanged, "row 1 changes");
+      assertThrows(UnsupportedOperationException.class, () -> lstm.logits(inputs, -1, null, own));
     }
   }
 }

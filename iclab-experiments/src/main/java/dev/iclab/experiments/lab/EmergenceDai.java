@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 /**
  * Dai et al.'s comparison on the kept checkpoints of an emergence run (a transformer: the
@@ -32,7 +33,8 @@ import java.util.TreeSet;
  *   <li>ICL: the episode's context, then the query;
  *   <li>FT: a copy whose attention K/V projections alone are trained with SGD, batch 1, one epoch
  *       over the context's pairs in order, each presented in the zero-shot format ({@link
- *       LabKvFineTuner}), then the query in the zero-shot format.
+ *       BatchedKvFineTuner}: many episodes' copies in one batched forward), then the query in the
+ *       zero-shot format.
  * </ul>
  *
  * Recording and scoring are {@link LabProbe}'s; the per-episode metrics are {@link
@@ -143,13 +145,13 @@ public final class EmergenceDai {
         SequenceModel model =
             SequenceModel.create(setup.modelConfig(), root, setup.seeds().init())) {
       KeptWeights.load(runFolder, step, model.parameters(), root);
-      try (LabKvFineTuner ft = new LabKvFineTuner(model, root, setup.seeds().init())) {
+      try (BatchedKvFineTuner ft = new BatchedKvFineTuner(model, root, setup.seeds().init())) {
         double lr;
         List<LrTrial> trials = List.of();
         if (config.lrSearch().isEmpty()) {
           lr = config.ftLr();
         } else {
-          trials = search(ft, root, step, listener);
+          trials = search(ft, step, listener);
           lr = DaiExperiment.best(trials);
         }
         seconds.put("lr-search", since(start));
@@ -161,19 +163,29 @@ public final class EmergenceDai {
         seconds.put("zsl+icl", since(t));
         t = System.nanoTime();
         listener.phase("step %d: fine-tune".formatted(step), n);
-        LabProbe ftProbe = new LabProbe(ft.model(), root, episodes.tokens(), episodes.inputDim());
         List<SettingRecord> tuned = new ArrayList<>(n);
-        double lossSum = 0;
-        for (int e = 0; e < n; e++) {
-          for (double loss : fineTune(ft, episodes, e, lr)) {
-            lossSum += loss;
+        double[][] losses = new double[n][];
+        for (int first = 0; first < n; first += LabProbe.CHUNK) {
+          int[] rows = IntStream.range(first, Math.min(n, first + LabProbe.CHUNK)).toArray();
+          float[] rates = new float[rows.length];
+          Arrays.fill(rates, (float) lr);
+          try (BatchedKvFineTuner.Copies copies = ft.train(episodes, rows, rates)) {
+            List<SettingRecord> records = copies.probe(episodes, rows, true);
+            for (int r = 0; r < rows.length; r++) {
+              requireFinite(records.get(r), lr, step);
+              tuned.add(records.get(r));
+              losses[rows[r]] = copies.losses()[r];
+              listener.step();
+            }
           }
-          SettingRecord record = ftProbe.run(episodes.zslOf(e), 1).get(0);
-          requireFinite(record, lr, step);
-          tuned.add(record);
-          listener.step();
         }
         seconds.put("ft", since(t));
+        double lossSum = 0;
+        for (double[] episodeLosses : losses) {
+          for (double loss : episodeLosses) {
+            lossSum += loss;
+          }
+        }
         List<SampleLine> lines = new ArrayList<>(n);
         for (int e = 0; e < n; e++) {
           int j = MismatchedPartner.of(e, n);
@@ -195,20 +207,37 @@ public final class EmergenceDai {
     }
   }
 
-  /** FT accuracy and mean gold-label loss on the separate episodes, for each rate. */
-  private List<LrTrial> search(
-      LabKvFineTuner ft, NDManager root, long step, DaiExperiment.Listener listener) {
-    LabProbe probe = new LabProbe(ft.model(), root, devEpisodes.tokens(), devEpisodes.inputDim());
+  /**
+   * FT accuracy and mean gold-label loss on the separate episodes, for each rate: every (rate,
+   * episode) pair is one copy, trained in batches of {@link LabProbe#CHUNK}.
+   */
+  private List<LrTrial> search(BatchedKvFineTuner ft, long step, DaiExperiment.Listener listener) {
+    List<Double> rates = config.lrSearch();
+    int m = devEpisodes.size();
+    int total = rates.size() * m;
+    listener.phase("step %d: lr search".formatted(step), total);
+    List<SettingRecord> scored = new ArrayList<>(total);
+    for (int first = 0; first < total; first += LabProbe.CHUNK) {
+      int[] pairs = IntStream.range(first, Math.min(total, first + LabProbe.CHUNK)).toArray();
+      int[] rows = Arrays.stream(pairs).map(p -> p % m).toArray();
+      float[] lrs = new float[pairs.length];
+      for (int r = 0; r < pairs.length; r++) {
+        lrs[r] = rates.get(pairs[r] / m).floatValue();
+      }
+      try (BatchedKvFineTuner.Copies copies = ft.train(devEpisodes, rows, lrs)) {
+        scored.addAll(copies.probe(devEpisodes, rows, false)); // in pair order
+      }
+      for (int r = 0; r < pairs.length; r++) {
+        listener.step();
+      }
+    }
     List<LrTrial> trials = new ArrayList<>();
-    listener.phase(
-        "step %d: lr search".formatted(step), (long) config.lrSearch().size() * devEpisodes.size());
-    for (double lr : config.lrSearch()) {
+    for (int k = 0; k < rates.size(); k++) {
       int right = 0;
       double loss = 0;
       String failure = null;
-      for (int e = 0; e < devEpisodes.size() && failure == null; e++) {
-        fineTune(ft, devEpisodes, e, lr);
-        double[] scores = probe.predict(devEpisodes.zslOf(e), 1).get(0).labelLogProbs();
+      for (int e = 0; e < m && failure == null; e++) {
+        double[] scores = scored.get(k * m + e).labelLogProbs();
         int gold = devEpisodes.labels()[e];
         if (!Arrays.stream(scores).allMatch(Double::isFinite)) {
           failure = "the fine-tuned model predicts %s".formatted(Arrays.toString(scores));
@@ -217,20 +246,13 @@ public final class EmergenceDai {
           right += predicted == gold ? 1 : 0;
           loss -= scores[gold];
         }
-        listener.step();
       }
-      int n = devEpisodes.size();
       trials.add(
           failure == null
-              ? new LrTrial(lr, (double) right / n, loss / n, null)
-              : new LrTrial(lr, Double.NaN, Double.NaN, failure));
+              ? new LrTrial(rates.get(k), (double) right / m, loss / m, null)
+              : new LrTrial(rates.get(k), Double.NaN, Double.NaN, failure));
     }
     return trials;
-  }
-
-  private static List<Double> fineTune(LabKvFineTuner ft, LabEpisodes from, int e, double lr) {
-    ft.reset();
-    return ft.train(from.demosOf(e), from.demoLabelsOf(e), from.tokens(), from.inputDim(), lr);
   }
 
   private static void requireFinite(SettingRecord record, double lr, long step) {

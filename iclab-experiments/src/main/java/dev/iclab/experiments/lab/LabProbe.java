@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.analysis.SettingRecord;
+import dev.iclab.emergence.model.RowProjections;
 import dev.iclab.emergence.model.SequenceModel;
 import dev.iclab.lm.hooks.AttentionRecord;
 import dev.iclab.lm.hooks.AttentionRecorder;
@@ -56,24 +57,28 @@ public final class LabProbe {
   public List<SettingRecord> run(float[] inputs, int rows) {
     List<SettingRecord> records = new ArrayList<>(rows);
     for (int start = 0; start < rows; start += CHUNK) {
-      records.addAll(forward(inputs, start, Math.min(CHUNK, rows - start), true));
+      records.addAll(forward(inputs, start, Math.min(CHUNK, rows - start), true, null));
     }
     return records;
   }
 
-  /** Only the label scores of every row (no hooks); the records' arrays are empty. */
-  public List<SettingRecord> predict(float[] inputs, int rows) {
-    List<SettingRecord> records = new ArrayList<>(rows);
-    for (int start = 0; start < rows; start += CHUNK) {
-      records.addAll(forward(inputs, start, Math.min(CHUNK, rows - start), false));
-    }
-    return records;
+  /**
+   * One forward of as many rows as the projections have, each row with its own attention
+   * projections (the copies of {@link BatchedKvFineTuner}).
+   *
+   * @param inputs [rows, tokens, inputDim] row-major
+   * @param hooks also record the attention outputs and scores (else the records' arrays are empty)
+   */
+  public List<SettingRecord> run(float[] inputs, RowProjections projections, boolean hooks) {
+    int rows = Math.toIntExact(projections.weights().get(0).getShape().get(0));
+    return forward(inputs, 0, rows, hooks, projections);
   }
 
   // the NDScope is used only for its close(), which frees what the forward created (the model
   // slices its positional embedding in its own manager)
   @SuppressWarnings("try")
-  private List<SettingRecord> forward(float[] inputs, int start, int rows, boolean hooks) {
+  private List<SettingRecord> forward(
+      float[] inputs, int start, int rows, boolean hooks, RowProjections projections) {
     int length = tokens * inputDim;
     float[] chunk = Arrays.copyOfRange(inputs, start * length, (start + rows) * length);
     int query = tokens - 1;
@@ -82,7 +87,7 @@ public final class LabProbe {
     try (NDScope scope = new NDScope();
         NDManager step = root.newSubManager()) {
       NDArray x = step.create(chunk, new Shape(rows, tokens, inputDim));
-      NDArray logits = model.logits(x, -1, recorder); // [rows, labels]
+      NDArray logits = model.logits(x, -1, recorder, projections); // [rows, labels]
       scores = logits.logSoftmax(-1).get(":, :" + EPISODE_LABELS).toFloatArray(); // [rows * 2]
     }
     List<SettingRecord> records = new ArrayList<>(rows);

@@ -77,74 +77,156 @@ class EmergenceDaiTest {
     try (NDManager root = Tensors.newManager();
         SequenceModel model = SequenceModel.create(setup.modelConfig(), root, 5)) {
       KeptWeights.load(transformer, 10, model.parameters(), root);
-      try (LabKvFineTuner ft = new LabKvFineTuner(model, root, 7)) {
-        List<Double> losses =
-            ft.train(
-                episodes.demosOf(0),
-                episodes.demoLabelsOf(0),
-                episodes.tokens(),
-                episodes.inputDim(),
-                0.5);
-        assertEquals(episodes.pairs(), losses.size(), "one SGD step per demonstration");
+      List<float[]> base = model.parameters().arrays().stream().map(NDArray::toFloatArray).toList();
+      try (BatchedKvFineTuner ft = new BatchedKvFineTuner(model, root, 7);
+          BatchedKvFineTuner.Copies copies =
+              ft.train(episodes, new int[] {0, 1}, new float[] {0.5f, 0.5f})) {
+        assertEquals(episodes.pairs(), copies.losses()[0].length, "one SGD step per demonstration");
+        // The shared model the copies run on is the base, bit for bit; only the rows' own
+        // projections differ, and of those only the K and V rows.
+        for (int i = 0; i < base.size(); i++) {
+          String name = model.parameters().names().get(i);
+          assertArrayEquals(
+              base.get(i), ft.frozen().parameters().arrays().get(i).toFloatArray(), name);
+        }
         int width = spec.width();
         int changed = 0;
-        for (int i = 0; i < model.parameters().arrays().size(); i++) {
-          String name = model.parameters().names().get(i);
-          float[] before = model.parameters().arrays().get(i).toFloatArray();
-          float[] after = ft.model().parameters().arrays().get(i).toFloatArray();
-          if (!LabKvFineTuner.isKeyValue(name)) {
-            assertArrayEquals(before, after, name + " is frozen");
-            continue;
-          }
-          int perRow = name.endsWith("weight") ? width : 1;
-          // Q rows: the first width rows of the fused [3 * width, width] projection (and bias).
-          for (int j = 0; j < width * perRow; j++) {
-            assertEquals(before[j], after[j], name + " Q entry " + j + " is frozen");
-          }
-          for (int j = width * perRow; j < before.length; j++) {
-            changed += before[j] != after[j] ? 1 : 0;
+        for (int l = 0; l < spec.layers(); l++) {
+          for (String kind : List.of("weight", "bias")) {
+            String name = "block%d.qkv.%s".formatted(l, kind);
+            float[] before = base.get(model.parameters().names().indexOf(name));
+            NDArray tuned =
+                kind.equals("weight")
+                    ? copies.projections().weights().get(l)
+                    : copies.projections().biases().get(l);
+            float[] after = tuned.toFloatArray();
+            int perRow = kind.equals("weight") ? width : 1;
+            for (int r = 0; r < 2; r++) {
+              int offset = r * before.length;
+              // Q rows: the first width rows of the fused [3 * width, width] projection (and bias).
+              for (int j = 0; j < width * perRow; j++) {
+                assertEquals(before[j], after[offset + j], name + " Q entry " + j + " is frozen");
+              }
+              for (int j = width * perRow; j < before.length; j++) {
+                changed += before[j] != after[offset + j] ? 1 : 0;
+              }
+            }
           }
         }
         assertTrue(changed > 0, "K/V entries change");
-        ft.reset();
-        for (int i = 0; i < model.parameters().arrays().size(); i++) {
-          assertArrayEquals(
-              model.parameters().arrays().get(i).toFloatArray(),
-              ft.model().parameters().arrays().get(i).toFloatArray(),
-              "reset restores " + model.parameters().names().get(i));
-        }
       }
     }
   }
 
-  /** Fine-tuning and probing episode after episode leave no native arrays behind. */
+  /**
+   * Batched fine-tuning equals the copies trained one at a time (the reference {@link
+   * LabKvFineTuner}): the same losses, weights, label scores and recorded attention outputs within
+   * float rounding, for rows of different episodes and rates, in batches of any size.
+   */
   @Test
-  void episodesLeakNoNativeArrays() {
+  void batchedFineTuningEqualsOneCopyAtATime() {
+    RunSetup setup = RunSetup.of(spec);
+    int n = 6;
+    LabEpisodes episodes = LabEpisodes.of(setup, n, setup.seeds().eval());
+    int[] rows = {0, 1, 2, 3, 4, 5, 2};
+    float[] rates = {0.5f, 0.05f, 0.5f, 2f, 0.5f, 0.05f, 2f};
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(setup.modelConfig(), root, 5)) {
+      KeptWeights.load(transformer, 10, model.parameters(), root);
+      List<SettingRecord> batched;
+      List<SettingRecord> inTwos = new ArrayList<>();
+      double[][] batchedLosses;
+      List<float[]> batchedWeights = new ArrayList<>();
+      try (BatchedKvFineTuner ft = new BatchedKvFineTuner(model, root, 7)) {
+        try (BatchedKvFineTuner.Copies copies = ft.train(episodes, rows, rates)) {
+          batched = copies.probe(episodes, rows, true);
+          batchedLosses = copies.losses();
+          for (int l = 0; l < spec.layers(); l++) {
+            batchedWeights.add(copies.projections().weights().get(l).toFloatArray());
+            batchedWeights.add(copies.projections().biases().get(l).toFloatArray());
+          }
+        }
+        for (int first = 0; first < rows.length; first += 2) {
+          int[] part = java.util.Arrays.copyOfRange(rows, first, Math.min(rows.length, first + 2));
+          float[] partRates =
+              java.util.Arrays.copyOfRange(rates, first, Math.min(rows.length, first + 2));
+          try (BatchedKvFineTuner.Copies copies = ft.train(episodes, part, partRates)) {
+            inTwos.addAll(copies.probe(episodes, part, true));
+          }
+        }
+      }
+      try (LabKvFineTuner one = new LabKvFineTuner(model, root, 7)) {
+        LabProbe probe = new LabProbe(one.model(), root, episodes.tokens(), episodes.inputDim());
+        for (int r = 0; r < rows.length; r++) {
+          int e = rows[r];
+          one.reset();
+          List<Double> losses =
+              one.train(
+                  episodes.demosOf(e),
+                  episodes.demoLabelsOf(e),
+                  episodes.tokens(),
+                  episodes.inputDim(),
+                  rates[r]);
+          for (int d = 0; d < losses.size(); d++) {
+            assertEquals(losses.get(d), batchedLosses[r][d], 1e-5, "row " + r + " step " + d);
+          }
+          for (int l = 0; l < spec.layers(); l++) {
+            for (int k = 0; k < 2; k++) {
+              String name = "block%d.qkv.%s".formatted(l, k == 0 ? "weight" : "bias");
+              float[] alone =
+                  one.model()
+                      .parameters()
+                      .arrays()
+                      .get(one.model().parameters().names().indexOf(name))
+                      .toFloatArray();
+              float[] all = batchedWeights.get(2 * l + k);
+              assertArrayEquals(
+                  alone,
+                  java.util.Arrays.copyOfRange(all, r * alone.length, (r + 1) * alone.length),
+                  1e-5f,
+                  name + " of row " + r);
+            }
+          }
+          SettingRecord reference = probe.run(episodes.zslOf(e), 1).get(0);
+          for (SettingRecord got : List.of(batched.get(r), inTwos.get(r))) {
+            assertArrayEquals(reference.labelLogProbs(), got.labelLogProbs(), 1e-5, "row " + r);
+            for (int l = 0; l < spec.layers(); l++) {
+              assertArrayEquals(reference.outputs()[l], got.outputs()[l], 1e-5f, "row " + r);
+              assertArrayEquals(
+                  reference.queryScores()[l][0], got.queryScores()[l][0], 1e-5f, "row " + r);
+            }
+          }
+        }
+      }
+      assertFalse(
+          java.util.Arrays.equals(batched.get(0).outputs()[0], batched.get(1).outputs()[0]),
+          "rows of other episodes and rates differ");
+    }
+  }
+
+  /** Fine-tuning and probing batch after batch leave no native arrays behind. */
+  @Test
+  void batchesLeakNoNativeArrays() {
     RunSetup setup = RunSetup.of(spec);
     LabEpisodes episodes = LabEpisodes.of(setup, 6, setup.seeds().eval());
     try (NDManager root = Tensors.newManager();
         SequenceModel model = SequenceModel.create(setup.modelConfig(), root, 5);
-        LabKvFineTuner ft = new LabKvFineTuner(model, root, 7)) {
-      LabProbe probe = new LabProbe(ft.model(), root, episodes.tokens(), episodes.inputDim());
+        BatchedKvFineTuner ft = new BatchedKvFineTuner(model, root, 7)) {
       int[] before = null;
-      for (int e = 0; e < 6; e++) {
-        ft.reset();
-        ft.train(
-            episodes.demosOf(e),
-            episodes.demoLabelsOf(e),
-            episodes.tokens(),
-            episodes.inputDim(),
-            0.1);
-        probe.run(episodes.zslOf(e), 1);
+      for (int e = 0; e < 5; e++) {
+        int[] rows = {e, e + 1};
+        try (BatchedKvFineTuner.Copies copies = ft.train(episodes, rows, new float[] {0.1f, 1f})) {
+          copies.probe(episodes, rows, true);
+        }
         int[] now = {
           root.getManagedArrays().size(),
           model.manager().getManagedArrays().size(),
-          ft.model().manager().getManagedArrays().size()
+          ft.frozen().manager().getManagedArrays().size()
         };
         if (e == 1) {
           before = now;
         } else if (e > 1) {
-          assertArrayEquals(before, now, "arrays held after episode " + e);
+          assertArrayEquals(before, now, "arrays held after batch " + e);
         }
       }
     }
@@ -404,6 +486,48 @@ class EmergenceDaiTest {
     assertTrue(
         Files.readString(out.resolve("report.md")).contains("first reaches 90% at step 100"));
     assertEquals(-1, CheckpointMetrics.iclCrossing(checkpoints.subList(0, 2)));
+  }
+
+  /**
+   * On a bursty model trained until it learns in context (the quick preset's first 100 steps: the
+   * lab's own ICL accuracy reaches 0.9), ZSL on holdout episodes stays at chance (binomial test
+   * against 1/2, p > 0.01): with a blank context the re-assigned labels cannot be known, while ICL
+   * on the same episodes is far above chance.
+   */
+  @Test
+  void onATrainedBurstyModelZslIsAtChanceAndIclIsNot(@TempDir Path dir) throws Exception {
+    Path run = dir.resolve("trained");
+    int episodes = 200;
+    EmergenceRun.run(
+        Settings.of(Preset.QUICK)
+            .with("steps", "100")
+            .with("eval-every", "100")
+            .with("eval-size", String.valueOf(episodes))
+            .with("keep-checkpoints", "true")
+            .toSpec("trained"),
+        run,
+        false,
+        Map.of(),
+        new EmergenceRun.Listener() {});
+    List<CheckpointMetrics> result =
+        EmergenceDaiRun.run(
+            new EmergenceDaiConfig(run.toString(), "100", episodes, 0.1, List.of(), 4, 1),
+            dir.resolve("dai"),
+            false,
+            Map.of(),
+            "test",
+            QUIET);
+    JsonNode c = result.get(0).toJson();
+    assertTrue(c.path("lab_icl_acc").asDouble() >= 0.9, "trained to learn in context: " + c);
+    assertTrue(c.path("icl_acc").asDouble() >= 0.9, c.toString());
+    double p = c.path("zsl_chance_p").asDouble();
+    int zslRight = (int) Math.round(c.path("zsl_acc").asDouble() * episodes);
+    assertEquals(Binomial.twoSidedHalf(zslRight, episodes), p, 1e-12);
+    assertTrue(p > 0.01, "ZSL at chance: " + c.path("zsl_acc") + ", p = " + p);
+    assertTrue(
+        Binomial.twoSidedHalf((int) Math.round(c.path("icl_acc").asDouble() * episodes), episodes)
+            < 1e-6,
+        "ICL is not");
   }
 
   @Test
