@@ -443,13 +443,8 @@ public final class TuneCommand implements Callable<Integer> {
                 Arrays.stream(tokenizer.encode(promptInitText, false)).boxed().toList(),
                 promptInitText);
     return new MethodOptions(
-        loraR,
-        loraAlpha,
-        loraDropout,
-        targets,
-        doubleQuant,
-        prefixLength,
-        reparamHidden,
+        new MethodOptions.Lora(loraR, loraAlpha, loraDropout, targets, doubleQuant),
+        new MethodOptions.Prefix(prefixLength, reparamHidden),
         prompt,
         adapterSize,
         seed);
