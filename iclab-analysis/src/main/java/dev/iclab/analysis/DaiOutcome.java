@@ -80,14 +80,7 @@ public record DaiOutcome(
     root.put("layers", layers);
     root.put("queries", queries);
     root.put("left_out_queries", leftOut);
-    ArrayNode search = root.putArray("lr_search");
-    for (LrTrial t : lrSearch) {
-      ObjectNode node = search.addObject();
-      node.put("lr", t.lr());
-      JsonNumbers.put(node, "dev_accuracy", t.devAccuracy());
-      JsonNumbers.put(node, "dev_loss", t.devLoss());
-      node.put("failure", t.failure());
-    }
+    LrTrial.putAll(root, "lr_search", lrSearch);
     ObjectNode variantsNode = root.putObject("variants");
     variants.forEach(
         (name, v) -> {

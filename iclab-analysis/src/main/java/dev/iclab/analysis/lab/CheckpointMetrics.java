@@ -1,6 +1,5 @@
 package dev.iclab.analysis.lab;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.analysis.DaiMetrics;
@@ -76,14 +75,7 @@ public record CheckpointMetrics(
     JsonNumbers.put(node, "simam_delta", all.simAmDelta().overall());
     JsonNumbers.put(node, "ft_lr", ftLr);
     JsonNumbers.put(node, "ft_loss_mean", ftLossMean);
-    ArrayNode search = node.putArray("lr_search");
-    for (LrTrial t : lrSearch) {
-      ObjectNode trial = search.addObject();
-      trial.put("lr", t.lr());
-      JsonNumbers.put(trial, "dev_accuracy", t.devAccuracy());
-      JsonNumbers.put(trial, "dev_loss", t.devLoss());
-      trial.put("failure", t.failure());
-    }
+    LrTrial.putAll(node, "lr_search", lrSearch);
     node.set("all", DaiOutcome.metricsJson(all));
     node.set("f2t", DaiOutcome.metricsJson(f2t));
     return node;
