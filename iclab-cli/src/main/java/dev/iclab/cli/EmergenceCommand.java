@@ -142,6 +142,18 @@ public final class EmergenceCommand implements Runnable {
               + " dai --emergence-run).")
   Boolean keepCheckpoints;
 
+  @Option(
+      names = "--attention",
+      description =
+          "standard, or momentum: Dai et al.'s MoAttn, adding sum_{i<t} eta^(t-i) v_i to each"
+              + " head's output (transformer only).")
+  String attention;
+
+  @Option(
+      names = "--momentum-eta",
+      description = "Momentum decay eta in [0, 1) for --attention momentum (default 0.9).")
+  Double momentumEta;
+
   @Option(names = "--seed", description = "Master seed.")
   Long seed;
 
@@ -218,6 +230,8 @@ public final class EmergenceCommand implements Runnable {
     flags.put("eval-size", evalSize);
     flags.put("loss-all-labels", lossAllLabels);
     flags.put("keep-checkpoints", keepCheckpoints);
+    flags.put("attention", attention);
+    flags.put("momentum-eta", momentumEta);
     flags.put("seed", seed);
     for (Map.Entry<String, Object> f : flags.entrySet()) {
       if (f.getValue() != null) {

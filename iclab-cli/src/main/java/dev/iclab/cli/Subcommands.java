@@ -34,6 +34,7 @@ final class Subcommands {
     bench.addSubcommand("emergence", new EmergenceBench());
     bench.addSubcommand("icl", new IclBench());
     bench.addSubcommand("tune", new TuneBench());
+    bench.addSubcommand("pretrain", new dev.iclab.cli.bench.PretrainBench());
     top.addSubcommand("bench", bench);
   }
 }

@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,5 +161,69 @@ class PretrainCommandTest {
       assertFalse(run.err().lines().findFirst().orElseThrow().contains("Exception"), run.err());
       assertFalse(Files.exists(out), extra.toString());
     }
+  }
+
+  @Test
+  void killedRunResumesToTheSameWeights() throws Exception {
+    // A corpus from the repository's SST-2 slice, so this runs on a bare clone.
+    List<String> sentences =
+        Files.readAllLines(SharedAssets.require("data/sst2/glue_train.tsv")).stream()
+            .skip(1)
+            .map(line -> line.split("\t")[0])
+            .limit(600)
+            .toList();
+    Path train = Files.write(tmp.resolve("train.txt"), sentences.subList(0, 560));
+    Path valid = Files.write(tmp.resolve("valid.txt"), sentences.subList(560, 600));
+    String[] longer = {"--steps", "120", "--save-every", "4", "--attention", "momentum"};
+    Path straight = tmp.resolve("straight");
+    CliRun a = CliRun.of(withSteps(args(straight, train, valid, "--json"), longer));
+    assertEquals(0, a.exitCode(), a.err());
+
+    Path killed = tmp.resolve("killed");
+    assertTrue(
+        KilledRun.killWhen(
+            List.of(withSteps(args(killed, train, valid), longer)),
+            tmp.resolve("killed.log"),
+            () -> KilledRun.newestCheckpoint(killed),
+            8),
+        "the run was still going when killed");
+    int reached = KilledRun.newestCheckpoint(killed);
+    assertTrue(reached >= 8 && reached < 120, "killed at step " + reached);
+    assertFalse(Files.exists(killed.resolve("model.safetensors")));
+
+    CliRun resumed = CliRun.of(withSteps(args(killed, train, valid, "--resume", "--json"), longer));
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    assertTrue(resumed.json().get("resumed_at").asInt() >= reached, resumed.json().toString());
+    assertEquals(a.json().get("tokens"), resumed.json().get("tokens"), "the token count goes on");
+    assertArrayEquals(
+        Files.readAllBytes(straight.resolve("model.safetensors")),
+        Files.readAllBytes(killed.resolve("model.safetensors")),
+        "bit-identical weights after kill -9 and --resume");
+    assertEquals(
+        Files.readAllLines(straight.resolve("metrics.jsonl")).stream()
+            .map(PretrainCommandTest::withoutTiming)
+            .toList(),
+        Files.readAllLines(killed.resolve("metrics.jsonl")).stream()
+            .map(PretrainCommandTest::withoutTiming)
+            .toList());
+  }
+
+  /** Replaces the flags given in pairs ({@code --steps 120 ...}), adding those not yet there. */
+  private static String[] withSteps(List<String> args, String... pairs) {
+    List<String> out = new ArrayList<>(args);
+    for (int i = 0; i < pairs.length; i += 2) {
+      int at = out.indexOf(pairs[i]);
+      if (at >= 0) {
+        out.set(at + 1, pairs[i + 1]);
+      } else {
+        out.add(pairs[i]);
+        out.add(pairs[i + 1]);
+      }
+    }
+    return out.toArray(String[]::new);
+  }
+
+  private static String withoutTiming(String line) {
+    return line.replaceAll("\"tokens_per_s\":[0-9.eE+-]+,?", "");
   }
 }

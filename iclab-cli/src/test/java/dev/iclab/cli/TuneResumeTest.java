@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import static dev.iclab.cli.KilledRun.newestCheckpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -74,20 +75,6 @@ class TuneResumeTest {
     return values;
   }
 
-  private static int newestCheckpoint(Path out) throws IOException {
-    Path checkpoints = out.resolve("checkpoints");
-    if (!Files.isDirectory(checkpoints)) {
-      return 0;
-    }
-    try (Stream<Path> s = Files.list(checkpoints)) {
-      return s.map(p -> p.getFileName().toString())
-          .filter(n -> n.matches("step-\\d{8}"))
-          .mapToInt(n -> Integer.parseInt(n.substring(5)))
-          .max()
-          .orElse(0);
-    }
-  }
-
   @Test
   void killedRunResumesToTheSameAdapter(@TempDir Path dir) throws Exception {
     Path data =
@@ -106,27 +93,10 @@ class TuneResumeTest {
 
     // A real kill -9: a separate JVM is killed once a few checkpoints are on disk.
     Path killed = dir.resolve("killed");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    command.addAll(args(data, killed));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(dir.resolve("killed.log").toFile());
-    builder.environment().put("DJL_OFFLINE", "true");
-    builder.environment().put("OPT_OUT_TRACKING", "true");
-    Process process = builder.start();
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (newestCheckpoint(killed) < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
-    assertTrue(process.isAlive(), "the run was still going when killed");
-    process.destroyForcibly();
-    process.onExit().join();
+    assertTrue(
+        KilledRun.killWhen(
+            args(data, killed), dir.resolve("killed.log"), () -> newestCheckpoint(killed), 3),
+        "the run was still going when killed");
     int reached = newestCheckpoint(killed);
     assertTrue(reached >= 3 && reached < 48, "killed at step " + reached);
     assertFalse(Files.exists(killed.resolve("tune_summary.json")));

@@ -96,6 +96,8 @@ public enum Preset {
     d.put("eval-size", "1024");
     d.put("loss-all-labels", "false");
     d.put("keep-checkpoints", "false");
+    d.put("attention", "standard");
+    d.put("momentum-eta", "0.9"); // Dai et al.'s; read only with attention=momentum
     d.put("seed", "1");
     d.putAll(overrides);
     return d;

@@ -44,7 +44,8 @@ public record RunSetup(
             encoder.inputDim(),
             spec.data().labels(),
             spec.format().tokens(spec.data().contextPairs()),
-            imageSide);
+            imageSide,
+            spec.momentumEta());
     return new RunSetup(spec, seeds, sampler, items, encoder, modelConfig);
   }
 

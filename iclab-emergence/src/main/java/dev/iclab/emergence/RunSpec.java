@@ -1,5 +1,6 @@
 package dev.iclab.emergence;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.iclab.IclabException;
 import dev.iclab.emergence.data.DataDistribution;
 import dev.iclab.emergence.data.TokenFormat;
@@ -23,6 +24,8 @@ import dev.iclab.emergence.train.TrainConfig;
  * @param width model width
  * @param train optimisation settings
  * @param seed master seed: data, items, init and evaluation sets derive from it
+ * @param momentumEta momentum attention's decay (Dai et al.'s MoAttn), 0 for standard attention;
+ *     left out of run.json when 0, so standard runs record what they did before momentum existed
  */
 public record RunSpec(
     String name,
@@ -38,7 +41,8 @@ public record RunSpec(
     int heads,
     int width,
     TrainConfig train,
-    long seed) {
+    long seed,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) double momentumEta) {
   public RunSpec {
     if (name == null || !name.matches("[A-Za-z0-9._=,-]+")) {
       throw new IclabException(
@@ -60,6 +64,11 @@ public record RunSpec(
       throw new IclabException(
           "--layers, --width and --heads must be >= 1, got %d, %d, %d"
               .formatted(layers, width, heads));
+    }
+    if (momentumEta != 0 && arch != Architecture.TRANSFORMER) {
+      throw new IclabException(
+          "--attention momentum needs --arch transformer (an %s has no attention)"
+              .formatted(arch.name().toLowerCase(java.util.Locale.ROOT)));
     }
     if (items.equals("omniglot") && imageSide < 1) {
       throw new IclabException("--image-side must be >= 1, got " + imageSide);

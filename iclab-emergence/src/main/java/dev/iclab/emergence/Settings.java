@@ -53,6 +53,8 @@ public final class Settings {
           "eval-size",
           "loss-all-labels",
           "keep-checkpoints",
+          "attention",
+          "momentum-eta",
           "seed");
 
   /**
@@ -183,7 +185,29 @@ public final class Settings {
         integer("heads"),
         integer("width"),
         train,
-        longValue("seed"));
+        longValue("seed"),
+        momentumEta());
+  }
+
+  /** Momentum attention's decay, or 0 for standard attention. */
+  private double momentumEta() {
+    String attention = require("attention").toLowerCase(Locale.ROOT);
+    return switch (attention) {
+      case "standard" -> 0;
+      case "momentum" -> {
+        double eta = number("momentum-eta");
+        if (!(eta >= 0 && eta < 1)) {
+          throw new IclabException(
+              "--momentum-eta must be in [0, 1) (0 is standard attention), got %s; 0.9 is Dai et al.'s default"
+                  .formatted(get("momentum-eta")));
+        }
+        yield eta;
+      }
+      default ->
+          throw new IclabException(
+              "--attention %s is not known; use standard or momentum (Dai et al.'s MoAttn)"
+                  .formatted(attention));
+    };
   }
 
   private String require(String key) {

@@ -14,6 +14,8 @@ import dev.iclab.IclabException;
  * @param labels output classes (the label vocabulary)
  * @param tokens sequence length the positional embedding covers
  * @param imageSide side of square image items embedded by a ResNet, or 0 for vector items
+ * @param momentumEta Dai et al.'s momentum attention decay in [0, 1) (transformer only); 0 is
+ *     standard attention
  */
 public record ModelConfig(
     Architecture arch,
@@ -23,11 +25,12 @@ public record ModelConfig(
     int inputDim,
     int labels,
     int tokens,
-    int imageSide) {
+    int imageSide,
+    double momentumEta) {
   /** A model over vector items. */
   public ModelConfig(
       Architecture arch, int layers, int heads, int width, int inputDim, int labels, int tokens) {
-    this(arch, layers, heads, width, inputDim, labels, tokens, 0);
+    this(arch, layers, heads, width, inputDim, labels, tokens, 0, 0);
   }
 
   public ModelConfig {
@@ -45,6 +48,16 @@ public record ModelConfig(
       throw new IclabException(
           "--heads must divide --width: heads=%d, width=%d; e.g. --width 64 --heads 4"
               .formatted(heads, width));
+    }
+    if (!(momentumEta >= 0 && momentumEta < 1)) {
+      throw new IclabException(
+          "--momentum-eta must be in [0, 1), got %s; 0.9 is Dai et al.'s default"
+              .formatted(momentumEta));
+    }
+    if (momentumEta > 0 && arch != Architecture.TRANSFORMER) {
+      throw new IclabException(
+          "--attention momentum needs --arch transformer (an %s has no attention)"
+              .formatted(arch.name().toLowerCase(java.util.Locale.ROOT)));
     }
     if (inputDim < 2 || labels < 2 || tokens < 2) {
       throw new IllegalArgumentException(

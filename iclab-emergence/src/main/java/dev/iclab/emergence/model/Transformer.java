@@ -3,13 +3,16 @@ package dev.iclab.emergence.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.iclab.tensor.AttentionObserver;
+import dev.iclab.tensor.MomentumAttention;
 import dev.iclab.tensor.Ops;
 
 /**
  * A small pre-norm causal transformer (GPT-2 layout) over token vectors: a linear embedding plus
  * learned positions, {@code layers} blocks of attention and a 4x GELU MLP, a final LayerNorm and a
  * label head. Attention runs through {@link Ops#attention}, so the runtime's {@link
- * AttentionObserver} hooks see these models too.
+ * AttentionObserver} hooks see these models too. With a momentum decay in the config, each head
+ * adds Dai et al.'s momentum term sum_{i<t} eta^(t-i) v_i to its attention output, as the LM
+ * runtime does.
  */
 final class Transformer implements SequenceModel {
   private static final double LN_EPS = 1e-5;
@@ -82,6 +85,10 @@ final class Transformer implements SequenceModel {
     NDArray x = embedding.apply(inputs); // [batch, tokens, width]
     x = x.add(position.get("0:" + tokens)); // [batch, tokens, width]
     NDArray mask = Ops.attentionMask(inputs.getManager(), (int) batch, tokens, 0, null);
+    NDArray momentum =
+        config.momentumEta() > 0
+            ? MomentumAttention.weights(inputs.getManager(), tokens, 0, null, config.momentumEta())
+            : null; // [1, 1, tokens, tokens]
     for (int l = 0; l < blocks.length; l++) {
       Block b = blocks[l];
       NDArray h = Ops.layerNorm(x, b.norm1Weight, b.norm1Bias, LN_EPS); // [batch, tokens, width]
@@ -92,6 +99,9 @@ final class Transformer implements SequenceModel {
       NDArray attended =
           Ops.attention(
               qkv.get(0), qkv.get(1), qkv.get(2), mask, 1 / Math.sqrt(headDim), l, 0, observer);
+      if (momentum != null) {
+        attended = attended.add(MomentumAttention.term(momentum, qkv.get(2), heads));
+      }
       attended = attended.transpose(0, 2, 1, 3).reshape(batch, tokens, width); // [b, t, width]
       NDArray out = Ops.linear(attended, b.outWeight, b.outBias); // [batch, tokens, width]
       if (observer != null && observer.observes(l)) {

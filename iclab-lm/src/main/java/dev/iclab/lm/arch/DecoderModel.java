@@ -15,6 +15,7 @@ import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.AttentionObserver;
+import dev.iclab.tensor.MomentumAttention;
 import dev.iclab.tensor.Ops;
 import java.util.Collections;
 import java.util.LinkedHashMap;

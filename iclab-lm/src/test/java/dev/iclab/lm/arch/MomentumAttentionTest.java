@@ -20,6 +20,7 @@ import dev.iclab.lm.cache.KvCache;
 import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.ConfigException;
 import dev.iclab.lm.hooks.AttentionRecorder;
+import dev.iclab.tensor.MomentumAttention;
 import dev.iclab.tensor.Ops;
 import dev.iclab.tensor.Tensors;
 import java.io.IOException;

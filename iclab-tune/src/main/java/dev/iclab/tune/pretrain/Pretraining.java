@@ -200,13 +200,18 @@ public final class Pretraining {
         Trainer trainer = new Trainer(tuner, training, windows, config.steps())) {
       List<String> log = new ArrayList<>();
       int start = 0;
+      long tokensBefore = 0; // a resumed run's count goes on from its checkpoint
       if (folder.resumed()) {
         var latest = TrainingCheckpoint.latest(folder.resolve(CHECKPOINTS));
         if (latest.isPresent()) {
           start = TrainingCheckpoint.restore(trainer, latest.get());
           log.addAll(readLines(latest.get().resolve(METRICS)));
+          for (JsonNode line : parse(log)) {
+            tokensBefore = line.path("tokens").asLong(tokensBefore);
+          }
         }
       }
+      long runTokens = tokensBefore;
       listener.started(start, trainer.totalSteps(), model.parameterCount());
       double[] perplexity = {Double.NaN};
       if (valid != null && start == 0) {
@@ -228,7 +233,7 @@ public final class Pretraining {
                 line.put("loss", p.loss());
                 line.put("lr", p.lr());
                 line.put("grad_norm", p.gradNorm());
-                line.put("tokens", p.tokens());
+                line.put("tokens", runTokens + p.tokens());
                 line.put("tokens_per_s", p.tokensPerSecond());
                 line.put("batch_hash", Long.toHexString(p.batchHash()));
                 double ppl = Double.NaN;
@@ -261,7 +266,7 @@ public final class Pretraining {
           new Summary(
               trainer.totalSteps(),
               start,
-              result.tokens(),
+              tokensBefore + result.tokens(),
               result.seconds(),
               losses.get(0),
               losses.get(losses.size() - 1),

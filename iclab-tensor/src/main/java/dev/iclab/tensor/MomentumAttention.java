@@ -1,14 +1,14 @@
-package dev.iclab.lm.arch;
+package dev.iclab.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.iclab.tensor.Ops;
 
 /**
- * The momentum term of Dai et al.'s momentum attention, sum_{i<t} eta^(t-i) v_i, for every
- * architecture (added in {@link DecoderModel#attend}).
+ * The momentum term of Dai et al.'s momentum attention, sum_{i<t} eta^(t-i) v_i, shared by the LM
+ * runtime's architectures and the emergence lab's transformer (each adds it to its attention
+ * output).
  *
  * <p>It is computed from the values the attention reads (the KV cache holds every earlier value),
  * as a decay matrix times the values: weights[t, i] = eta^(t-i) for the earlier keys the query may
@@ -16,7 +16,7 @@ import dev.iclab.tensor.Ops;
  * key at t itself and later ones. So full, batched and cached passes compute the same sum, and its
  * gradient flows to the values.
  */
-final class MomentumAttention {
+public final class MomentumAttention {
   private MomentumAttention() {}
 
   /**
@@ -26,7 +26,7 @@ final class MomentumAttention {
    *     null when every earlier key is visible
    * @return [batch or 1, 1, queries, past + queries] float32, owned by {@code scope}
    */
-  static NDArray weights(NDManager scope, int queries, int past, NDArray mask, double eta) {
+  public static NDArray weights(NDManager scope, int queries, int past, NDArray mask, double eta) {
     int keys = past + queries;
     float[] decay = new float[queries * keys];
     for (int q = 0; q < queries; q++) {
@@ -50,7 +50,7 @@ final class MomentumAttention {
    * @param heads number of query heads (a multiple of kvHeads; grouped heads share their term)
    * @return [batch, heads, queries, headDim]
    */
-  static NDArray term(NDArray weights, NDArray values, long heads) {
+  public static NDArray term(NDArray weights, NDArray values, long heads) {
     NDArray sum = weights.matMul(values); // [batch, kvHeads, queries, headDim]
     long kvHeads = values.getShape().get(1);
     return heads == kvHeads ? sum : sum.repeat(1, heads / kvHeads); // [b, heads, q, headDim]

@@ -1,0 +1,204 @@
+package dev.iclab.cli.bench;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.iclab.AtomicFiles;
+import dev.iclab.IclabException;
+import dev.iclab.cli.Json;
+import dev.iclab.cli.ThreadsMixin;
+import dev.iclab.lm.ModelLoader;
+import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.config.AttentionVariant;
+import dev.iclab.lm.tokenizer.HfTokenizer;
+import dev.iclab.tune.Trainer;
+import dev.iclab.tune.full.FullConfig;
+import dev.iclab.tune.full.FullTuner;
+import dev.iclab.tune.pretrain.Corpus;
+import dev.iclab.tune.pretrain.PretrainConfig;
+import dev.iclab.tune.pretrain.Pretraining;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code iclab bench pretrain}: training tokens/s of one fixed small Llama-shaped model with
+ * standard and with momentum attention (the same seed, data and batches), next to the same model's
+ * forward-only tokens/s, all in one run.
+ */
+@Command(
+    name = "pretrain",
+    mixinStandardHelpOptions = true,
+    description =
+        "Training tokens/s of a small model, standard vs momentum attention, and forward-only"
+            + " tokens/s; JSON on stdout.")
+public final class PretrainBench implements Runnable {
+  private static final int LAYERS = 2;
+  private static final int HIDDEN = 128;
+  private static final int HEADS = 4;
+  private static final int CONTEXT = 128;
+  private static final int BATCH = 16;
+  private static final int SKIPPED_STEPS = 3; // JIT and allocator warm-up
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--data",
+      description =
+          "UTF-8 text, one document a line (default ../shared/data/brown/brown.train.txt).")
+  Path data = Path.of("../shared/data/brown/brown.train.txt");
+
+  @Option(
+      names = "--tokenizer",
+      description = "Folder with tokenizer.json (default fixtures/models/tinystories-656k).")
+  Path tokenizer = Path.of("fixtures/models/tinystories-656k");
+
+  @Option(names = "--steps", description = "Training steps per variant (default 40).")
+  int steps = 40;
+
+  @Option(names = "--momentum-eta", description = "Momentum decay (default 0.9).")
+  double eta = 0.9;
+
+  @Option(names = "--out", description = "Also write the JSON to this file.")
+  Path out;
+
+  @Mixin ThreadsMixin threadsOption;
+
+  @Override
+  public void run() {
+    threadsOption.run(this::runWithThreads);
+  }
+
+  private void runWithThreads() {
+    if (!Files.isRegularFile(data)) {
+      throw new IclabException(
+          "--data %s is not a file; give a UTF-8 text corpus (one document a line)"
+              .formatted(data));
+    }
+    if (steps <= SKIPPED_STEPS) {
+      throw new IclabException("--steps must be > %d, got %d".formatted(SKIPPED_STEPS, steps));
+    }
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("suite", "pretrain");
+    json.put(
+        "model",
+        "llama, %d layers, hidden %d, %d heads, context %d, batch %d, AdamW"
+            .formatted(LAYERS, HIDDEN, HEADS, CONTEXT, BATCH));
+    json.put("steps", steps);
+    json.put("data", data.toString());
+    Measured standard = train(AttentionVariant.STANDARD);
+    Measured momentum = train(AttentionVariant.momentum(eta));
+    json.put("parameters", standard.parameters);
+    json.put("train_tokens_per_s_standard", standard.tokensPerSecond);
+    json.put("train_tokens_per_s_momentum", momentum.tokensPerSecond);
+    json.put("momentum_over_standard", momentum.tokensPerSecond / standard.tokensPerSecond);
+    json.put("forward_tokens_per_s_standard", standard.forwardTokensPerSecond);
+    json.put("forward_tokens_per_s_momentum", momentum.forwardTokensPerSecond);
+    json.put(
+        "train_over_forward_standard", standard.tokensPerSecond / standard.forwardTokensPerSecond);
+    json.put("momentum_eta", eta);
+    json.put("cpus", Runtime.getRuntime().availableProcessors());
+    json.put("threads", threadsOption.threads());
+    json.put(
+        "note",
+        "median over steps after the first %d; forward-only = the same windows scored without gradients"
+            .formatted(SKIPPED_STEPS));
+    try {
+      String text =
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
+      spec.commandLine().getOut().println(text);
+      if (out != null) {
+        AtomicFiles.writeString(out, text + "\n");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private record Measured(long parameters, double tokensPerSecond, double forwardTokensPerSecond) {}
+
+  private Measured train(AttentionVariant attention) {
+    Path folder;
+    try {
+      folder = Files.createTempDirectory("iclab-bench-pretrain");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      PretrainConfig config =
+          new PretrainConfig(
+              "llama", LAYERS, HIDDEN, HEADS, CONTEXT, attention, tokenizer, data, null, steps,
+              BATCH, 2e-3, 0, 0, 1.0, 0, 0, 0, 1);
+      List<Double> stepSeconds = new ArrayList<>();
+      long[] parameters = {0};
+      Pretraining.run(
+          config,
+          folder.resolve("run"),
+          false,
+          Device.cpu(),
+          Json.object(),
+          new Pretraining.Listener() {
+            long last = System.nanoTime();
+
+            @Override
+            public void started(int startStep, int totalSteps, long count) {
+              parameters[0] = count;
+              last = System.nanoTime();
+            }
+
+            @Override
+            public void stepped(Trainer.Progress progress, double validPerplexity) {
+              long now = System.nanoTime();
+              if (progress.step() > SKIPPED_STEPS) {
+                stepSeconds.add((now - last) / 1e9);
+              }
+              last = now;
+            }
+          });
+      double train = BATCH * CONTEXT / median(stepSeconds);
+      return new Measured(parameters[0], train, forwardTokensPerSecond(folder.resolve("run")));
+    } finally {
+      try {
+        Json.deleteTree(folder);
+      } catch (IOException e) {
+        spec.commandLine().getErr().println("warning: cannot delete " + folder + ": " + e);
+      }
+    }
+  }
+
+  /** Scores {@code steps} batches of the corpus's first windows with the trained model. */
+  private double forwardTokensPerSecond(Path model) {
+    try (HfTokenizer tok = HfTokenizer.load(tokenizer);
+        CausalLM lm = ModelLoader.standard().load(model, Device.cpu(), false);
+        FullTuner tuner = new FullTuner(lm, new FullConfig())) {
+      var windows = Corpus.read(data, "--data", tok, CONTEXT).windows();
+      List<Double> seconds = new ArrayList<>();
+      for (int b = 0; b < steps; b++) {
+        int from = (b * BATCH) % Math.max(1, windows.size() - BATCH);
+        var batch = windows.subList(from, Math.min(windows.size(), from + BATCH));
+        long start = System.nanoTime();
+        Trainer.evaluate(tuner, batch, BATCH);
+        if (b >= SKIPPED_STEPS) {
+          seconds.add((System.nanoTime() - start) / 1e9);
+        }
+      }
+      return BATCH * CONTEXT / median(seconds);
+    }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
+  }
+}
