@@ -17,4 +17,13 @@ public class IclabException extends RuntimeException {
   public IclabException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * Records the failure underneath (shown by {@code --verbose}) and returns this exception, so the
+   * subclasses need only the message constructor: {@code throw new XException(msg).causedBy(e)}.
+   */
+  public IclabException causedBy(Throwable cause) {
+    initCause(cause);
+    return this;
+  }
 }

@@ -1,6 +1,6 @@
 package dev.iclab.analysis;
 
-import dev.iclab.IclabException;
+import dev.iclab.Flags;
 import dev.iclab.lm.score.ContinuationScore;
 
 /**
@@ -9,17 +9,11 @@ import dev.iclab.lm.score.ContinuationScore;
  * are the same.
  */
 public enum AnswerScore {
-  MEAN("mean"),
-  SUM("sum");
-
-  private final String flag;
-
-  AnswerScore(String flag) {
-    this.flag = flag;
-  }
+  MEAN,
+  SUM;
 
   public String flag() {
-    return flag;
+    return Flags.of(this);
   }
 
   public double of(ContinuationScore score) {
@@ -34,12 +28,7 @@ public enum AnswerScore {
   }
 
   public static AnswerScore parse(String spec) {
-    for (AnswerScore s : values()) {
-      if (s.flag.equals(spec)) {
-        return s;
-      }
-    }
-    throw new IclabException(
-        "unknown --answer-score '%s'; use mean (Dai et al.'s) or sum".formatted(spec));
+    return Flags.parse(
+        values(), spec, "unknown --answer-score '%s'; use mean (Dai et al.'s) or sum");
   }
 }

@@ -80,14 +80,7 @@ public record DaiOutcome(
     root.put("layers", layers);
     root.put("queries", queries);
     root.put("left_out_queries", leftOut);
-    ArrayNode search = root.putArray("lr_search");
-    for (LrTrial t : lrSearch) {
-      ObjectNode node = search.addObject();
-      node.put("lr", t.lr());
-      putNumber(node, "dev_accuracy", t.devAccuracy());
-      putNumber(node, "dev_loss", t.devLoss());
-      node.put("failure", t.failure());
-    }
+    LrTrial.putAll(root, "lr_search", lrSearch);
     ObjectNode variantsNode = root.putObject("variants");
     variants.forEach(
         (name, v) -> {
@@ -113,19 +106,19 @@ public record DaiOutcome(
     ObjectNode node = mapper.createObjectNode();
     node.put("examples", m.examples());
     ObjectNode acc = node.putObject("accuracy");
-    putNumber(acc, "zsl", m.zslAccuracy());
-    putNumber(acc, "ft", m.ftAccuracy());
-    putNumber(acc, "icl", m.iclAccuracy());
+    JsonNumbers.put(acc, "zsl", m.zslAccuracy());
+    JsonNumbers.put(acc, "ft", m.ftAccuracy());
+    JsonNumbers.put(acc, "icl", m.iclAccuracy());
     ObjectNode rec = node.putObject("rec2ftp");
     rec.put("zsl_wrong_ft_right", m.rec2ftp().ftFixes());
     rec.put("and_icl_right", m.rec2ftp().iclAlsoRight());
-    putNumber(rec, "percent", m.rec2ftp().percent());
-    putNumber(rec, "permuted_icl_percent", m.rec2ftpPermuted());
+    JsonNumbers.put(rec, "percent", m.rec2ftp().percent());
+    JsonNumbers.put(rec, "permuted_icl_percent", m.rec2ftpPermuted());
     ObjectNode predictions = node.putObject("label_counts");
-    putCounts(predictions, "gold", m.predictions().gold());
-    putCounts(predictions, "zsl", m.predictions().zsl());
-    putCounts(predictions, "icl", m.predictions().icl());
-    putCounts(predictions, "ft", m.predictions().ft());
+    JsonNumbers.putCounts(predictions, "gold", m.predictions().gold());
+    JsonNumbers.putCounts(predictions, "zsl", m.predictions().zsl());
+    JsonNumbers.putCounts(predictions, "icl", m.predictions().icl());
+    JsonNumbers.putCounts(predictions, "ft", m.predictions().ft());
     node.set("simaou", layers(mapper, m.simAou()));
     node.set("simaou_random_baseline", layers(mapper, m.simAouRandom()));
     node.set("simaou_mismatched_baseline", layers(mapper, m.simAouMismatched()));
@@ -138,31 +131,8 @@ public record DaiOutcome(
 
   private static ObjectNode layers(ObjectMapper mapper, LayerMeans means) {
     ObjectNode node = mapper.createObjectNode();
-    putNumber(node, "overall", means.overall());
-    ArrayNode perLayer = node.putArray("per_layer");
-    for (double v : means.perLayer()) {
-      if (Double.isNaN(v)) {
-        perLayer.addNull();
-      } else {
-        perLayer.add(v);
-      }
-    }
+    JsonNumbers.put(node, "overall", means.overall());
+    JsonNumbers.putAll(node, "per_layer", means.perLayer());
     return node;
-  }
-
-  private static void putCounts(ObjectNode node, String key, int[] counts) {
-    ArrayNode array = node.putArray(key);
-    for (int c : counts) {
-      array.add(c);
-    }
-  }
-
-  /** NaN (nothing to average) becomes null. */
-  private static void putNumber(ObjectNode node, String key, double value) {
-    if (Double.isNaN(value)) {
-      node.putNull(key);
-    } else {
-      node.put(key, value);
-    }
   }
 }

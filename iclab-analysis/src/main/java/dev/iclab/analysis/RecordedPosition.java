@@ -1,6 +1,6 @@
 package dev.iclab.analysis;
 
-import dev.iclab.IclabException;
+import dev.iclab.Flags;
 import java.util.List;
 
 /**
@@ -19,18 +19,12 @@ import java.util.List;
  * </ul>
  */
 public enum RecordedPosition {
-  OPTION0("option0"),
-  LAST("last"),
-  LABEL("label");
-
-  private final String flag;
-
-  RecordedPosition(String flag) {
-    this.flag = flag;
-  }
+  OPTION0,
+  LAST,
+  LABEL;
 
   public String flag() {
-    return flag;
+    return Flags.of(this);
   }
 
   /**
@@ -49,12 +43,7 @@ public enum RecordedPosition {
   }
 
   public static RecordedPosition parse(String spec) {
-    for (RecordedPosition p : values()) {
-      if (p.flag.equals(spec)) {
-        return p;
-      }
-    }
-    throw new IclabException(
-        "unknown --position '%s'; use option0 (Dai et al.'s), last or label".formatted(spec));
+    return Flags.parse(
+        values(), spec, "unknown --position '%s'; use option0 (Dai et al.'s), last or label");
   }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.analysis.metrics.Rec2Ftp;
 import dev.iclab.analysis.metrics.SimAm;
 import dev.iclab.analysis.metrics.SimAou;
-import dev.iclab.lm.NonFiniteException;
+import dev.iclab.lm.LabelScores;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -106,15 +106,15 @@ public record SampleLine(
   }
 
   public int zslPrediction() {
-    return argmax(zsl);
+    return LabelScores.argmax(zsl);
   }
 
   public int iclPrediction() {
-    return argmax(icl);
+    return LabelScores.argmax(icl);
   }
 
   public int ftPrediction() {
-    return argmax(ft);
+    return LabelScores.argmax(ft);
   }
 
   public boolean zslRight() {
@@ -146,22 +146,6 @@ public record SampleLine(
   /** ZSL wrong, FT right, ICL right. */
   public boolean f2t() {
     return Rec2Ftp.isF2t(zslRight(), ftRight(), iclRight());
-  }
-
-  /** The index of the largest entry (the first on ties). */
-  static int argmax(double[] v) {
-    for (double x : v) {
-      if (Double.isNaN(x)) {
-        throw NonFiniteException.at(x, "a label score");
-      }
-    }
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 
   public ObjectNode toJson() {

@@ -1,5 +1,7 @@
 package dev.iclab.analysis;
 
+import dev.iclab.lm.LabelScores;
+
 /**
  * What one setting (ZSL, ICL or FT) computed for one example.
  *
@@ -12,6 +14,6 @@ package dev.iclab.analysis;
 public record SettingRecord(double[] labelLogProbs, float[][] outputs, float[][][] queryScores) {
   /** The predicted label: the label word with the highest score (the first on ties). */
   public int prediction() {
-    return SampleLine.argmax(labelLogProbs);
+    return LabelScores.argmax(labelLogProbs);
   }
 }

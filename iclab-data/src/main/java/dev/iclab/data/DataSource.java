@@ -55,6 +55,19 @@ public record DataSource(
     fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
   }
 
+  /** The same reading rules for another file. */
+  public DataSource withFile(String otherFile, Format otherFormat) {
+    return new DataSource(
+        otherFile,
+        otherFormat,
+        encoding,
+        fields,
+        labelColumn,
+        idColumn,
+        strip,
+        keepFirstOfDuplicateIds);
+  }
+
   /** A UTF-8 TSV with a header, a "label" column, fields stripped. */
   public static DataSource tsv(String file, Map<String, String> fields) {
     return new DataSource(

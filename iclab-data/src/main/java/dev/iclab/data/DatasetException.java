@@ -9,8 +9,4 @@ public class DatasetException extends IclabException {
   public DatasetException(String message) {
     super(message);
   }
-
-  public DatasetException(String message, Throwable cause) {
-    super(message, cause);
-  }
 }

@@ -1,7 +1,7 @@
 package dev.iclab.data;
 
+import dev.iclab.data.io.TaskFiles;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,113 +31,13 @@ public final class TaskRegistry {
     this.tasks = tasks;
   }
 
-  /** The built-in tasks. */
+  /** The built-in tasks, declared in {@code builtin-tasks.yaml} beside this class. */
   public static TaskRegistry builtIn() {
-    Map<String, Task> t = new LinkedHashMap<>();
-    Map<String, String> sentence = Map.of("sentence", "sentence");
-    Map<String, String> textFromSentence = Map.of("text", "sentence");
-    Map<String, String> nli = new LinkedHashMap<>();
-    nli.put("premise", "premise");
-    nli.put("hypothesis", "hypothesis");
-    add(
-        t,
-        new Task(
-            "sst2",
-            List.of("negative", "positive"),
-            List.of("Negative", "Positive"),
-            Template.of("Sentence: {sentence} Label:"),
-            "",
-            DataSource.tsv("sst2/glue_train.tsv", sentence),
-            DataSource.tsv("sst2/glue_dev.tsv", sentence),
-            null));
-    add(
-        t,
-        new Task(
-            "sst5",
-            List.of("very negative", "negative", "neutral", "positive", "very positive"),
-            List.of("terrible", "bad", "neutral", "good", "great"),
-            Template.of("Sentence: {text} Label:"),
-            "",
-            DataSource.tsv("sst5/train.tsv", textFromSentence),
-            DataSource.tsv("sst5/dev.tsv", textFromSentence),
-            null));
-    DataSource mr = DataSource.tsv("mr/mr.tsv", textFromSentence);
-    add(
-        t,
-        new Task(
-            "mr",
-            List.of("negative", "positive"),
-            List.of("Negative", "Positive"),
-            Template.of("Review: {text} Sentiment:"),
-            "",
-            mr,
-            mr,
-            new Task.HeldOut(2000, 1)));
-    DataSource subj = DataSource.tsv("subj/subj.tsv", textFromSentence);
-    add(
-        t,
-        new Task(
-            "subj",
-            List.of("subjective", "objective"),
-            List.of("subjective", "objective"),
-            Template.of("Input: {text} Type:"),
-            "",
-            subj,
-            subj,
-            new Task.HeldOut(2000, 1)));
-    Map<String, String> description = Map.of("text", "description");
-    add(
-        t,
-        new Task(
-            "agnews",
-            List.of("World", "Sports", "Business", "Sci/Tech"),
-            List.of("World", "Sports", "Business", "Technology"),
-            Template.of("Article: {text} Answer:"),
-            "Classify the news articles into the categories of World, Sports, Business, and"
-                + " Technology.",
-            DataSource.tsv("agnews/train_sample_10k.tsv", description),
-            DataSource.tsv("agnews/test.tsv", description),
-            null));
-    add(
-        t,
-        new Task(
-            "cb",
-            List.of("entailment", "contradiction", "neutral"),
-            List.of("True", "False", "Neither"),
-            Template.of("{premise} Question: {hypothesis}. True, False, or Neither? Answer:"),
-            "",
-            DataSource.tsv("cb/train.tsv", nli),
-            DataSource.tsv("cb/val.tsv", nli),
-            null));
-    add(
-        t,
-        new Task(
-            "rte",
-            List.of("entailment", "not_entailment"),
-            List.of("True", "False"),
-            Template.of("{premise} Question: {hypothesis} True or False? Answer:"),
-            "",
-            DataSource.tsv("rte/train.tsv", nli),
-            DataSource.tsv("rte/val.tsv", nli),
-            null));
-    Map<String, String> question = Map.of("question", "question");
-    add(
-        t,
-        new Task(
-            "trec",
-            List.of("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"),
-            List.of("Abbreviation", "Description", "Entity", "Person", "Location", "Number"),
-            Template.of("Question: {question} Answer Type:"),
-            "Classify the questions based on whether their answer type is a Number, Location,"
-                + " Person, Description, Entity, or Abbreviation.",
-            DataSource.tsv("trec/train.tsv", question),
-            DataSource.tsv("trec/test.tsv", question),
-            null));
-    return new TaskRegistry(t);
-  }
-
-  private static void add(Map<String, Task> tasks, Task task) {
-    tasks.put(task.name(), task);
+    Map<String, Task> tasks = new LinkedHashMap<>();
+    for (Task task : TaskFiles.readResource(TaskRegistry.class, "builtin-tasks.yaml")) {
+      tasks.put(task.name(), task);
+    }
+    return new TaskRegistry(tasks);
   }
 
   public Set<String> names() {

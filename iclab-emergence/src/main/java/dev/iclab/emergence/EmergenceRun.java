@@ -139,8 +139,8 @@ public final class EmergenceRun {
       if (keep && done == 0) {
         KeptWeights.save(folder, 0, model.parameters()); // the untrained model
       }
-      writeRunJson(
-          folder, spec, seeds, versions, model.parameters().count(), "running", null, 0, 0);
+      RunRecord runJson = new RunRecord(folder, spec, seeds, versions, model.parameters().count());
+      runJson.write("running", null, 0, 0);
       listener.started(spec, done + 1);
       double trainSeconds =
           metrics.isEmpty() ? 0 : metrics.get(metrics.size() - 1).elapsedSeconds();
@@ -169,16 +169,7 @@ public final class EmergenceRun {
             nonFiniteInARow++;
             listener.skipped(step, loss);
             if (nonFiniteInARow >= MAX_NON_FINITE_IN_A_ROW) {
-              writeRunJson(
-                  folder,
-                  spec,
-                  seeds,
-                  versions,
-                  model.parameters().count(),
-                  "diverged",
-                  null,
-                  0,
-                  skipped);
+              runJson.write("diverged", null, 0, skipped);
               throw new IclabException(
                   "run %s diverged: training loss %s for %d steps in a row up to step %d; lower --lr (now %s) or raise --warmup (now %d) or --clip, then restart, or --resume from the last checkpoint in %s"
                       .formatted(
@@ -235,16 +226,8 @@ public final class EmergenceRun {
               : trained / Math.max(1e-9, trainSeconds - firstElapsed(metrics, done));
       Result result = new Result(spec, folder, List.copyOf(metrics), wall, stepsPerSecond);
       Sweep.report(folder, spec.name(), List.of(result));
-      writeRunJson(
-          folder,
-          spec,
-          seeds,
-          versions,
-          model.parameters().count(),
-          "done",
-          result.metrics().isEmpty() ? null : result.last(),
-          stepsPerSecond,
-          skipped);
+      runJson.write(
+          "done", result.metrics().isEmpty() ? null : result.last(), stepsPerSecond, skipped);
       return result;
     }
   }
@@ -269,32 +252,27 @@ public final class EmergenceRun {
     return 0;
   }
 
-  private static void writeRunJson(
-      Path folder,
-      RunSpec spec,
-      Seeds seeds,
-      Map<String, String> versions,
-      long parameters,
-      String status,
-      Metrics last,
-      double stepsPerSecond,
-      int skippedSteps) {
-    Map<String, Object> run = new LinkedHashMap<>();
-    run.put("status", status);
-    run.put("config", spec);
-    run.put("seeds", seeds);
-    run.put("parameters", parameters);
-    run.put("versions", versions);
-    if (last != null) {
-      run.put("final", last);
-      run.put("train_steps_per_s", stepsPerSecond);
-    }
-    // Steps whose update was skipped for a non-finite loss (counted since this start or resume).
-    run.put("skipped_steps", skippedSteps);
-    try {
-      AtomicFiles.writeString(folder.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
-    } catch (IOException e) {
-      throw new IllegalStateException("run.json not serialisable", e);
+  /** What run.json records of a run; its status changes as the run goes. */
+  private record RunRecord(
+      Path folder, RunSpec spec, Seeds seeds, Map<String, String> versions, long parameters) {
+    void write(String status, Metrics last, double stepsPerSecond, int skippedSteps) {
+      Map<String, Object> run = new LinkedHashMap<>();
+      run.put("status", status);
+      run.put("config", spec);
+      run.put("seeds", seeds);
+      run.put("parameters", parameters);
+      run.put("versions", versions);
+      if (last != null) {
+        run.put("final", last);
+        run.put("train_steps_per_s", stepsPerSecond);
+      }
+      // Steps whose update was skipped for a non-finite loss (counted since this start or resume).
+      run.put("skipped_steps", skippedSteps);
+      try {
+        AtomicFiles.writeString(folder.resolve("run.json"), JSON.writeValueAsString(run) + "\n");
+      } catch (IOException e) {
+        throw new IllegalStateException("run.json not serialisable", e);
+      }
     }
   }
 

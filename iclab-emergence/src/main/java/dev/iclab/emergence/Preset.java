@@ -1,5 +1,6 @@
 package dev.iclab.emergence;
 
+import dev.iclab.Flags;
 import dev.iclab.IclabException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -28,53 +29,23 @@ import java.util.Map;
  * </ul>
  */
 public enum Preset {
-  QUICK(
-      Map.of(
-          "format",
-          "paired",
-          "classes",
-          "1600",
-          "steps",
-          "500",
-          "eval-every",
-          "50",
-          "lr",
-          "3e-3",
-          "layers",
-          "2",
-          "batch",
-          "128")),
+  QUICK("format=paired classes=1600 steps=500 eval-every=50 lr=3e-3 layers=2 batch=128"),
   PAPER_CPU(
-      Map.ofEntries(
-          Map.entry("format", "interleaved"),
-          Map.entry("classes", "65536"),
-          Map.entry("labels", Settings.PER_CLASS),
-          Map.entry("steps", "2000"),
-          Map.entry("eval-every", "100"),
-          Map.entry("lr", "3e-3"),
-          Map.entry("lr-schedule", "rsqrt"),
-          Map.entry("layers", "2"),
-          Map.entry("batch", "128"),
-          Map.entry("loss-all-labels", "true"))),
+      "format=interleaved classes=65536 labels=per-class steps=2000 eval-every=100 lr=3e-3"
+          + " lr-schedule=rsqrt layers=2 batch=128 loss-all-labels=true"),
   PAPER(
-      Map.ofEntries(
-          Map.entry("format", "interleaved"),
-          Map.entry("classes", "1600"),
-          Map.entry("labels", Settings.PER_CLASS),
-          Map.entry("steps", "500000"),
-          Map.entry("eval-every", "5000"),
-          Map.entry("lr", "3e-4"),
-          Map.entry("lr-schedule", "rsqrt"),
-          Map.entry("layers", "12"),
-          Map.entry("heads", "8"),
-          Map.entry("batch", "32"),
-          Map.entry("warmup", "4000"),
-          Map.entry("clip", "0.25")));
+      "format=interleaved classes=1600 labels=per-class steps=500000 eval-every=5000 lr=3e-4"
+          + " lr-schedule=rsqrt layers=12 heads=8 batch=32 warmup=4000 clip=0.25");
 
   private final Map<String, String> overrides;
 
-  Preset(Map<String, String> overrides) {
-    this.overrides = overrides;
+  /** {@code overrides}: the settings that differ from the defaults, as key=value words. */
+  Preset(String overrides) {
+    this.overrides = new LinkedHashMap<>();
+    for (String setting : overrides.split(" ")) {
+      int eq = setting.indexOf('=');
+      this.overrides.put(setting.substring(0, eq), setting.substring(eq + 1));
+    }
   }
 
   /** Parses quick, paper-cpu or paper. */
@@ -90,7 +61,7 @@ public enum Preset {
   }
 
   public String flag() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Flags.of(this);
   }
 
   /** $ICLAB_SHARED/data/omniglot, else ../shared/data/omniglot beside the working folder. */

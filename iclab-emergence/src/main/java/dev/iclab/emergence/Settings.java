@@ -136,28 +136,28 @@ public final class Settings {
   }
 
   private RunSpec parse(String name) {
+    boolean ownLabels = require("labels").equalsIgnoreCase(PER_CLASS);
+    int contextPairs = integer("context-pairs");
+    double pBursty = number("p-bursty");
+    int classes = integer("classes");
+    int holdoutClasses = integer("holdout-classes");
+    double zipf = number("zipf");
+    double noise = number("noise");
+    int exemplars = integer("exemplars");
+    int sharedLabels = ownLabels ? 0 : labelCount();
+    int labelsPerClass = integer("labels-per-class");
     DataDistribution data =
-        require("labels").equalsIgnoreCase(PER_CLASS)
-            ? DataDistribution.withOwnLabels(
-                integer("context-pairs"),
-                number("p-bursty"),
-                integer("classes"),
-                integer("holdout-classes"),
-                number("zipf"),
-                number("noise"),
-                integer("exemplars"),
-                integer("labels-per-class"))
-            : new DataDistribution(
-                integer("context-pairs"),
-                number("p-bursty"),
-                integer("classes"),
-                integer("holdout-classes"),
-                number("zipf"),
-                number("noise"),
-                integer("exemplars"),
-                labelCount(),
-                integer("labels-per-class"),
-                false);
+        new DataDistribution(
+            contextPairs,
+            pBursty,
+            classes,
+            holdoutClasses,
+            zipf,
+            noise,
+            exemplars,
+            ownLabels ? Math.multiplyExact(classes, labelsPerClass) : sharedLabels,
+            labelsPerClass,
+            ownLabels);
     TrainConfig train =
         new TrainConfig(
             integer("steps"),

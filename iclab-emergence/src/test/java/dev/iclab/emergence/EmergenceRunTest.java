@@ -76,6 +76,12 @@ class EmergenceRunTest {
     assertEquals(LrSchedule.RSQRT, paper.train().schedule());
     RunSpec cpu = Settings.of(Preset.PAPER_CPU).toSpec("paper-cpu");
     assertEquals(65_536, cpu.data().labels());
+    RunSpec twoEach =
+        Settings.of(Preset.PAPER_CPU)
+            .with("classes", "300")
+            .with("labels-per-class", "2")
+            .toSpec("2");
+    assertEquals(600, twoEach.data().labels(), "classes × labels per class");
     assertEquals(LrSchedule.RSQRT, cpu.train().schedule());
     RunSpec shared = Settings.of(Preset.PAPER_CPU).with("labels", "32").toSpec("shared");
     assertEquals(32, shared.data().labels(), "--labels N shares N labels");

@@ -1,5 +1,6 @@
 package dev.iclab.icl;
 
+import dev.iclab.lm.LabelScores;
 import dev.iclab.lm.NonFiniteException;
 
 /**
@@ -72,18 +73,7 @@ public final class Calibrator {
    *     silently pick the first label and count it as a prediction
    */
   public static int argmax(double[] values) {
-    for (double v : values) {
-      if (Double.isNaN(v)) {
-        throw NonFiniteException.at(v, "a label score");
-      }
-    }
-    int best = 0;
-    for (int i = 1; i < values.length; i++) {
-      if (values[i] > values[best]) {
-        best = i;
-      }
-    }
-    return best;
+    return LabelScores.argmax(values);
   }
 
   /** Softmax over the label set (scores are natural-log likelihoods). */

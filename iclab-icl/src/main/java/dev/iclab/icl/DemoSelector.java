@@ -63,21 +63,34 @@ public sealed interface DemoSelector {
     }
   }
 
+  /** A selector that gives every query the same k demonstrations for a seed, from its pool. */
+  sealed interface Shared extends DemoSelector {
+    Dataset pool();
+
+    /** k demonstrations from the pool, which holds at least k. */
+    List<Example> choose(int k, long seed);
+
+    @Override
+    default boolean shared() {
+      return true;
+    }
+
+    @Override
+    default List<Example> select(Example query, int k, long seed) {
+      checkPool(pool(), k);
+      return choose(k, seed);
+    }
+  }
+
   /** k distinct examples drawn uniformly (partial Fisher-Yates with {@code Random(seed)}). */
-  record RandomSelector(Dataset pool) implements DemoSelector {
+  record RandomSelector(Dataset pool) implements Shared {
     @Override
     public String name() {
       return "random";
     }
 
     @Override
-    public boolean shared() {
-      return true;
-    }
-
-    @Override
-    public List<Example> select(Example query, int k, long seed) {
-      checkPool(pool, k);
+    public List<Example> choose(int k, long seed) {
       return sample(pool.examples(), k, new Random(seed));
     }
   }
@@ -98,20 +111,14 @@ public sealed interface DemoSelector {
    * its own seeded shuffle, until k are chosen (a class that runs out is skipped); the chosen set
    * is then shuffled with the seed, so the last demonstration's label does not depend on k.
    */
-  record BalancedSelector(Dataset pool) implements DemoSelector {
+  record BalancedSelector(Dataset pool) implements Shared {
     @Override
     public String name() {
       return "balanced";
     }
 
     @Override
-    public boolean shared() {
-      return true;
-    }
-
-    @Override
-    public List<Example> select(Example query, int k, long seed) {
-      checkPool(pool, k);
+    public List<Example> choose(int k, long seed) {
       Map<Integer, List<Example>> byLabel = new java.util.TreeMap<>();
       for (Example e : pool.examples()) {
         byLabel.computeIfAbsent(e.label(), l -> new ArrayList<>()).add(e);
@@ -134,16 +141,14 @@ public sealed interface DemoSelector {
     }
   }
 
-  /** The given training ids, in the given order (the first k of them). */
-  record FixedSelector(Dataset pool, List<String> ids) implements DemoSelector {
+  /**
+   * The given training ids, in the given order (the first k of them); the list, not the pool,
+   * bounds k.
+   */
+  record FixedSelector(Dataset pool, List<String> ids) implements Shared {
     @Override
     public String name() {
       return "fixed:" + String.join(",", ids);
-    }
-
-    @Override
-    public boolean shared() {
-      return true;
     }
 
     @Override
@@ -153,6 +158,11 @@ public sealed interface DemoSelector {
             "k = %d demonstrations but --select fixed lists %d ids; list at least %d"
                 .formatted(k, ids.size(), k));
       }
+      return choose(k, seed);
+    }
+
+    @Override
+    public List<Example> choose(int k, long seed) {
       Map<String, Example> byId = new HashMap<>();
       pool.examples().forEach(e -> byId.put(e.id(), e));
       List<Example> chosen = new ArrayList<>();
@@ -169,13 +179,40 @@ public sealed interface DemoSelector {
     }
   }
 
-  /** The k training inputs with the highest BM25 score for the query, most similar last. */
-  final class Bm25Selector implements DemoSelector {
+  /** A selector that gives each query the k training examples most similar to it, most last. */
+  abstract sealed class PerQuery implements DemoSelector {
     private final Dataset pool;
+
+    PerQuery(Dataset pool) {
+      this.pool = pool;
+    }
+
+    /** Indices into the pool of the k most similar examples, most similar first. */
+    abstract int[] nearest(Example query, int k);
+
+    @Override
+    public final boolean shared() {
+      return false;
+    }
+
+    @Override
+    public final List<Example> select(Example query, int k, long seed) {
+      checkPool(pool, k);
+      int[] best = nearest(query, k);
+      List<Example> chosen = new ArrayList<>();
+      for (int i = best.length - 1; i >= 0; i--) {
+        chosen.add(pool.get(best[i]));
+      }
+      return chosen;
+    }
+  }
+
+  /** The k training inputs with the highest BM25 score for the query, most similar last. */
+  final class Bm25Selector extends PerQuery {
     private final Bm25 index;
 
     Bm25Selector(Dataset pool) {
-      this.pool = pool;
+      super(pool);
       this.index = new Bm25(pool.examples().stream().map(Example::text).toList());
     }
 
@@ -185,19 +222,8 @@ public sealed interface DemoSelector {
     }
 
     @Override
-    public boolean shared() {
-      return false;
-    }
-
-    @Override
-    public List<Example> select(Example query, int k, long seed) {
-      checkPool(pool, k);
-      int[] best = index.top(query.text(), k, -1);
-      List<Example> chosen = new ArrayList<>();
-      for (int i = best.length - 1; i >= 0; i--) {
-        chosen.add(pool.get(best[i]));
-      }
-      return chosen;
+    int[] nearest(Example query, int k) {
+      return index.top(query.text(), k, -1);
     }
   }
 
@@ -206,12 +232,11 @@ public sealed interface DemoSelector {
    * sentence embeddings, most similar last. The pool is embedded once (and cached on disk) on first
    * use.
    */
-  final class KnnSelector implements DemoSelector {
-    private final Dataset pool;
+  final class KnnSelector extends PerQuery {
     private final PoolEmbeddings embeddings;
 
     KnnSelector(Dataset pool, SentenceEncoder encoder, EmbeddingCache cache) {
-      this.pool = pool;
+      super(pool);
       this.embeddings = new PoolEmbeddings(pool, encoder, cache);
     }
 
@@ -225,11 +250,6 @@ public sealed interface DemoSelector {
       return "knn";
     }
 
-    @Override
-    public boolean shared() {
-      return false;
-    }
-
     /** The pool's embeddings, shared with the similarity order. */
     public PoolEmbeddings embeddings() {
       return embeddings;
@@ -241,14 +261,8 @@ public sealed interface DemoSelector {
     }
 
     @Override
-    public List<Example> select(Example query, int k, long seed) {
-      checkPool(pool, k);
-      int[] best = embeddings.nearest(query, k);
-      List<Example> chosen = new ArrayList<>();
-      for (int i = best.length - 1; i >= 0; i--) {
-        chosen.add(pool.get(best[i]));
-      }
-      return chosen;
+    int[] nearest(Example query, int k) {
+      return embeddings.nearest(query, k);
     }
   }
 }

@@ -1,33 +1,21 @@
 package dev.iclab.icl;
 
-import dev.iclab.IclabException;
+import dev.iclab.Flags;
 import dev.iclab.lm.score.ContinuationScore;
 import java.util.List;
 
 /** How a label word's token log-probabilities become one score. */
 public enum Scoring {
-  SUM("sum"),
-  MEAN("mean"),
-  FIRST_TOKEN("first-token");
-
-  private final String flag;
-
-  Scoring(String flag) {
-    this.flag = flag;
-  }
+  SUM,
+  MEAN,
+  FIRST_TOKEN;
 
   public String flag() {
-    return flag;
+    return Flags.of(this);
   }
 
   public static Scoring parse(String spec) {
-    for (Scoring s : values()) {
-      if (s.flag.equals(spec)) {
-        return s;
-      }
-    }
-    throw new IclabException(
-        "unknown --scoring '%s'; use sum, mean or first-token".formatted(spec));
+    return Flags.parse(values(), spec, "unknown --scoring '%s'; use sum, mean or first-token");
   }
 
   public double score(ContinuationScore c) {

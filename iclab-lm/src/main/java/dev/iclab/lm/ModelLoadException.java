@@ -9,8 +9,4 @@ public class ModelLoadException extends IclabException {
   public ModelLoadException(String message) {
     super(message);
   }
-
-  public ModelLoadException(String message, Throwable cause) {
-    super(message, cause);
-  }
 }

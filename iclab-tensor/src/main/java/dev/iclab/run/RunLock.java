@@ -34,12 +34,10 @@ public final class RunLock implements AutoCloseable {
   private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
 
   private final Path path;
-  private final FileChannel channel;
-  private final FileLock lock;
+  private final FileLock lock; // its channel() is the open lock file
 
-  private RunLock(Path path, FileChannel channel, FileLock lock) {
+  private RunLock(Path path, FileLock lock) {
     this.path = path;
-    this.channel = channel;
     this.lock = lock;
   }
 
@@ -76,7 +74,7 @@ public final class RunLock implements AutoCloseable {
       channel.truncate(0);
       channel.write(ByteBuffer.wrap(owner.getBytes(StandardCharsets.UTF_8)), 0);
       channel.force(false);
-      return new RunLock(path, channel, lock);
+      return new RunLock(path, lock);
     } catch (IOException | RuntimeException e) {
       HELD_HERE.remove(path);
       closeQuietly(channel);
@@ -120,6 +118,7 @@ public final class RunLock implements AutoCloseable {
   /** Empties the lock file and releases the lock. */
   @Override
   public void close() {
+    FileChannel channel = lock.channel();
     try {
       channel.truncate(0);
     } catch (IOException ignored) {

@@ -9,23 +9,30 @@ import java.util.Map;
 
 /**
  * The options that shape a tuner, whatever its method; each method's factory in {@link
- * TunerRegistry} reads the ones it uses. The defaults are {@code iclab tune}'s.
+ * TunerRegistry} reads the ones it uses (and validates them then: options of another method are
+ * never checked). The defaults are {@code iclab tune}'s.
  *
- * @param targets LoRA/QLoRA target modules, or null for the architecture's defaults
+ * @param lora LoRA's and QLoRA's options
+ * @param prefix prefix tuning's options
  * @param prompt the soft prompt's length and initialisation
+ * @param adapterSize the bottleneck adapters' width
  * @param seed seeds the new parameters' initialisation
  */
 public record MethodOptions(
-    int loraR,
-    double loraAlpha,
-    double loraDropout,
-    List<String> targets,
-    boolean doubleQuant,
-    int prefixLength,
-    int reparamHidden,
-    PromptConfig prompt,
-    int adapterSize,
-    long seed) {
+    Lora lora, Prefix prefix, PromptConfig prompt, int adapterSize, long seed) {
+
+  /**
+   * @param targets LoRA/QLoRA target modules, or null for the architecture's defaults
+   * @param doubleQuant QLoRA: quantize the NF4 blocks' scales too
+   */
+  public record Lora(
+      int r, double alpha, double dropout, List<String> targets, boolean doubleQuant) {}
+
+  /**
+   * @param length virtual tokens
+   * @param reparamHidden the reparameterisation MLP's width (0: none)
+   */
+  public record Prefix(int length, int reparamHidden) {}
 
   /**
    * Default LoRA targets by {@code model_type}, as PEFT's {@code
@@ -41,69 +48,31 @@ public record MethodOptions(
 
   /** {@code iclab tune}'s defaults: rank 8, alpha 16, dropout 0.05, 20 virtual tokens, size 64. */
   public static MethodOptions defaults(long seed) {
-    return new MethodOptions(8, 16, 0.05, null, false, 20, 0, PromptConfig.vocab(20), 64, seed);
+    return new MethodOptions(
+        new Lora(8, 16, 0.05, null, false), new Prefix(20, 0), PromptConfig.vocab(20), 64, seed);
   }
 
   public MethodOptions withLora(int r, double alpha, double dropout, List<String> targets) {
-    return new MethodOptions(
-        r,
-        alpha,
-        dropout,
-        targets,
-        doubleQuant,
-        prefixLength,
-        reparamHidden,
-        prompt,
-        adapterSize,
-        seed);
+    Lora changed = new Lora(r, alpha, dropout, targets, lora.doubleQuant());
+    return new MethodOptions(changed, prefix, prompt, adapterSize, seed);
   }
 
   public MethodOptions withPrefix(int length, int hidden) {
-    return new MethodOptions(
-        loraR,
-        loraAlpha,
-        loraDropout,
-        targets,
-        doubleQuant,
-        length,
-        hidden,
-        prompt,
-        adapterSize,
-        seed);
+    return new MethodOptions(lora, new Prefix(length, hidden), prompt, adapterSize, seed);
   }
 
   public MethodOptions withPrompt(PromptConfig config) {
-    return new MethodOptions(
-        loraR,
-        loraAlpha,
-        loraDropout,
-        targets,
-        doubleQuant,
-        prefixLength,
-        reparamHidden,
-        config,
-        adapterSize,
-        seed);
+    return new MethodOptions(lora, prefix, config, adapterSize, seed);
   }
 
   public MethodOptions withAdapterSize(int size) {
-    return new MethodOptions(
-        loraR,
-        loraAlpha,
-        loraDropout,
-        targets,
-        doubleQuant,
-        prefixLength,
-        reparamHidden,
-        prompt,
-        size,
-        seed);
+    return new MethodOptions(lora, prefix, prompt, size, seed);
   }
 
   /** The LoRA configuration, with the architecture's default targets when none were given. */
-  public LoraConfig lora(CausalLM model) {
-    return new LoraConfig(
-        loraR, loraAlpha, loraDropout, targets != null ? targets : defaultTargets(model));
+  public LoraConfig loraConfig(CausalLM model) {
+    List<String> targets = lora.targets() != null ? lora.targets() : defaultTargets(model);
+    return new LoraConfig(lora.r(), lora.alpha(), lora.dropout(), targets);
   }
 
   /**

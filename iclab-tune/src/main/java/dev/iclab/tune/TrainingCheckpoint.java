@@ -92,9 +92,9 @@ public final class TrainingCheckpoint {
       return target;
     } catch (IOException e) {
       throw new TuneException(
-          "cannot write checkpoint %s: %s; check free space and permissions"
-              .formatted(target, e.getMessage()),
-          e);
+              "cannot write checkpoint %s: %s; check free space and permissions"
+                  .formatted(target, e.getMessage()))
+          .causedBy(e);
     } finally {
       if (temporary != null) {
         deleteTree(temporary);
@@ -123,8 +123,8 @@ public final class TrainingCheckpoint {
     try {
       meta = PeftFormat.JSON.readTree(checkpoint.resolve(META).toFile());
     } catch (IOException e) {
-      throw new TuneException(
-          "cannot read checkpoint %s: %s".formatted(checkpoint, e.getMessage()), e);
+      throw new TuneException("cannot read checkpoint %s: %s".formatted(checkpoint, e.getMessage()))
+          .causedBy(e);
     }
     List<String> names = trainer.parameters().stream().map(TrainableParameter::name).toList();
     List<String> saved = new java.util.ArrayList<>();
@@ -173,7 +173,7 @@ public final class TrainingCheckpoint {
           .sorted(Comparator.comparing(p -> p.getFileName().toString()))
           .toList();
     } catch (IOException e) {
-      throw new TuneException("cannot list %s: %s".formatted(folder, e.getMessage()), e);
+      throw new TuneException("cannot list %s: %s".formatted(folder, e.getMessage())).causedBy(e);
     }
   }
 

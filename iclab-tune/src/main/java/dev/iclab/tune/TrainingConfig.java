@@ -65,22 +65,6 @@ public record TrainingConfig(
     return new TrainingConfig("sgd", lr, 1, 1, 1, LrSchedule.Kind.CONSTANT, 0, 0, 0, 0, false, 0);
   }
 
-  public TrainingConfig withBatch(int newBatchSize, int newGradAccum) {
-    return new TrainingConfig(
-        optimizer,
-        lr,
-        epochs,
-        newBatchSize,
-        newGradAccum,
-        schedule,
-        warmupSteps,
-        clipNorm,
-        labelSmoothing,
-        weightDecay,
-        shuffle,
-        seed);
-  }
-
   public TrainingConfig withRegularisation(double newClipNorm, double newLabelSmoothing) {
     return new TrainingConfig(
         optimizer,

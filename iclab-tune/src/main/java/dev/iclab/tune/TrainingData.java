@@ -37,7 +37,7 @@ public final class TrainingData {
     } catch (MalformedInputException e) {
       throw new TuneException("--data file %s is not UTF-8 text".formatted(file));
     } catch (IOException e) {
-      throw new TuneException("cannot read %s: %s".formatted(file, e.getMessage()), e);
+      throw new TuneException("cannot read %s: %s".formatted(file, e.getMessage())).causedBy(e);
     }
     List<TrainingExample> examples = new ArrayList<>();
     int truncated = 0;

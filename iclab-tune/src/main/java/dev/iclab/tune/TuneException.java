@@ -9,8 +9,4 @@ public class TuneException extends IclabException {
   public TuneException(String message) {
     super(message);
   }
-
-  public TuneException(String message, Throwable cause) {
-    super(message, cause);
-  }
 }

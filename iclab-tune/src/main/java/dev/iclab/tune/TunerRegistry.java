@@ -71,7 +71,7 @@ public final class TunerRegistry {
                   LoraTuner.PEFT_TYPE,
                   true,
                   LoraTuner::load,
-                  (m, o) -> new LoraTuner(m, o.lora(m), o.seed())),
+                  (m, o) -> new LoraTuner(m, o.loraConfig(m), o.seed())),
               new Entry(
                   "qlora",
                   QloraTuner.PEFT_TYPE,
@@ -79,7 +79,9 @@ public final class TunerRegistry {
                   QloraTuner::load,
                   (m, o) ->
                       new QloraTuner(
-                          m, new QloraConfig(o.lora(m), NF4_BLOCK, o.doubleQuant()), o.seed())),
+                          m,
+                          new QloraConfig(o.loraConfig(m), NF4_BLOCK, o.lora().doubleQuant()),
+                          o.seed())),
               new Entry(
                   "prefix",
                   PrefixTuner.PEFT_TYPE,
@@ -87,7 +89,9 @@ public final class TunerRegistry {
                   PrefixTuner::load,
                   (m, o) ->
                       new PrefixTuner(
-                          m, new PrefixConfig(o.prefixLength(), o.reparamHidden()), o.seed())),
+                          m,
+                          new PrefixConfig(o.prefix().length(), o.prefix().reparamHidden()),
+                          o.seed())),
               new Entry(
                   "prompt",
                   PromptTuner.PEFT_TYPE,

@@ -34,10 +34,10 @@ class ResumeTest {
     private static final long serialVersionUID = 1L;
   }
 
-  // AdamW, cosine schedule with warm-up, batch 2, accumulation 2, clipping, dropout, 3 epochs.
+  // AdamW, cosine schedule with warm-up, batch 1, accumulation 2, clipping, dropout, 3 epochs.
   private static final TrainingConfig ADAMW =
-      new TrainingConfig("adamw", 1e-2, 3, 2, 2, LrSchedule.Kind.COSINE, 2, 1.0, 0.1, 0.01, true, 5)
-          .withBatch(1, 2);
+      new TrainingConfig(
+          "adamw", 1e-2, 3, 1, 2, LrSchedule.Kind.COSINE, 2, 1.0, 0.1, 0.01, true, 5);
 
   private static Map<String, float[]> run(
       Function<CausalLM, Tuner> method,

@@ -1,13 +1,12 @@
 package dev.iclab.analysis.lab;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
+import dev.iclab.analysis.JsonNumbers;
 import dev.iclab.analysis.LrTrial;
 import dev.iclab.analysis.SampleLine;
-import dev.iclab.analysis.metrics.LayerMeans;
 import java.util.List;
 
 /**
@@ -57,56 +56,29 @@ public record CheckpointMetrics(
     ObjectNode node = JsonNodeFactory.instance.objectNode();
     node.put("step", step);
     node.put("n_episodes", all.examples());
-    number(node, "zsl_acc", all.zslAccuracy());
-    number(node, "icl_acc", all.iclAccuracy());
-    number(node, "ft_acc", all.ftAccuracy());
-    number(node, "lab_icl_acc", labIclAccuracy);
-    number(node, "zsl_chance_p", zslChanceP());
-    number(node, "rec2ftp", all.rec2ftp().percent());
-    number(node, "rec2ftp_permuted", all.rec2ftpPermuted());
+    JsonNumbers.put(node, "zsl_acc", all.zslAccuracy());
+    JsonNumbers.put(node, "icl_acc", all.iclAccuracy());
+    JsonNumbers.put(node, "ft_acc", all.ftAccuracy());
+    JsonNumbers.put(node, "lab_icl_acc", labIclAccuracy);
+    JsonNumbers.put(node, "zsl_chance_p", zslChanceP());
+    JsonNumbers.put(node, "rec2ftp", all.rec2ftp().percent());
+    JsonNumbers.put(node, "rec2ftp_permuted", all.rec2ftpPermuted());
     node.put("n_ft_fixes", all.rec2ftp().ftFixes());
     node.put("n_f2t", all.rec2ftp().iclAlsoRight());
-    number(node, "simaou", all.simAou().overall());
-    layers(node, "simaou_per_layer", all.simAou());
-    number(node, "simaou_random", all.simAouRandom().overall());
-    number(node, "simaou_mismatched", all.simAouMismatched().overall());
-    layers(node, "simaou_mismatched_per_layer", all.simAouMismatched());
-    number(node, "simaou_minus_mismatched", all.simAouSpecific().overall());
-    number(node, "simam", all.simAm().overall());
-    number(node, "simam_delta", all.simAmDelta().overall());
-    number(node, "ft_lr", ftLr);
-    number(node, "ft_loss_mean", ftLossMean);
-    ArrayNode search = node.putArray("lr_search");
-    for (LrTrial t : lrSearch) {
-      ObjectNode trial = search.addObject();
-      trial.put("lr", t.lr());
-      number(trial, "dev_accuracy", t.devAccuracy());
-      number(trial, "dev_loss", t.devLoss());
-      trial.put("failure", t.failure());
-    }
+    JsonNumbers.put(node, "simaou", all.simAou().overall());
+    JsonNumbers.putAll(node, "simaou_per_layer", all.simAou().perLayer());
+    JsonNumbers.put(node, "simaou_random", all.simAouRandom().overall());
+    JsonNumbers.put(node, "simaou_mismatched", all.simAouMismatched().overall());
+    JsonNumbers.putAll(node, "simaou_mismatched_per_layer", all.simAouMismatched().perLayer());
+    JsonNumbers.put(node, "simaou_minus_mismatched", all.simAouSpecific().overall());
+    JsonNumbers.put(node, "simam", all.simAm().overall());
+    JsonNumbers.put(node, "simam_delta", all.simAmDelta().overall());
+    JsonNumbers.put(node, "ft_lr", ftLr);
+    JsonNumbers.put(node, "ft_loss_mean", ftLossMean);
+    LrTrial.putAll(node, "lr_search", lrSearch);
     node.set("all", DaiOutcome.metricsJson(all));
     node.set("f2t", DaiOutcome.metricsJson(f2t));
     return node;
-  }
-
-  private static void layers(ObjectNode node, String key, LayerMeans means) {
-    ArrayNode array = node.putArray(key);
-    for (double v : means.perLayer()) {
-      if (Double.isNaN(v)) {
-        array.addNull();
-      } else {
-        array.add(v);
-      }
-    }
-  }
-
-  /** NaN (undefined) as null. */
-  private static void number(ObjectNode node, String key, double value) {
-    if (Double.isNaN(value)) {
-      node.putNull(key);
-    } else {
-      node.put(key, value);
-    }
   }
 
   /** The accuracy whose first crossing the report marks. */

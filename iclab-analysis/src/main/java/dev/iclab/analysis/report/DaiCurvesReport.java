@@ -1,21 +1,19 @@
 package dev.iclab.analysis.report;
 
+import static dev.iclab.analysis.report.Table.counts;
+import static dev.iclab.analysis.report.Table.num;
+import static dev.iclab.analysis.report.Table.pct;
+
 import dev.iclab.AtomicFiles;
-import dev.iclab.IclabException;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.lab.CheckpointMetrics;
-import java.awt.BasicStroke;
+import dev.iclab.report.Plots;
 import java.awt.Color;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.ToDoubleFunction;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -174,20 +172,6 @@ public final class DaiCurvesReport {
     html.append("<p>").append(Table.escape(text)).append("</p>\n");
   }
 
-  private static String counts(int[] counts) {
-    return java.util.Arrays.stream(counts)
-        .mapToObj(String::valueOf)
-        .collect(java.util.stream.Collectors.joining(":"));
-  }
-
-  private static String pct(double fraction) {
-    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * fraction);
-  }
-
-  private static String num(double v) {
-    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4g", v);
-  }
-
   /**
    * One line per curve; undefined points (NaN) are left out; the ICL crossing is a vertical line.
    */
@@ -198,16 +182,7 @@ public final class DaiCurvesReport {
       List<CheckpointMetrics> checkpoints,
       long crossing,
       List<Curve> curves) {
-    System.setProperty("java.awt.headless", "true");
-    XYChart chart =
-        new XYChartBuilder()
-            .width(760)
-            .height(440)
-            .title(title)
-            .xAxisTitle("training step")
-            .yAxisTitle(yTitle)
-            .build();
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    XYChart chart = Plots.chart(760, 440, title, "training step", yTitle);
     double low = Double.POSITIVE_INFINITY;
     double high = Double.NEGATIVE_INFINITY;
     for (Curve curve : curves) {
@@ -228,7 +203,7 @@ public final class DaiCurvesReport {
       XYSeries series = chart.addSeries(curve.name(), x, y);
       series.setMarker(curve.dashed() ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
       if (curve.dashed()) {
-        series.setLineStyle(dashes());
+        series.setLineStyle(Plots.dashes());
       }
     }
     if (crossing >= 0 && low <= high) {
@@ -239,26 +214,11 @@ public final class DaiCurvesReport {
               new double[] {low, high});
       mark.setMarker(SeriesMarkers.NONE);
       mark.setLineColor(Color.GRAY);
-      mark.setLineStyle(dashes());
+      mark.setLineStyle(Plots.dashes());
     }
     if (chart.getSeriesMap().isEmpty()) {
       chart.addSeries("no data", new double[] {0}, new double[] {0});
     }
-    AtomicFiles.write(
-        png,
-        t -> {
-          try (var out = Files.newOutputStream(t)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-          } catch (IOException e) {
-            throw e;
-          } catch (RuntimeException e) {
-            throw new IclabException("cannot draw the plot " + png + ": " + e, e);
-          }
-        });
-  }
-
-  private static BasicStroke dashes() {
-    return new BasicStroke(
-        1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f);
+    Plots.writePng(png, chart);
   }
 }

@@ -1,23 +1,22 @@
 package dev.iclab.analysis.report;
 
+import static dev.iclab.analysis.report.Table.counts;
+import static dev.iclab.analysis.report.Table.num;
+import static dev.iclab.analysis.report.Table.pct;
+
 import dev.iclab.AtomicFiles;
-import dev.iclab.IclabException;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
 import dev.iclab.analysis.DaiVariants;
 import dev.iclab.analysis.metrics.LayerMeans;
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.io.IOException;
+import dev.iclab.report.Plots;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.IntStream;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -141,84 +140,42 @@ public final class DaiReport {
       header.add("published 1.3B");
       header.add("published 2.7B");
       Table t = new Table(header.toArray(String[]::new));
-      t.row(cells(o, "examples", subset, m -> String.valueOf(m.examples()), "", ""));
-      t.row(
-          cells(
-              o,
-              "Rec2FTP (%)",
-              subset,
-              m ->
-                  "%s (%d of %d)"
-                      .formatted(
-                          num(m.rec2ftp().percent()),
-                          m.rec2ftp().iclAlsoRight(),
-                          m.rec2ftp().ftFixes()),
-              num(Published.REC2FTP[0]),
-              num(Published.REC2FTP[1])));
-      t.row(
-          cells(
-              o,
-              "Rec2FTP, ICL predictions permuted (chance)",
-              subset,
-              m -> num(m.rec2ftpPermuted()),
-              "",
-              ""));
-      t.row(
-          cells(
-              o,
-              "label counts: gold / ZSL / ICL / FT",
-              subset,
-              m ->
-                  "%s / %s / %s / %s"
-                      .formatted(
-                          counts(m.predictions().gold()),
-                          counts(m.predictions().zsl()),
-                          counts(m.predictions().icl()),
-                          counts(m.predictions().ft())),
-              "",
-              ""));
-      t.row(
-          cells(
-              o,
-              "SimAOU",
-              subset,
-              m -> num(m.simAou().overall()),
-              num(Published.SIMAOU[0]),
-              num(Published.SIMAOU[1])));
-      t.row(
-          cells(
-              o,
-              "SimAOU, random baseline",
-              subset,
-              m -> num(m.simAouRandom().overall()),
-              "~0",
-              "~0"));
-      t.row(
-          cells(
-              o,
-              "SimAOU, mismatched baseline (another example's FT update)",
-              subset,
-              m -> num(m.simAouMismatched().overall()),
-              "",
-              ""));
-      t.row(
-          cells(
-              o,
-              "SimAOU minus mismatched",
-              subset,
-              m -> num(m.simAouSpecific().overall()),
-              "",
-              ""));
-      t.row(cells(o, "SimAM (ICL vs FT)", subset, m -> num(m.simAm().overall()), "", ""));
-      t.row(
-          cells(
-              o,
-              "SimAM baseline (ICL vs ZSL)",
-              subset,
-              m -> num(m.simAm().overall() - m.simAmDelta().overall()),
-              "",
-              ""));
-      t.row(cells(o, "SimAM_delta", subset, m -> num(m.simAmDelta().overall()), "", ""));
+      MetricRows rows = new MetricRows(t, o, subset);
+      rows.add("examples", m -> String.valueOf(m.examples()));
+      rows.add(
+          "Rec2FTP (%)",
+          m ->
+              "%s (%d of %d)"
+                  .formatted(
+                      num(m.rec2ftp().percent()),
+                      m.rec2ftp().iclAlsoRight(),
+                      m.rec2ftp().ftFixes()),
+          num(Published.REC2FTP[0]),
+          num(Published.REC2FTP[1]));
+      rows.add("Rec2FTP, ICL predictions permuted (chance)", m -> num(m.rec2ftpPermuted()));
+      rows.add(
+          "label counts: gold / ZSL / ICL / FT",
+          m ->
+              "%s / %s / %s / %s"
+                  .formatted(
+                      counts(m.predictions().gold()),
+                      counts(m.predictions().zsl()),
+                      counts(m.predictions().icl()),
+                      counts(m.predictions().ft())));
+      rows.add(
+          "SimAOU",
+          m -> num(m.simAou().overall()),
+          num(Published.SIMAOU[0]),
+          num(Published.SIMAOU[1]));
+      rows.add("SimAOU, random baseline", m -> num(m.simAouRandom().overall()), "~0", "~0");
+      rows.add(
+          "SimAOU, mismatched baseline (another example's FT update)",
+          m -> num(m.simAouMismatched().overall()));
+      rows.add("SimAOU minus mismatched", m -> num(m.simAouSpecific().overall()));
+      rows.add("SimAM (ICL vs FT)", m -> num(m.simAm().overall()));
+      rows.add(
+          "SimAM baseline (ICL vs ZSL)", m -> num(m.simAm().overall() - m.simAmDelta().overall()));
+      rows.add("SimAM_delta", m -> num(m.simAmDelta().overall()));
       sections.add(
           new Section(
               "##",
@@ -284,36 +241,24 @@ public final class DaiReport {
     return sections;
   }
 
-  private static String[] cells(
-      DaiOutcome o,
-      String name,
-      String subset,
-      java.util.function.Function<DaiMetrics, String> value,
-      String published13,
-      String published27) {
-    List<String> row = new ArrayList<>(List.of(name));
-    o.variants().values().forEach(v -> row.add(value.apply(v.subset(subset))));
-    row.add(published13);
-    row.add(published27);
-    return row.toArray(String[]::new);
-  }
+  /** Rows of a metric table: the metric for each variant, then the published figures. */
+  private record MetricRows(Table table, DaiOutcome outcome, String subset) {
+    void add(String name, Function<DaiMetrics, String> value) {
+      add(name, value, "", "");
+    }
 
-  private static String counts(int[] counts) {
-    return java.util.Arrays.stream(counts)
-        .mapToObj(String::valueOf)
-        .collect(java.util.stream.Collectors.joining(":"));
+    void add(
+        String name, Function<DaiMetrics, String> value, String published13, String published27) {
+      List<String> row = new ArrayList<>(List.of(name));
+      outcome.variants().values().forEach(v -> row.add(value.apply(v.subset(subset))));
+      row.add(published13);
+      row.add(published27);
+      table.row(row.toArray(String[]::new));
+    }
   }
 
   private static String label(String variant) {
     return variant.equals(DaiVariants.UNTRAINED) ? "untrained control" : variant;
-  }
-
-  private static String pct(double fraction) {
-    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * fraction);
-  }
-
-  private static String num(double v) {
-    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4g", v);
   }
 
   private static void plot(
@@ -321,17 +266,8 @@ public final class DaiReport {
       String title,
       String yTitle,
       DaiOutcome outcome,
-      java.util.function.Function<DaiMetrics, List<Line>> lines) {
-    System.setProperty("java.awt.headless", "true");
-    XYChart chart =
-        new XYChartBuilder()
-            .width(720)
-            .height(420)
-            .title(title)
-            .xAxisTitle("layer")
-            .yAxisTitle(yTitle)
-            .build();
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+      Function<DaiMetrics, List<Line>> lines) {
+    XYChart chart = Plots.chart(720, 420, title, "layer", yTitle);
     double[] x = IntStream.range(0, outcome.layers()).asDoubleStream().toArray();
     outcome
         .variants()
@@ -345,27 +281,10 @@ public final class DaiReport {
                 XYSeries series = chart.addSeries(label(variant) + ": " + line.name(), x, y);
                 series.setMarker(SeriesMarkers.CIRCLE);
                 if (line.dashed()) {
-                  series.setLineStyle(
-                      new BasicStroke(
-                          1.5f,
-                          BasicStroke.CAP_BUTT,
-                          BasicStroke.JOIN_MITER,
-                          10f,
-                          new float[] {6f, 6f},
-                          0f));
+                  series.setLineStyle(Plots.dashes());
                 }
               }
             });
-    AtomicFiles.write(
-        png,
-        t -> {
-          try (var out = java.nio.file.Files.newOutputStream(t)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-          } catch (IOException e) {
-            throw e;
-          } catch (RuntimeException e) {
-            throw new IclabException("cannot draw the plot " + png + ": " + e, e);
-          }
-        });
+    Plots.writePng(png, chart);
   }
 }

@@ -1,7 +1,11 @@
 package dev.iclab.analysis.report;
 
+import dev.iclab.report.Html;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** A small table rendered as Markdown or HTML, so both reports show the same numbers. */
 final class Table {
@@ -43,6 +47,21 @@ final class Table {
   }
 
   static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    return Html.escape(text);
+  }
+
+  /** A fraction as a percentage with one decimal, "-" when undefined. */
+  static String pct(double fraction) {
+    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.1f", 100 * fraction);
+  }
+
+  /** Four significant digits, "-" when undefined. */
+  static String num(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4g", v);
+  }
+
+  /** Counts per label, colon separated. */
+  static String counts(int[] counts) {
+    return Arrays.stream(counts).mapToObj(String::valueOf).collect(Collectors.joining(":"));
   }
 }

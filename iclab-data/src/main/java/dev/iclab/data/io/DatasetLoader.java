@@ -189,7 +189,7 @@ public final class DatasetLoader {
       }
       return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
     } catch (IOException e) {
-      throw new DatasetException("cannot read %s: %s".formatted(file, e.getMessage()), e);
+      throw new DatasetException("cannot read %s: %s".formatted(file, e.getMessage())).causedBy(e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }

@@ -49,7 +49,7 @@ public final class TableReader {
       throw new DatasetException(
           "dataset file %s does not exist; check --data-dir or the task's file".formatted(file));
     } catch (IOException e) {
-      throw new DatasetException("cannot read %s: %s".formatted(file, e.getMessage()), e);
+      throw new DatasetException("cannot read %s: %s".formatted(file, e.getMessage())).causedBy(e);
     }
     ByteBuffer in = ByteBuffer.wrap(bytes);
     CharBuffer out =

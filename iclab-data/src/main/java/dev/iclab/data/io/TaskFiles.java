@@ -73,10 +73,33 @@ public final class TaskFiles {
           "task file %s is not a mapping of keys (name, labels, label_words, template, ...)"
               .formatted(file));
     }
-    return parse(file, root);
+    return parse(file, root, file.toAbsolutePath().getParent());
   }
 
-  private static Task parse(Path file, JsonNode root) {
+  /**
+   * Tasks listed in a YAML resource, each entry in the format above, with their files left as
+   * written (relative to the data directory): the built-in tasks.
+   *
+   * @throws IllegalStateException when the resource is missing or does not parse (a build fault)
+   */
+  public static List<Task> readResource(Class<?> owner, String resource) {
+    Path name = Path.of(resource);
+    try (var in = owner.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + resource + " is missing from the jar");
+      }
+      List<Task> tasks = new ArrayList<>();
+      new ObjectMapper(new YAMLFactory())
+          .readTree(in)
+          .forEach(t -> tasks.add(parse(name, t, null)));
+      return tasks;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read resource " + resource, e);
+    }
+  }
+
+  /** {@code folder}: what the task's file names are relative to; null leaves them as written. */
+  private static Task parse(Path file, JsonNode root, Path folder) {
     String name = text(file, root, "name", null);
     List<String> labels = list(file, root, "labels");
     List<String> words = list(file, root, "label_words");
@@ -95,8 +118,7 @@ public final class TaskFiles {
       Map.Entry<String, JsonNode> e = it.next();
       fields.put(e.getKey(), e.getValue().asText());
     }
-    Path folder = file.toAbsolutePath().getParent();
-    String trainFile = folder.resolve(text(file, root, "train", null)).toString();
+    String trainFile = resolve(folder, text(file, root, "train", null));
     String evalName = text(file, root, "eval", "");
     Task.HeldOut heldOut = null;
     if (evalName.isEmpty()) {
@@ -107,50 +129,46 @@ public final class TaskFiles {
       }
       heldOut = new Task.HeldOut(h.get("size").asInt(), h.path("seed").asLong(1));
     }
-    String evalFile = evalName.isEmpty() ? trainFile : folder.resolve(evalName).toString();
+    String evalFile = evalName.isEmpty() ? trainFile : resolve(folder, evalName);
     Charset encoding = charset(file, text(file, root, "encoding", "UTF-8"));
     String labelColumn = text(file, root, "label_column", "label");
     String idColumn = text(file, root, "id_column", "");
     boolean strip = root.path("strip").asBoolean(true);
     boolean keepFirst = keepFirstOfDuplicateIds(file, text(file, root, "duplicate_ids", "error"));
     String formatName = text(file, root, "format", "");
+    DataSource train =
+        new DataSource(
+            trainFile,
+            format(file, trainFile, formatName),
+            encoding,
+            fields,
+            labelColumn,
+            idColumn.isEmpty() ? null : idColumn,
+            strip,
+            keepFirst);
     return new Task(
         name,
         labels,
         words,
         template,
         text(file, root, "instruction", ""),
-        source(
-            file, trainFile, formatName, encoding, fields, labelColumn, idColumn, strip, keepFirst),
-        source(
-            file, evalFile, formatName, encoding, fields, labelColumn, idColumn, strip, keepFirst),
+        train,
+        evalName.isEmpty() ? train : train.withFile(evalFile, format(file, evalFile, formatName)),
         heldOut);
   }
 
-  private static DataSource source(
-      Path taskFile,
-      String file,
-      String formatName,
-      Charset encoding,
-      Map<String, String> fields,
-      String labelColumn,
-      String idColumn,
-      boolean strip,
-      boolean keepFirstOfDuplicateIds) {
+  private static String resolve(Path folder, String name) {
+    return folder == null ? name : folder.resolve(name).toString();
+  }
+
+  /** The format named in the task file, else the one the data file's extension names. */
+  private static DataSource.Format format(Path taskFile, String file, String formatName) {
     String format = formatName;
     if (format.isEmpty()) {
       int dot = file.lastIndexOf('.');
       format = dot < 0 ? "" : file.substring(dot + 1);
     }
-    return new DataSource(
-        file,
-        DataSource.Format.parse(format, "task file " + taskFile),
-        encoding,
-        fields,
-        labelColumn,
-        idColumn.isEmpty() ? null : idColumn,
-        strip,
-        keepFirstOfDuplicateIds);
+    return DataSource.Format.parse(format, "task file " + taskFile);
   }
 
   private static boolean keepFirstOfDuplicateIds(Path file, String value) {

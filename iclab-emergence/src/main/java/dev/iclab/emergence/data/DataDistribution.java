@@ -88,29 +88,4 @@ public record DataDistribution(
         labelsPerClass,
         ownLabels);
   }
-
-  /**
-   * One label per class (times {@code labelsPerClass}), each class its own: Chan et al.'s default.
-   */
-  public static DataDistribution withOwnLabels(
-      int contextPairs,
-      double pBursty,
-      int classes,
-      int holdoutClasses,
-      double zipfExponent,
-      double noise,
-      int exemplarsPerClass,
-      int labelsPerClass) {
-    return new DataDistribution(
-        contextPairs,
-        pBursty,
-        classes,
-        holdoutClasses,
-        zipfExponent,
-        noise,
-        exemplarsPerClass,
-        Math.multiplyExact(classes, labelsPerClass),
-        labelsPerClass,
-        true);
-  }
 }

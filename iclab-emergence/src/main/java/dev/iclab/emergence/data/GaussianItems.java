@@ -10,7 +10,6 @@ import java.util.SplittableRandom;
 public final class GaussianItems implements ItemSource {
   private final int dim;
   private final int trainClasses;
-  private final int holdoutClasses;
   private final double noise;
   private final int exemplars;
   private final long seed;
@@ -23,7 +22,6 @@ public final class GaussianItems implements ItemSource {
     }
     this.dim = dim;
     this.trainClasses = trainClasses;
-    this.holdoutClasses = holdoutClasses;
     this.noise = noise;
     this.exemplars = exemplars;
     this.seed = seed;
@@ -44,16 +42,6 @@ public final class GaussianItems implements ItemSource {
   @Override
   public int dim() {
     return dim;
-  }
-
-  @Override
-  public int trainClasses() {
-    return trainClasses;
-  }
-
-  @Override
-  public int holdoutClasses() {
-    return holdoutClasses;
   }
 
   @Override

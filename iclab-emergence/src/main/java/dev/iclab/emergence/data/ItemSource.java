@@ -9,12 +9,6 @@ public interface ItemSource {
   /** Dimension of an item vector. */
   int dim();
 
-  /** Number of training classes available. */
-  int trainClasses();
-
-  /** Number of holdout classes available (disjoint from the training classes). */
-  int holdoutClasses();
-
   /**
    * Writes one exemplar of a class into {@code out[offset .. offset + dim)}.
    *

@@ -30,7 +30,6 @@ public final class OmniglotItems implements ItemSource {
   private final int side;
   private final int base;
   private final int trainClasses;
-  private final int holdoutClasses;
   private final double noise;
   private final int exemplars;
   private final float[][][] pixels; // [base + holdout][drawing][side * side]
@@ -72,7 +71,6 @@ public final class OmniglotItems implements ItemSource {
                   augment ? "" : " or turn on augmentation"));
     }
     this.trainClasses = available;
-    this.holdoutClasses = holdoutClasses;
     this.noise = noise;
     this.exemplars = exemplars == 0 ? DRAWINGS : Math.min(exemplars, DRAWINGS);
     this.pixels = new float[base + holdoutClasses][][];
@@ -142,14 +140,9 @@ public final class OmniglotItems implements ItemSource {
     return side;
   }
 
-  @Override
+  /** Training classes available (with augmentation, 8 per base character). */
   public int trainClasses() {
     return trainClasses;
-  }
-
-  @Override
-  public int holdoutClasses() {
-    return holdoutClasses;
   }
 
   @Override

@@ -1,18 +1,12 @@
 package dev.iclab.emergence.report;
 
-import dev.iclab.AtomicFiles;
-import dev.iclab.IclabException;
-import java.awt.BasicStroke;
+import dev.iclab.report.Plots;
 import java.awt.Color;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -33,16 +27,8 @@ public final class Curves {
       Map<String, List<Metrics>> runs,
       ToDoubleFunction<Metrics> metric,
       double chance) {
-    System.setProperty("java.awt.headless", "true");
-    XYChart chart =
-        new XYChartBuilder()
-            .width(720)
-            .height(420)
-            .title(title)
-            .xAxisTitle("training step")
-            .yAxisTitle("accuracy")
-            .build();
-    chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setChartBackgroundColor(Color.WHITE);
+    XYChart chart = Plots.chart(720, 420, title, "training step", "accuracy");
+    chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
     long maxStep = 1;
     for (Map.Entry<String, List<Metrics>> run : runs.entrySet()) {
       List<Metrics> metrics = run.getValue();
@@ -60,27 +46,8 @@ public final class Curves {
               "chance (%.3g)".formatted(chance),
               new double[] {0, maxStep},
               new double[] {chance, chance});
-      line.setMarker(SeriesMarkers.NONE)
-          .setLineColor(Color.GRAY)
-          .setLineStyle(
-              new BasicStroke(
-                  1.5f,
-                  BasicStroke.CAP_BUTT,
-                  BasicStroke.JOIN_MITER,
-                  10f,
-                  new float[] {6f, 6f},
-                  0f));
+      line.setMarker(SeriesMarkers.NONE).setLineColor(Color.GRAY).setLineStyle(Plots.dashes());
     }
-    AtomicFiles.write(
-        png,
-        temporary -> {
-          try (var out = Files.newOutputStream(temporary)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-          } catch (IOException e) {
-            throw e;
-          } catch (RuntimeException e) {
-            throw new IclabException("cannot draw the plot " + png + ": " + e, e);
-          }
-        });
+    Plots.writePng(png, chart);
   }
 }

@@ -226,8 +226,7 @@ class SequenceSamplerTest {
 
   @Test
   void ownLabelsGiveEveryClassItsOwnLabel() {
-    DataDistribution own = DataDistribution.withOwnLabels(8, 0.9, 500, 20, 0, 0.1, 0, 1);
-    assertEquals(500, own.labels());
+    DataDistribution own = new DataDistribution(8, 0.9, 500, 20, 0, 0.1, 0, 500, 1, true);
     SequenceSampler sampler = new SequenceSampler(own, 7);
     Set<Integer> seen = new HashSet<>();
     for (int c = 0; c < 500; c++) {
@@ -238,8 +237,7 @@ class SequenceSamplerTest {
     for (int i = 0; i < batch.contextClass().length; i++) {
       assertEquals(batch.contextClass()[i], batch.contextLabel()[i], "class c carries label c");
     }
-    DataDistribution twoEach = DataDistribution.withOwnLabels(8, 0.9, 100, 20, 0, 0.1, 0, 2);
-    assertEquals(200, twoEach.labels());
+    DataDistribution twoEach = new DataDistribution(8, 0.9, 100, 20, 0, 0.1, 0, 200, 2, true);
     assertArrayEquals(new int[] {14, 15}, new SequenceSampler(twoEach, 1).labelsOf(7));
   }
 }

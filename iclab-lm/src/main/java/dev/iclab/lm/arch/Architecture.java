@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
+import java.util.function.Function;
 
 /** One model family: reads its config.json and builds the model from a checkpoint. */
 public interface Architecture {
@@ -21,4 +22,32 @@ public interface Architecture {
    * @throws dev.iclab.lm.ModelLoadException for a missing or misshapen tensor
    */
   CausalLM load(HfConfig config, Checkpoint checkpoint, NDManager manager);
+
+  /** Builds a family's model from its typed config. */
+  @FunctionalInterface
+  interface ModelFactory<C> {
+    CausalLM create(C config, Checkpoint checkpoint, NDManager manager);
+  }
+
+  /**
+   * A family whose config.json reads into a typed config {@code C}.
+   *
+   * @param read maps config.json to {@code C}, rejecting what the family does not implement
+   * @param common the common description within {@code C}
+   * @param model builds the model
+   */
+  static <C> Architecture of(
+      Function<HfConfig, C> read, Function<C, ModelConfig> common, ModelFactory<C> model) {
+    return new Architecture() {
+      @Override
+      public ModelConfig describe(HfConfig config) {
+        return common.apply(read.apply(config));
+      }
+
+      @Override
+      public CausalLM load(HfConfig config, Checkpoint checkpoint, NDManager manager) {
+        return model.create(read.apply(config), checkpoint, manager);
+      }
+    };
+  }
 }

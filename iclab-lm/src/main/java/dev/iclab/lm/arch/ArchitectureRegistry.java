@@ -21,8 +21,8 @@ public final class ArchitectureRegistry {
   public static ArchitectureRegistry standard() {
     return new ArchitectureRegistry(
         Map.of(
-            "gpt2", new Gpt2Architecture(),
-            "gpt_neox", new NeoxArchitecture(),
+            "gpt2", Gpt2Architecture.gpt2(),
+            "gpt_neox", NeoxArchitecture.neox(),
             "llama", LlamaArchitecture.llama(),
             "qwen2", LlamaArchitecture.qwen2(),
             "mistral", LlamaArchitecture.mistral()));

@@ -31,10 +31,18 @@ public abstract class DecoderModel implements CausalLM {
   private final NDManager manager;
   private final Map<String, NDArray> parameters = new LinkedHashMap<>();
   private final Map<String, Dense> projections = new LinkedHashMap<>();
+  private final Rotary rotary;
 
+  /** A model without rotary embedding (GPT-2). */
   protected DecoderModel(ModelConfig config, NDManager manager) {
+    this(config, manager, null);
+  }
+
+  /** {@code rotary}: the rotary embedding whose tables each pass computes once, or null. */
+  protected DecoderModel(ModelConfig config, NDManager manager, Rotary rotary) {
     this.config = config;
     this.manager = manager;
+    this.rotary = rotary;
   }
 
   /** What one forward pass shares across its layers. */
@@ -79,8 +87,8 @@ public abstract class DecoderModel implements CausalLM {
   protected abstract NDArray logits(Step step, NDArray hidden);
 
   /** The rotary embedding whose tables each pass computes once, or null. */
-  protected Rotary rotary() {
-    return null;
+  protected final Rotary rotary() {
+    return rotary;
   }
 
   /** Keys more than this many positions behind a query are masked (Mistral); MAX_VALUE for none. */

@@ -12,8 +12,4 @@ public class ConfigException extends IclabException {
   public ConfigException(String message) {
     super(message);
   }
-
-  public ConfigException(String message, Throwable cause) {
-    super(message, cause);
-  }
 }

@@ -42,11 +42,11 @@ public final class HfConfig {
       return new HfConfig(path, (ObjectNode) node);
     } catch (NoSuchFileException e) {
       throw new ConfigException(
-          "no config.json in %s; point --model at a Hugging Face model directory (config.json + model.safetensors + tokenizer.json)"
-              .formatted(directory),
-          e);
+              "no config.json in %s; point --model at a Hugging Face model directory (config.json + model.safetensors + tokenizer.json)"
+                  .formatted(directory))
+          .causedBy(e);
     } catch (IOException e) {
-      throw new ConfigException("cannot parse %s: %s".formatted(path, e.getMessage()), e);
+      throw new ConfigException("cannot parse %s: %s".formatted(path, e.getMessage())).causedBy(e);
     }
   }
 
@@ -62,7 +62,7 @@ public final class HfConfig {
           ? Optional.of(new HfConfig(path, (ObjectNode) node))
           : Optional.empty();
     } catch (IOException e) {
-      throw new ConfigException("cannot parse %s: %s".formatted(path, e.getMessage()), e);
+      throw new ConfigException("cannot parse %s: %s".formatted(path, e.getMessage())).causedBy(e);
     }
   }
 

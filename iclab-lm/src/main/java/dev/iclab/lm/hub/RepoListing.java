@@ -2,6 +2,7 @@ package dev.iclab.lm.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iclab.IclabException;
+import dev.iclab.lm.ModelFiles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,15 +22,10 @@ import java.util.regex.Pattern;
 record RepoListing(String commit, List<String> files) {
   private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
   private static final Set<String> NEEDED =
-      Set.of(
-          "config.json",
-          "generation_config.json",
-          "tokenizer.json",
-          "tokenizer_config.json",
-          "special_tokens_map.json",
-          "vocab.json",
-          "merges.txt",
-          "model.safetensors.index.json");
+      Set.copyOf(
+          ModelFiles.join(
+              ModelFiles.CONFIG,
+              ModelFiles.join(ModelFiles.TOKENIZER, List.of("model.safetensors.index.json"))));
 
   RepoListing {
     if (!COMMIT.matcher(commit).matches()) {

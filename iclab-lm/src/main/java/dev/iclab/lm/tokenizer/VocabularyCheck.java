@@ -10,16 +10,8 @@ import java.util.OptionalInt;
  * checked, so an id the model has no row for fails with one line naming the text, instead of an
  * engine "index out of range" deep in a forward pass.
  */
-public final class VocabularyCheck implements Tokenizer {
-  private final Tokenizer tokenizer;
-  private final int modelVocabulary;
-  private final Path directory;
-
-  private VocabularyCheck(Tokenizer tokenizer, int modelVocabulary, Path directory) {
-    this.tokenizer = tokenizer;
-    this.modelVocabulary = modelVocabulary;
-    this.directory = directory;
-  }
+public record VocabularyCheck(Tokenizer tokenizer, int modelVocabulary, Path directory)
+    implements Tokenizer {
 
   /**
    * {@code tokenizer} itself when every id it can produce has a row in the model, else a checking

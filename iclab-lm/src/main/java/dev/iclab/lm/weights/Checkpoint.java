@@ -101,7 +101,8 @@ public final class Checkpoint implements AutoCloseable {
       root = new ObjectMapper().readTree(index.toFile());
     } catch (IOException e) {
       throw new ModelLoadException(
-          "cannot parse %s: %s; re-download it".formatted(index, e.getMessage()), e);
+              "cannot parse %s: %s; re-download it".formatted(index, e.getMessage()))
+          .causedBy(e);
     }
     JsonNode weightMap = root == null ? null : root.get("weight_map");
     if (weightMap == null || !weightMap.isObject() || weightMap.isEmpty()) {

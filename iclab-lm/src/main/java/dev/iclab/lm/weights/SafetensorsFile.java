@@ -65,9 +65,11 @@ public final class SafetensorsFile implements AutoCloseable {
       channel = FileChannel.open(path, StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(
-          "safetensors file %s does not exist; check the model directory".formatted(path), e);
+              "safetensors file %s does not exist; check the model directory".formatted(path))
+          .causedBy(e);
     } catch (IOException e) {
-      throw new ModelLoadException("cannot open %s: %s".formatted(path, e.getMessage()), e);
+      throw new ModelLoadException("cannot open %s: %s".formatted(path, e.getMessage()))
+          .causedBy(e);
     }
     try {
       return read(path, channel);
@@ -80,7 +82,8 @@ public final class SafetensorsFile implements AutoCloseable {
       if (e instanceof ModelLoadException m) {
         throw m;
       }
-      throw new ModelLoadException("cannot read %s: %s".formatted(path, e.getMessage()), e);
+      throw new ModelLoadException("cannot read %s: %s".formatted(path, e.getMessage()))
+          .causedBy(e);
     }
   }
 
@@ -245,7 +248,8 @@ public final class SafetensorsFile implements AutoCloseable {
           .order(ByteOrder.LITTLE_ENDIAN);
     } catch (IOException e) {
       throw new ModelLoadException(
-          "cannot map tensor '%s' of %s: %s".formatted(entry.name(), path, e.getMessage()), e);
+              "cannot map tensor '%s' of %s: %s".formatted(entry.name(), path, e.getMessage()))
+          .causedBy(e);
     }
   }
 
@@ -254,7 +258,8 @@ public final class SafetensorsFile implements AutoCloseable {
     try {
       channel.close();
     } catch (IOException e) {
-      throw new ModelLoadException("cannot close %s: %s".formatted(path, e.getMessage()), e);
+      throw new ModelLoadException("cannot close %s: %s".formatted(path, e.getMessage()))
+          .causedBy(e);
     }
   }
 }

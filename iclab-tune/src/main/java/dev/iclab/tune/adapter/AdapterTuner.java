@@ -126,9 +126,9 @@ public final class AdapterTuner extends AbstractTuner {
           PeftFormat.readTensors(directory));
     } catch (dev.iclab.IclabException e) {
       throw new AdapterFormatException(
-          "adapter %s (base_model_name_or_path '%s') does not fit this model: %s"
-              .formatted(directory, PeftFormat.baseModel(json), e.getMessage()),
-          e);
+              "adapter %s (base_model_name_or_path '%s') does not fit this model: %s"
+                  .formatted(directory, PeftFormat.baseModel(json), e.getMessage()))
+          .causedBy(e);
     }
   }
 

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -15,12 +15,11 @@ import java.util.List;
  * MSF): it lets {@link dev.iclab.tune.Trainer#batchLoss} run the LM with that prompt, gradients
  * flowing back into whatever computed it. It trains nothing itself and saves nothing.
  */
-final class DecodedPrompt implements Tuner {
-  private final CausalLM model;
+final class DecodedPrompt extends AbstractTuner {
   private final NDArray prompt; // [1, P, d]
 
   DecodedPrompt(CausalLM model, NDArray prompt) {
-    this.model = model;
+    super("decoded-prompt", "IPT_DECODED_PROMPT", model);
     this.prompt = prompt;
   }
 
@@ -32,21 +31,6 @@ final class DecodedPrompt implements Tuner {
   @Override
   public int virtualTokens() {
     return (int) prompt.getShape().get(1);
-  }
-
-  @Override
-  public String method() {
-    return "decoded-prompt";
-  }
-
-  @Override
-  public String peftType() {
-    return "IPT_DECODED_PROMPT";
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override

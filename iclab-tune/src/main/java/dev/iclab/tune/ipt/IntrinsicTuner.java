@@ -7,10 +7,10 @@ import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.weights.DType;
 import dev.iclab.lm.weights.SafetensorsWriter;
+import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Scoped;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.Tuner;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +20,9 @@ import java.util.Map;
  * of d_I numbers; the decoder and the model stay frozen (only z is among {@link #parameters()}, and
  * nothing else ever requires a gradient). Owns z; the auto-encoder stays the caller's.
  */
-public final class IntrinsicTuner implements Tuner {
+public final class IntrinsicTuner extends AbstractTuner {
   static final String TENSOR = "intrinsic_vector";
 
-  private final CausalLM model;
   private final PromptAutoEncoder autoEncoder;
   private final NDManager manager;
   private final NDArray z; // [1, d_I]
@@ -32,6 +31,7 @@ public final class IntrinsicTuner implements Tuner {
    * @param initial the starting vector, d_I values
    */
   public IntrinsicTuner(CausalLM model, PromptAutoEncoder autoEncoder, float[] initial) {
+    super("ist", "IPT_INTRINSIC", model);
     SubspaceShape s = autoEncoder.shape();
     if (initial.length != s.intrinsicDim() || s.tokenDim() != model.config().hiddenSize()) {
       throw new IllegalArgumentException(
@@ -39,7 +39,6 @@ public final class IntrinsicTuner implements Tuner {
               .formatted(
                   s.intrinsicDim(), s.tokenDim(), initial.length, model.config().hiddenSize()));
     }
-    this.model = model;
     this.autoEncoder = autoEncoder;
     this.manager = model.manager().newSubManager();
     this.z = manager.create(initial, new Shape(1, s.intrinsicDim()));
@@ -60,21 +59,6 @@ public final class IntrinsicTuner implements Tuner {
   @Override
   public int virtualTokens() {
     return autoEncoder.shape().promptLength();
-  }
-
-  @Override
-  public String method() {
-    return "ist";
-  }
-
-  @Override
-  public String peftType() {
-    return "IPT_INTRINSIC";
-  }
-
-  @Override
-  public CausalLM model() {
-    return model;
   }
 
   @Override

@@ -5,14 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.Dense;
-import dev.iclab.tune.AbstractTuner;
-import dev.iclab.tune.BaseModel;
+import dev.iclab.tune.InPlaceTuner;
 import dev.iclab.tune.TrainableParameter;
 import dev.iclab.tune.TuneException;
-import dev.iclab.tune.peft.HfCheckpoints;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Trains the key and value projections of every layer in place and nothing else. Separate k/v
@@ -20,14 +16,13 @@ import java.util.List;
  * GPT-NeoX's query_key_value) trains with a gradient mask that zeroes its query slice, so the
  * queries stay bit-identical. Saves a Hugging Face checkpoint.
  */
-public final class KvTuner extends AbstractTuner {
+public final class KvTuner extends InPlaceTuner {
   public static final String PEFT_TYPE = "KV";
 
   private final NDManager manager;
-  private final List<TrainableParameter> parameters = new ArrayList<>();
 
   public KvTuner(CausalLM model, KvConfig config) {
-    super("kv", PEFT_TYPE, model);
+    super("kv", PEFT_TYPE, model, new ArrayList<>());
     this.manager = model.manager().newSubManager();
     int heads = model.config().numHeads();
     int headDim = model.config().headDim();
@@ -57,7 +52,7 @@ public final class KvTuner extends AbstractTuner {
         add(dense, manager.create(keep, new Shape(out, 1)), manager.create(keep));
       }
     }
-    if (parameters.isEmpty()) {
+    if (parameters().isEmpty()) {
       throw new TuneException(
           "--method kv found no key/value projections (k_proj/v_proj, c_attn or query_key_value) in this model; its projections are %s"
               .formatted(model.projections().keySet()));
@@ -65,21 +60,12 @@ public final class KvTuner extends AbstractTuner {
   }
 
   private void add(Dense dense, NDArray weightMask, NDArray biasMask) {
-    parameters.add(
-        new TrainableParameter(dense.name() + ".weight", dense.weight(), weightMask, true));
+    parameters()
+        .add(new TrainableParameter(dense.name() + ".weight", dense.weight(), weightMask, true));
     if (dense.bias() != null) {
-      parameters.add(new TrainableParameter(dense.name() + ".bias", dense.bias(), biasMask, true));
+      parameters()
+          .add(new TrainableParameter(dense.name() + ".bias", dense.bias(), biasMask, true));
     }
-  }
-
-  @Override
-  public List<TrainableParameter> parameters() {
-    return parameters;
-  }
-
-  @Override
-  public void save(Path directory, BaseModel base) {
-    HfCheckpoints.save(model, base.directory(), directory);
   }
 
   @Override

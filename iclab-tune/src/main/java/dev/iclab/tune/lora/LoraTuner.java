@@ -134,9 +134,9 @@ public final class LoraTuner extends AbstractTuner {
   public static RuntimeException withBase(RuntimeException e, JsonNode json, Path directory) {
     if (e instanceof dev.iclab.IclabException) {
       return new AdapterFormatException(
-          "adapter %s (base_model_name_or_path '%s') does not fit this model: %s"
-              .formatted(directory, PeftFormat.baseModel(json), e.getMessage()),
-          e);
+              "adapter %s (base_model_name_or_path '%s') does not fit this model: %s"
+                  .formatted(directory, PeftFormat.baseModel(json), e.getMessage()))
+          .causedBy(e);
     }
     return e;
   }

@@ -9,8 +9,4 @@ public class AdapterFormatException extends IclabException {
   public AdapterFormatException(String message) {
     super(message);
   }
-
-  public AdapterFormatException(String message, Throwable cause) {
-    super(message, cause);
-  }
 }

@@ -3,6 +3,7 @@ package dev.iclab.tune.peft;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.iclab.IclabException;
+import dev.iclab.lm.ModelFiles;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.weights.DType;
 import dev.iclab.lm.weights.SafetensorsWriter;
@@ -24,15 +25,9 @@ public final class HfCheckpoints {
 
   /** Files copied from the base model directory when present. */
   public static final List<String> COPIED =
-      List.of(
-          "config.json",
-          "generation_config.json",
-          "tokenizer.json",
-          "tokenizer_config.json",
-          "special_tokens_map.json",
-          "vocab.json",
-          "merges.txt",
-          "tokenizer.model");
+      ModelFiles.join(
+          ModelFiles.CONFIG,
+          ModelFiles.join(ModelFiles.TOKENIZER, List.of(ModelFiles.SENTENCEPIECE)));
 
   private HfCheckpoints() {}
 

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,7 +49,7 @@ public final class PeftFormat {
     try {
       Files.writeString(directory.resolve(CONFIG), JSON.writeValueAsString(config) + "\n");
     } catch (IOException e) {
-      throw new AdapterFormatException("cannot write " + directory.resolve(CONFIG), e);
+      throw new AdapterFormatException("cannot write " + directory.resolve(CONFIG)).causedBy(e);
     }
     SafetensorsWriter.write(directory.resolve(WEIGHTS), tensors, DType.F32, Map.of("format", "pt"));
   }
@@ -68,8 +69,8 @@ public final class PeftFormat {
       }
       return config;
     } catch (IOException e) {
-      throw new AdapterFormatException(
-          "%s is not valid JSON: %s".formatted(file, e.getMessage()), e);
+      throw new AdapterFormatException("%s is not valid JSON: %s".formatted(file, e.getMessage()))
+          .causedBy(e);
     }
   }
 
@@ -114,5 +115,29 @@ public final class PeftFormat {
   public static String baseModel(JsonNode config) {
     JsonNode base = config.get("base_model_name_or_path");
     return base == null || base.isNull() ? "?" : base.asText();
+  }
+
+  /**
+   * The [virtual tokens, width] tensor of a prompt or prefix adapter.
+   *
+   * @param width what the model needs as the second dimension
+   * @param widthText that width as the error shows it (with how it is made up)
+   * @throws AdapterFormatException when the tensor is missing or shaped otherwise
+   */
+  public static SafetensorsWriter.Tensor readVirtualTokens(
+      Path directory, String tensor, long width, String widthText) {
+    JsonNode json = readConfig(directory);
+    SafetensorsWriter.Tensor t = readTensors(directory).get(tensor);
+    if (t == null || t.shape().length != 2 || t.shape()[1] != width) {
+      throw new AdapterFormatException(
+          "adapter %s (base_model_name_or_path '%s') needs %s of shape [virtual tokens, %s], got %s"
+              .formatted(
+                  directory,
+                  baseModel(json),
+                  tensor,
+                  widthText,
+                  t == null ? "none" : Arrays.toString(t.shape())));
+    }
+    return t;
   }
 }

@@ -3,7 +3,6 @@ package dev.iclab.tune.prefix;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
@@ -16,11 +15,9 @@ import dev.iclab.tune.BaseModel;
 import dev.iclab.tune.Init;
 import dev.iclab.tune.Scoped;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -130,19 +127,10 @@ public final class PrefixTuner extends AbstractTuner {
 
   /** Reads a PEFT PREFIX_TUNING adapter (its prompt_embeddings; any MLP was applied on saving). */
   public static PrefixTuner load(CausalLM model, Path directory) {
-    JsonNode json = PeftFormat.readConfig(directory);
-    SafetensorsWriter.Tensor t = PeftFormat.readTensors(directory).get(TENSOR);
     int width = width(model.config());
-    if (t == null || t.shape().length != 2 || t.shape()[1] != width) {
-      throw new AdapterFormatException(
-          "adapter %s (base_model_name_or_path '%s') needs %s of shape [virtual tokens, %d = layers x 2 x kv heads x head dim], got %s"
-              .formatted(
-                  directory,
-                  PeftFormat.baseModel(json),
-                  TENSOR,
-                  width,
-                  t == null ? "none" : Arrays.toString(t.shape())));
-    }
+    SafetensorsWriter.Tensor t =
+        PeftFormat.readVirtualTokens(
+            directory, TENSOR, width, width + " = layers x 2 x kv heads x head dim");
     return new PrefixTuner(model, new PrefixConfig((int) t.shape()[0], 0), 0, t.values());
   }
 

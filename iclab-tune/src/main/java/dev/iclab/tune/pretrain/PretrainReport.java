@@ -2,15 +2,12 @@ package dev.iclab.tune.pretrain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iclab.AtomicFiles;
-import dev.iclab.IclabException;
-import java.awt.Color;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.iclab.report.Html;
+import dev.iclab.report.Plots;
 import java.nio.file.Path;
 import java.util.List;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** loss.png (training and validation loss against step) and report.html of a pre-training run. */
@@ -43,12 +40,12 @@ final class PretrainReport {
                         config.lr())
                 + " with %d warm-up steps then cosine decay; seed %d; data %s.</p>\n"
                     .formatted(
-                        config.warmupSteps(), config.seed(), escape(config.data().toString())))
+                        config.warmupSteps(), config.seed(), Html.escape(config.data().toString())))
         .append("<img src=\"" + PNG + "\" alt=\"loss curves\">\n");
     if (!evals.isEmpty()) {
       html.append(
           "<h2>Validation (%s)</h2>\n<table><tr><th>step</th><th>loss</th><th>perplexity</th></tr>\n"
-              .formatted(escape(String.valueOf(config.valid()))));
+              .formatted(Html.escape(String.valueOf(config.valid()))));
       for (JsonNode e : evals) {
         html.append(
             "<tr><td>%d</td><td>%.4f</td><td>%.2f</td></tr>\n"
@@ -78,46 +75,27 @@ final class PretrainReport {
 
   private static void plot(
       Path png, PretrainConfig config, List<JsonNode> steps, List<JsonNode> evals) {
-    System.setProperty("java.awt.headless", "true");
     XYChart chart =
-        new XYChartBuilder()
-            .width(720)
-            .height(420)
-            .title("%s, %s attention".formatted(config.arch(), config.attention()))
-            .xAxisTitle("training step")
-            .yAxisTitle("loss (nats per token)")
-            .build();
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
-    if (!steps.isEmpty()) {
-      chart
-          .addSeries(
-              "train",
-              steps.stream().mapToDouble(m -> m.get("step").asDouble()).toArray(),
-              steps.stream().mapToDouble(m -> m.get("loss").asDouble()).toArray())
-          .setMarker(SeriesMarkers.NONE);
-    }
-    if (!evals.isEmpty()) {
-      chart
-          .addSeries(
-              "valid",
-              evals.stream().mapToDouble(m -> m.get("step").asDouble()).toArray(),
-              evals.stream().mapToDouble(m -> m.get("valid_loss").asDouble()).toArray())
-          .setMarker(SeriesMarkers.CIRCLE);
-    }
-    AtomicFiles.write(
-        png,
-        temporary -> {
-          try (var out = Files.newOutputStream(temporary)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-          } catch (IOException e) {
-            throw e;
-          } catch (RuntimeException e) {
-            throw new IclabException("cannot draw the plot " + png + ": " + e, e);
-          }
-        });
+        Plots.chart(
+            720,
+            420,
+            "%s, %s attention".formatted(config.arch(), config.attention()),
+            "training step",
+            "loss (nats per token)");
+    series(chart, "train", steps, "loss", SeriesMarkers.NONE);
+    series(chart, "valid", evals, "valid_loss", SeriesMarkers.CIRCLE);
+    Plots.writePng(png, chart);
   }
 
-  private static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  private static void series(
+      XYChart chart, String name, List<JsonNode> points, String key, Marker marker) {
+    if (!points.isEmpty()) {
+      chart
+          .addSeries(
+              name,
+              points.stream().mapToDouble(m -> m.get("step").asDouble()).toArray(),
+              points.stream().mapToDouble(m -> m.get(key).asDouble()).toArray())
+          .setMarker(marker);
+    }
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.AtomicFiles;
+import dev.iclab.lm.ModelFiles;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
@@ -52,13 +53,7 @@ public final class Pretraining {
   private static final RunFolder.Kind FOLDER =
       RunFolder.Kind.finishedBy(SUMMARY).refusingFinishedResume();
   private static final List<String> TOKENIZER_FILES =
-      List.of(
-          "tokenizer.json",
-          "tokenizer_config.json",
-          "special_tokens_map.json",
-          "vocab.json",
-          "merges.txt",
-          "tokenizer.model");
+      ModelFiles.join(ModelFiles.TOKENIZER, List.of(ModelFiles.SENTENCEPIECE));
 
   /** What the caller hears while the run goes (progress bars, logs). */
   public interface Listener {
@@ -305,7 +300,7 @@ public final class Pretraining {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new TuneException("cannot create %s: %s".formatted(dir, e.getMessage()), e);
+      throw new TuneException("cannot create %s: %s".formatted(dir, e.getMessage())).causedBy(e);
     }
   }
 
@@ -318,7 +313,8 @@ public final class Pretraining {
       }
     } catch (IOException e) {
       throw new TuneException(
-          "cannot copy the tokenizer from %s to %s: %s".formatted(from, to, e.getMessage()), e);
+              "cannot copy the tokenizer from %s to %s: %s".formatted(from, to, e.getMessage()))
+          .causedBy(e);
     }
   }
 
@@ -331,7 +327,7 @@ public final class Pretraining {
       }
       return HexFormat.of().formatHex(digest.digest());
     } catch (IOException e) {
-      throw new TuneException("cannot read %s: %s".formatted(file, e.getMessage()), e);
+      throw new TuneException("cannot read %s: %s".formatted(file, e.getMessage())).causedBy(e);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -345,7 +341,7 @@ public final class Pretraining {
     try {
       return Files.readAllLines(file);
     } catch (IOException e) {
-      throw new TuneException("cannot read %s: %s".formatted(file, e.getMessage()), e);
+      throw new TuneException("cannot read %s: %s".formatted(file, e.getMessage())).causedBy(e);
     }
   }
 
@@ -355,7 +351,7 @@ public final class Pretraining {
       try {
         nodes.add(JSON.readTree(line));
       } catch (IOException e) {
-        throw new TuneException("corrupt metrics line: " + line, e);
+        throw new TuneException("corrupt metrics line: " + line).causedBy(e);
       }
     }
     return nodes;

@@ -3,7 +3,6 @@ package dev.iclab.tune.prompt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
@@ -14,10 +13,8 @@ import dev.iclab.tune.Embeddings;
 import dev.iclab.tune.Init;
 import dev.iclab.tune.Scoped;
 import dev.iclab.tune.TrainableParameter;
-import dev.iclab.tune.peft.AdapterFormatException;
 import dev.iclab.tune.peft.PeftFormat;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -74,19 +71,9 @@ public final class PromptTuner extends AbstractTuner {
 
   /** Reads a PEFT PROMPT_TUNING adapter. */
   public static PromptTuner load(CausalLM model, Path directory) {
-    JsonNode json = PeftFormat.readConfig(directory);
-    SafetensorsWriter.Tensor t = PeftFormat.readTensors(directory).get(TENSOR);
     long hidden = model.config().hiddenSize();
-    if (t == null || t.shape().length != 2 || t.shape()[1] != hidden) {
-      throw new AdapterFormatException(
-          "adapter %s (base_model_name_or_path '%s') needs %s of shape [virtual tokens, %d], got %s"
-              .formatted(
-                  directory,
-                  PeftFormat.baseModel(json),
-                  TENSOR,
-                  hidden,
-                  t == null ? "none" : Arrays.toString(t.shape())));
-    }
+    SafetensorsWriter.Tensor t =
+        PeftFormat.readVirtualTokens(directory, TENSOR, hidden, String.valueOf(hidden));
     var config = new PromptConfig((int) t.shape()[0], PromptConfig.Init.RANDOM, List.of(), null);
     return new PromptTuner(model, config, t.values());
   }

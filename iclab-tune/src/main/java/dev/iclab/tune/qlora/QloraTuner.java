@@ -98,7 +98,8 @@ public final class QloraTuner extends AbstractTuner {
     try {
       q = PeftFormat.JSON.readTree(directory.resolve(QUANTIZATION_FILE).toFile());
     } catch (IOException e) {
-      throw new AdapterFormatException("cannot read " + directory.resolve(QUANTIZATION_FILE), e);
+      throw new AdapterFormatException("cannot read " + directory.resolve(QUANTIZATION_FILE))
+          .causedBy(e);
     }
     var config =
         new QloraConfig(lora, q.path("block_size").asInt(64), q.path("double_quant").asBoolean());
@@ -145,7 +146,8 @@ public final class QloraTuner extends AbstractTuner {
       Files.writeString(
           directory.resolve(QUANTIZATION_FILE), PeftFormat.JSON.writeValueAsString(q) + "\n");
     } catch (IOException e) {
-      throw new AdapterFormatException("cannot write " + directory.resolve(QUANTIZATION_FILE), e);
+      throw new AdapterFormatException("cannot write " + directory.resolve(QUANTIZATION_FILE))
+          .causedBy(e);
     }
   }
 

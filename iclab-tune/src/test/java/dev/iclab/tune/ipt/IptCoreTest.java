@@ -14,6 +14,8 @@ import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.TestModels;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.config.ConfigException;
+import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.score.Scorer;
 import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingConfig;
@@ -55,6 +57,27 @@ class IptCoreTest {
 
   static List<TrainingExample> examples(List<LabeledQuery> queries) {
     return queries.stream().map(LabeledQuery::trainingExample).toList();
+  }
+
+  @Test
+  void queryScoresEqualTheCachedScorerWhenNoPromptIsActive() {
+    List<LabeledQuery> queries = queries(6, 11);
+    try (CausalLM model = model();
+        Tuner full = TunerRegistry.standard().create("full", model, MethodOptions.defaults(1))) {
+      Scorer cached = new Scorer(model);
+      int correct = 0;
+      for (LabeledQuery q : queries) {
+        double[] rows = QueryAccuracy.scores(full, q);
+        List<ContinuationScore> reference = cached.score(q.context(), q.candidates());
+        int best = 0;
+        for (int c = 0; c < rows.length; c++) {
+          assertEquals(reference.get(c).sum(), rows[c], 1e-4, "candidate " + c);
+          best = reference.get(c).sum() > reference.get(best).sum() ? c : best;
+        }
+        correct += best == q.label() ? 1 : 0;
+      }
+      assertEquals((double) correct / queries.size(), QueryAccuracy.of(full, queries), 1e-12);
+    }
   }
 
   @Test

@@ -15,7 +15,6 @@ import dev.iclab.tensor.Ops;
  */
 final class LlamaModel extends DecoderModel {
   private final LlamaConfig llama;
-  private final Rotary rotary;
   private final NDArray embedding; // [vocab, hidden]
   private final Block[] blocks;
   private final NDArray finalNorm; // [hidden]
@@ -33,10 +32,10 @@ final class LlamaModel extends DecoderModel {
       Dense down) {} // [intermediate] -> [hidden]
 
   LlamaModel(LlamaConfig llama, Checkpoint checkpoint, NDManager manager) {
-    super(llama.common(), manager);
+    super(
+        llama.common(), manager, new Rotary(llama.common().headDim(), llama.inverseFrequencies()));
     this.llama = llama;
     ModelConfig c = llama.common();
-    rotary = new Rotary(c.headDim(), llama.inverseFrequencies());
     long e = c.hiddenSize();
     long qDim = (long) c.numHeads() * c.headDim();
     long kvDim = (long) c.numKeyValueHeads() * c.headDim();
@@ -66,11 +65,6 @@ final class LlamaModel extends DecoderModel {
   }
 
   @Override
-  protected Rotary rotary() {
-    return rotary;
-  }
-
-  @Override
   protected int slidingWindow() {
     return llama.slidingWindow();
   }
@@ -89,8 +83,8 @@ final class LlamaModel extends DecoderModel {
     NDArray q = splitHeads(block.q.apply(h), c.numHeads(), c.headDim());
     NDArray k = splitHeads(block.k.apply(h), c.numKeyValueHeads(), c.headDim());
     NDArray v = splitHeads(block.v.apply(h), c.numKeyValueHeads(), c.headDim());
-    q = rotary.apply(q, tables); // [batch, heads, seq, headDim]
-    k = rotary.apply(k, tables); // [batch, kvHeads, seq, headDim]
+    q = rotary().apply(q, tables); // [batch, heads, seq, headDim]
+    k = rotary().apply(k, tables); // [batch, kvHeads, seq, headDim]
     x = x.add(attend(index, step, q, k, v, 1 / Math.sqrt(c.headDim()), block.o));
     NDArray m = Ops.rmsNorm(x, block.postNorm, llama.rmsNormEps());
     NDArray gated =

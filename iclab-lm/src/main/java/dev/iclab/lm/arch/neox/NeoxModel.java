@@ -16,7 +16,6 @@ import dev.iclab.tensor.Ops;
  */
 final class NeoxModel extends DecoderModel {
   private final NeoxConfig neox;
-  private final Rotary rotary;
   private final NDArray embedding; // [vocab, hidden]
   private final Block[] blocks;
   private final NDArray finalNormWeight; // [hidden]
@@ -34,10 +33,9 @@ final class NeoxModel extends DecoderModel {
       Dense down) {} // [intermediate] -> [hidden]
 
   NeoxModel(NeoxConfig neox, Checkpoint checkpoint, NDManager manager) {
-    super(neox.common(), manager);
+    super(neox.common(), manager, new Rotary(neox.rotaryDims(), neox.inverseFrequencies()));
     this.neox = neox;
     ModelConfig c = neox.common();
-    rotary = new Rotary(neox.rotaryDims(), neox.inverseFrequencies());
     long e = c.hiddenSize();
     long inner = c.intermediateSize();
     embedding = load(checkpoint, "gpt_neox.embed_in.weight", c.vocabSize(), e);
@@ -62,11 +60,6 @@ final class NeoxModel extends DecoderModel {
   }
 
   @Override
-  protected Rotary rotary() {
-    return rotary;
-  }
-
-  @Override
   protected NDArray embedTokens(NDArray inputIds) {
     return lookup(embedding, inputIds); // [batch, seq, hidden]
   }
@@ -84,8 +77,8 @@ final class NeoxModel extends DecoderModel {
             .apply(h)
             .reshape(batch, seq, config().numHeads(), 3 * d)
             .transpose(0, 2, 1, 3); // [batch, heads, seq, 3 headDim]
-    NDArray q = rotary.apply(fused.get(":, :, :, :" + d), step.rotaryTables()); // [b,h,t,d]
-    NDArray k = rotary.apply(fused.get(":, :, :, " + d + ":" + 2 * d), step.rotaryTables());
+    NDArray q = rotary().apply(fused.get(":, :, :, :" + d), step.rotaryTables()); // [b,h,t,d]
+    NDArray k = rotary().apply(fused.get(":, :, :, " + d + ":" + 2 * d), step.rotaryTables());
     NDArray v = fused.get(":, :, :, " + 2 * d + ":"); // [batch, heads, seq, headDim]
     NDArray attentionOut = attend(index, step, q, k, v, 1 / Math.sqrt(d), block.dense);
     if (neox.parallelResidual()) {

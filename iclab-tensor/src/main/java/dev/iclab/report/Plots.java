@@ -1,0 +1,58 @@
+package dev.iclab.report;
+
+import dev.iclab.AtomicFiles;
+import dev.iclab.IclabException;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/** What the reports' PNG line plots share: the chart's frame, the dashed line, the atomic file. */
+public final class Plots {
+  private Plots() {}
+
+  /** An empty line chart on a white background, drawn without a display. */
+  public static XYChart chart(
+      int width, int height, String title, String xAxisTitle, String yAxisTitle) {
+    System.setProperty("java.awt.headless", "true");
+    XYChart chart =
+        new XYChartBuilder()
+            .width(width)
+            .height(height)
+            .title(title)
+            .xAxisTitle(xAxisTitle)
+            .yAxisTitle(yAxisTitle)
+            .build();
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    return chart;
+  }
+
+  /** The dashed stroke of baselines, chance levels and marks. */
+  public static BasicStroke dashes() {
+    return new BasicStroke(
+        1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f);
+  }
+
+  /**
+   * Writes {@code chart} to {@code png} atomically.
+   *
+   * @throws IclabException naming the file when the chart cannot be drawn or written
+   */
+  public static void writePng(Path png, XYChart chart) {
+    AtomicFiles.write(
+        png,
+        temporary -> {
+          try (var out = Files.newOutputStream(temporary)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+          } catch (IOException e) {
+            throw e;
+          } catch (RuntimeException e) {
+            throw new IclabException("cannot draw the plot " + png + ": " + e, e);
+          }
+        });
+  }
+}
