@@ -11,6 +11,11 @@ import java.util.List;
  */
 public final class MiniLmEncoder implements SentenceEncoder {
   private static final int BATCH = 64;
+
+  static {
+    OnnxNatives.useCache(); // before ONNX Runtime loads: no /tmp folder per process
+  }
+
   private final EmbeddingModel model = new AllMiniLmL6V2QuantizedEmbeddingModel();
 
   @Override
