@@ -246,9 +246,11 @@ class Fixtures:
         text = open(d).read().replace("label_words: [bad, good]", "label_words: [bad]")
         open(d, "w").write(text)
         d = self.task("template-no-field", good)
-        open(d, "w").write(open(d).read().replace("{text}", "{nosuch}"))
+        text = open(d).read()
+        open(d, "w").write(text.replace("{text}", "{nosuch}"))
         d = self.task("rows-missing", good)
-        open(d, "w").write(open(d).read().replace("rows.tsv", "nosuch.tsv"))
+        text = open(d).read()
+        open(d, "w").write(text.replace("rows.tsv", "nosuch.tsv"))
         jsonl = "".join(
             json.dumps({"id": f"j{i}", "text": "good" if i % 2 else "bad", "label": "positive" if i % 2 else "negative"})
             + "\n"
