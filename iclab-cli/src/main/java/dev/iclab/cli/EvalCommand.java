@@ -1,5 +1,7 @@
 package dev.iclab.cli;
 
+import static com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -271,7 +273,7 @@ public final class EvalCommand implements Callable<Integer> {
             : new ObjectMapper(new YAMLFactory());
     JsonNode node;
     try {
-      node = mapper.readTree(Files.readString(configFile));
+      node = mapper.enable(FAIL_ON_TRAILING_TOKENS).readTree(Files.readString(configFile));
     } catch (IOException e) {
       throw new IclabException(
           "--config %s cannot be read or does not parse: %s"
