@@ -55,7 +55,7 @@ def cases(fx):
         ("kv-not-divisor", "8 heads over 3 kv heads", ["num_key_value_heads"]),
         ("no-arch", "empty architectures list", ["architectures"]),
         ("bad-arch", "unknown architecture and model_type", ["nosuch"]),
-        ("billion-layers", "2e9 layers (memory)", ["num_hidden_layers"]),
+        ("billion-layers", "2e9 layers (memory)", ["2000000000 layers"]),
         ("many-layers", "100,000 layers: weights far fewer than config implies", []),
         ("huge-hidden", "hidden 1e6 (memory)", []),
         ("frac-vocab", "vocab_size 2048.5", ["vocab_size"]),
@@ -101,7 +101,10 @@ def cases(fx):
         if cmd == "inspect" and name in ("nan", "inf"):
             cmd, build = runners[0]
         checks = (nothing_written(),) if cmd in ("eval", "tune", "dai") else ()
-        add(f"{cmd}-model-{name}", cmd, "model", what, build(m(name)), says=says, checks=checks)
+        # model_type alone decides the architecture: an empty list is no error.
+        expect = "either" if name == "no-arch" else "refuse"
+        add(f"{cmd}-model-{name}", cmd, "model", what, build(m(name)), says=says if expect == "refuse" else [],
+            checks=checks, expect=expect)
     # The worst of issue 19 on every command: NaN / overflowing weights give no plausible result.
     for cmd, build in runners:
         if cmd == "inspect":
@@ -143,7 +146,8 @@ def cases(fx):
     add("generate-max-new-zero", "generate", "flags", "--max-new-tokens 0",
         [*g, "--prompt", "Once", "--max-new-tokens", "0"], expect="either")
     add("generate-max-new-huge", "generate", "flags", "--max-new-tokens 2e9 (ends at the context window)",
-        [*g, "--ids", "1,2,3", "--greedy", "--no-eos-stop", "--max-new-tokens", "2000000000", "--json"],
+        ["generate", "--model", m("short-window"), "--ids", "1,2,3", "--greedy", "--no-eos-stop",
+         "--max-new-tokens", "2000000000", "--json"],
         expect="ok", says=["context_full"])
     add("generate-max-new-overflow", "generate", "flags", "--max-new-tokens 9999999999 (beyond int)",
         [*g, "--prompt", "Once", "--max-new-tokens", "9999999999"])
@@ -198,14 +202,16 @@ def cases(fx):
     # -- perplexity ------------------------------------------------------------------------------
     p = ["perplexity", "--model", tiny, "--data"]
     add("perplexity-empty", "perplexity", "data", "empty file", [*p, txt("empty.txt")])
-    add("perplexity-newlines", "perplexity", "data", "only newlines", [*p, txt("newlines.txt")])
+    add("perplexity-newlines", "perplexity", "data", "only newlines (newline tokens: measurable)",
+        [*p, txt("newlines.txt")], expect="either")
     add("perplexity-utf16", "perplexity", "encoding", "UTF-16 text", [*p, txt("utf16.txt")], says=["UTF-8"])
     add("perplexity-latin1", "perplexity", "encoding", "Latin-1 text", [*p, txt("latin1.txt")], says=["UTF-8"])
     add("perplexity-binary", "perplexity", "encoding", "random bytes", [*p, txt("binary.bin")])
     add("perplexity-crlf", "perplexity", "encoding", "CRLF line ends", [*p, txt("crlf.txt"), "--json"], expect="ok")
     add("perplexity-cr-only", "perplexity", "encoding", "CR-only line ends", [*p, txt("cr-only.txt"), "--json"],
         expect="ok")
-    add("perplexity-one-token", "perplexity", "data", "one character", [*p, txt("one-token.txt")])
+    add("perplexity-one-token", "perplexity", "data", "one character (BOS + 1 token)",
+        [*p, txt("one-token.txt")], expect="either")
     add("perplexity-nul", "perplexity", "encoding", "NUL bytes in text", [*p, txt("nul.txt"), "--json"],
         expect="either")
     add("perplexity-emoji", "perplexity", "encoding", "emoji and RTL marks", [*p, txt("emoji.txt"), "--json"],
@@ -373,7 +379,7 @@ def cases(fx):
         expect="ok", scenario=interrupted_then_resumed(big, exists("out/run.json"), reference=False),
         checks=(jsonl_lines("out/samples.jsonl", 60),), timeout=400)
     add("eval-two-writers", "eval", "concurrency", "a second eval on the same --out",
-        scenario=two_writers(big, lines_at_least("out/samples.jsonl", 1)), says=["lock"],
+        scenario=two_writers(big, lines_at_least("out/samples.jsonl", 1)), says=["another iclab run"],
         checks=(jsonl_lines("out/samples.jsonl", 60),), timeout=400)
     add("eval-disk-full", "eval", "disk", "disk full (ulimit -f 8 KiB) mid-run, then --resume",
         scenario=full_disk_then_resume(big, 16), checks=(jsonl_lines("out/samples.jsonl", 60),), timeout=400)
@@ -430,18 +436,20 @@ def cases(fx):
         checks=(unchanged("out/mine.txt", "x"),))
     tsave = ["tune", "--model", tiny, "--method", "lora", "--task", "sst2", "--data-dir", data, "--train-limit",
              "48", "--save-every", "4", "--seed", "1"]
-    add("tune-disk-full", "tune", "disk", "disk full (ulimit -f 64 KiB) with --save-every, then --resume",
-        scenario=full_disk_then_resume(tsave, 128), checks=(files_exist("out/adapter_model.safetensors"),),
+    add("tune-disk-full", "tune", "disk", "disk full (ulimit -f 24 KiB) with --save-every, then --resume",
+        scenario=full_disk_then_resume(tsave, 24), checks=(files_exist("out/adapter_model.safetensors"),),
         timeout=400)
     add("tune-kill9-resume", "tune", "interrupt", "kill -9 after a checkpoint, then --resume", expect="ok",
         scenario=interrupted_then_resumed(tsave, exists("out/checkpoints")),
         checks=(same_results("ref", "out", ["adapter_model.safetensors"]),), timeout=400)
     add("tune-two-writers", "tune", "concurrency", "a second tune on the same --out",
-        scenario=two_writers(tsave, exists("out/run.json")), says=["lock"], timeout=400)
+        scenario=two_writers(tsave[:10] + ["400", "--seed", "1"], exists("out/run.json")),
+        says=["another iclab run"], timeout=400)
     add("tune-ctrl-c-no-save", "tune", "interrupt", "Ctrl-C without --save-every, then rerun --resume",
         expect="ok", timeout=400,
-        scenario=interrupted_then_resumed(tsave[:-4] + ["--seed", "1"], exists("out/run.json"),
-                                          sig=signal.SIGINT, reference=False))
+        scenario=interrupted_then_resumed(tsave[:10] + ["400", "--seed", "1"],
+                                          lines_at_least("out/metrics.jsonl", 3), sig=signal.SIGINT,
+                                          reference=False))
 
     # -- merge -----------------------------------------------------------------------------------
     mg = ["merge", "--model", tiny, "--out", "out", "--adapter"]
@@ -452,7 +460,8 @@ def cases(fx):
         scenario=then(lora, ["merge", "--model", os.path.join(fx.repo, "fixtures/models/tiny-gpt2-random"),
                              "--adapter", "lora", "--out", "out"]), checks=(nothing_written(),), timeout=300)
     add("merge-prefix-adapter", "merge", "flags", "a prefix adapter (not LoRA)",
-        scenario=then(["tune", "--model", tiny, "--method", "prefix", "--task-file", t("good"), "--out", "pfx"],
+        scenario=then(["tune", "--model", tiny, "--method", "prefix", "--max-length", "64", "--task-file",
+                       t("good"), "--out", "pfx"],
                       [*mg, "pfx"]), checks=(nothing_written(),), timeout=300)
     add("merge-config-corrupt", "merge", "model", "adapter_config.json torn",
         scenario=then(lora, [*mg, "lora"], between=truncate("lora/adapter_config.json")),
@@ -492,7 +501,7 @@ def cases(fx):
         checks=(same_results("ref", "out", ["metrics.json"]),), timeout=500)
     add("dai-two-writers", "dai", "concurrency", "a second dai on the same --out",
         scenario=two_writers(["dai", "--model", tiny, "--task", "sst2", "--data-dir", data, "--shots", "2",
-                              "--ft-lr", "5e-4", "--limit", "12"], exists("out/run.json")), says=["lock"],
+                              "--ft-lr", "5e-4", "--limit", "12"], exists("out/run.json")), says=["another iclab run"],
         timeout=400)
 
     # -- emergence -------------------------------------------------------------------------------
@@ -502,12 +511,16 @@ def cases(fx):
                         ("--width", "0"), ("--item-dim", "0"), ("--eval-size", "0"), ("--labels", "0"),
                         ("--p-bursty", "2"), ("--p-bursty", "NaN"), ("--zipf", "-1"), ("--zipf", "NaN"),
                         ("--batch", "0"), ("--lr", "NaN"), ("--preset", "nosuch"), ("--arch", "nosuch"),
-                        ("--exemplars", "0"), ("--checkpoint-every", "0"), ("--heads", "0"),
+                        ("--heads", "0"),
                         ("--layers", "0"), ("--eval-every", "0"), ("--noise", "-1"), ("--clip", "NaN"),
                         ("--format", "nosuch"), ("--labels-per-class", "0"), ("--threads", "0"),
                         ("--sweep", "bogus"), ("--sweep", "nosuch=1,2")]:
         add(f"emergence-flag{flag}-{value}", "emergence", "flags", f"{flag} {value}", ems(flag, value),
             checks=(nothing_written(),))
+    add("emergence-exemplars-0", "emergence", "flags", "--exemplars 0 (fresh noise each draw: valid)",
+        ems("--exemplars", "0"), expect="ok")
+    add("emergence-checkpoint-every-0", "emergence", "flags", "--checkpoint-every 0 (valid)",
+        ems("--checkpoint-every", "0"), expect="ok")
     add("emergence-width-heads", "emergence", "flags", "--width 30 --heads 4 (not divisible)",
         ems("--width", "30", "--heads", "4"), checks=(nothing_written(),))
     add("emergence-layers-billion", "emergence", "flags", "--layers 1e9 (memory)",
@@ -531,13 +544,14 @@ def cases(fx):
     add("emergence-kill9-before-checkpoint", "emergence", "interrupt",
         "kill -9 before the first checkpoint, then --resume", expect="ok",
         scenario=interrupted_then_resumed(emk, exists("out/run.json"), reference=False),
-        checks=(jsonl_lines("out/metrics.jsonl", 5), files_exist("out/report.html")), timeout=400)
+        checks=(jsonl_lines("out/metrics.jsonl", 4), files_exist("out/report.html")), timeout=400)
     add("emergence-ctrl-c-resume", "emergence", "interrupt", "Ctrl-C mid-run, then --resume", expect="ok",
         scenario=interrupted_then_resumed(emk, lines_at_least("out/metrics.jsonl", 2), sig=signal.SIGINT,
                                           reference=False),
-        checks=(jsonl_lines("out/metrics.jsonl", 5),), timeout=400)
+        checks=(jsonl_lines("out/metrics.jsonl", 4),), timeout=400)
     add("emergence-two-writers", "emergence", "concurrency", "a second emergence on the same --out",
-        scenario=two_writers(emk, exists("out/run.json")), says=["lock"], checks=(jsonl_lines("out/metrics.jsonl", 5),),
+        scenario=two_writers(emk, exists("out/run.json")), says=["another iclab run"],
+        checks=(jsonl_lines("out/metrics.jsonl", 4),),
         timeout=400)
     add("emergence-disk-full", "emergence", "disk", "disk full (ulimit -f 64 KiB), then --resume",
         scenario=full_disk_then_resume(emk, 64), checks=(files_exist("out/report.html"),), timeout=400)
@@ -581,7 +595,7 @@ def cases(fx):
     add("pretrain-layers-billion", "pretrain", "flags", "--layers 1e9 (memory)", ptf("--layers", "1000000000"),
         says=["GiB"], checks=(nothing_written(),))
     add("pretrain-hidden-huge", "pretrain", "flags", "--hidden 1048576 (memory)",
-        ptf("--hidden", "1048576", "--heads", "2"), says=["GiB"], checks=(nothing_written(),))
+        ptf("--hidden", "1048576", "--heads", "2"), says=["--hidden"], checks=(nothing_written(),))
     add("pretrain-context-huge", "pretrain", "flags", "--context 2e9",
         ptf("--context", "2000000000"), checks=(nothing_written(),))
     pd = ["pretrain", "--tokenizer", tiny, "--context", "16", "--layers", "1", "--hidden", "32", "--heads", "2",
@@ -634,7 +648,8 @@ def cases(fx):
     add("dual-form-dim-0", "dual-form", "flags", "--dim 0", ["dual-form", "--dim", "0"])
     add("dual-form-head-dim-neg", "dual-form", "flags", "--head-dim -1", ["dual-form", "--head-dim", "-1"])
     add("dual-form-demo-neg", "dual-form", "flags", "--demo-tokens -1", ["dual-form", "--demo-tokens", "-1"])
-    add("dual-form-dim-huge", "dual-form", "flags", "--dim 1000000 (memory)", ["dual-form", "--dim", "1000000"])
+    add("dual-form-dim-huge", "dual-form", "flags", "--dim and --head-dim 1e6 (1e12 values)",
+        ["dual-form", "--dim", "1000000", "--head-dim", "1000000"])
     add("dual-form-query-0", "dual-form", "flags", "--query-tokens 0", ["dual-form", "--query-tokens", "0"])
     add("top-unknown-command", "iclab", "flags", "iclab nosuch", ["nosuch"], expect="usage")
     add("top-no-args", "iclab", "flags", "iclab without arguments (usage, exit 0)", [], expect="ok")

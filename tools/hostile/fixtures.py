@@ -98,6 +98,7 @@ class Fixtures:
         self._model("neg-rope", rope_theta=-10000.0)
         self._model("bad-act", hidden_act="nosuch")
         self._model("bad-dtype-cfg", torch_dtype="float7")
+        self._model("short-window", max_position_embeddings=16)
         d = self._model("trunc-weights")
         path = os.path.join(d, "model.safetensors")
         size = os.path.getsize(path)

@@ -160,6 +160,8 @@ def run_case(case, harness):
         else:
             result = harness.run(case, case.args, case.ulimit_f, case.env, stdin=case.stdin)
         problems = verify(case, harness, result)
+        with open(os.path.join(case.dir, "stderr.txt"), "w") as log:
+            log.write(f"exit {result.code}\n{result.err}\n--- stdout ---\n{result.out[-4000:]}")
     except Exception as e:  # a broken scenario is a harness failure, shown as such
         result, problems = Result(-1, "", "", 0), [f"harness: {type(e).__name__}: {e}"]
     return case, result, problems
@@ -203,6 +205,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default=None, help="run only cases whose id contains this")
+    parser.add_argument("--cases", default=None, help="run only these case ids (comma separated)")
     parser.add_argument("--work", default="/tmp/iclab-hostile")
     parser.add_argument("--report", default=None)
     parser.add_argument("--xmx", default="2g")
@@ -223,7 +226,9 @@ def main():
             print(c.id, c.command, c.category, c.what, sep="\t")
         print(len(all_cases), "cases")
         return 0
-    selected = [c for c in all_cases if args.only is None or args.only in c.id]
+    wanted = set(args.cases.split(",")) if args.cases else None
+    selected = [c for c in all_cases if (args.only is None or args.only in c.id)
+                and (wanted is None or c.id in wanted)]
     os.makedirs(harness.work, exist_ok=True)
     print("building the jar (./iclab --version) ...", file=sys.stderr)
     if not args.reuse:

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iclab.FlagChecks;
 import dev.iclab.cli.Json;
 import dev.iclab.cli.VerbosityMixin;
 import dev.iclab.lm.ModelLoader;
@@ -66,6 +67,8 @@ public final class RuntimeBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    FlagChecks.atLeast("--repeats", repeats, 1);
+    FlagChecks.atLeast("--forwards", forwards, 1);
     log = spec.commandLine().getErr();
     ObjectNode result = Json.object();
     result.put("suite", "runtime");

@@ -4,7 +4,9 @@ import dev.iclab.IclabException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -80,6 +82,30 @@ final class OnnxNatives {
               + e.getMessage()
               + "); set ICLAB_CACHE_DIR to a writable folder",
           e);
+    }
+  }
+
+  /**
+   * Removes empty {@code onnxruntime-java*} folders older than {@code minAgeMillis} from {@code
+   * tmp}. ONNX Runtime creates one per process even when it loads from {@link #PATH_PROPERTY}, and
+   * deletes it within its start-up; one is left only by a process killed in that moment. Only empty
+   * ones are touched, and only old ones, so a start-up in progress elsewhere is left alone.
+   */
+  static void sweepEmptyLeftovers(Path tmp, long minAgeMillis) {
+    long cutoff = System.currentTimeMillis() - minAgeMillis;
+    try (DirectoryStream<Path> folders = Files.newDirectoryStream(tmp, "onnxruntime-java*")) {
+      for (Path folder : folders) {
+        try {
+          if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)
+              && Files.getLastModifiedTime(folder).toMillis() < cutoff) {
+            Files.delete(folder); // fails, and is skipped, unless empty
+          }
+        } catch (IOException e) {
+          // not empty, not ours, or already gone
+        }
+      }
+    } catch (IOException e) {
+      // an unreadable tmp folder: nothing to sweep
     }
   }
 

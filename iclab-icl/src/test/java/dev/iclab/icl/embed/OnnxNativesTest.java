@@ -50,6 +50,23 @@ class OnnxNativesTest {
   }
 
   @Test
+  void sweepRemovesOnlyOldEmptyOnnxFolders() throws IOException {
+    Path old = Files.createDirectory(dir.resolve("onnxruntime-java123"));
+    Path full = Files.createDirectory(dir.resolve("onnxruntime-java456"));
+    Files.writeString(full.resolve("libonnxruntime.so"), "x");
+    Path other = Files.createDirectory(dir.resolve("something-else"));
+    for (Path p : List.of(old, full, other)) {
+      Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+    }
+    Path young = Files.createDirectory(dir.resolve("onnxruntime-java789"));
+    OnnxNatives.sweepEmptyLeftovers(dir, 5_000);
+    assertTrue(Files.notExists(old), "an old empty folder is a killed process's");
+    assertTrue(Files.exists(full), "a folder with files may be in use");
+    assertTrue(Files.exists(other));
+    assertTrue(Files.exists(young), "a new one may be another process starting");
+  }
+
+  @Test
   void theEncoderLoadsOnnxRuntimeFromTheCache() {
     float[][] vectors = new MiniLmEncoder().embed(List.of("a fine film"));
     assertEquals(384, vectors[0].length);
