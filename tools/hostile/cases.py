@@ -33,6 +33,18 @@ from scenarios import (
 READ_ONLY = "/proc/iclab-hostile-out"  # a read-only file system on every Linux
 
 
+def flags(base, *pairs):
+    """base with each (flag, value) of pairs set: replaced where base has the flag, else added
+    (a flag given twice would be refused as a usage error, hiding what the case tries)."""
+    args = list(base)
+    for flag, value in zip(pairs[::2], pairs[1::2]):
+        if flag in args:
+            args[args.index(flag) + 1] = value
+        else:
+            args += [flag, value]
+    return args
+
+
 def cases(fx):
     m = lambda name: fx.p("models", name)  # noqa: E731
     t = lambda name: fx.p("tasks", name, "task.yaml")  # noqa: E731
@@ -290,36 +302,32 @@ def cases(fx):
     add("eval-task-file-binary", "eval", "encoding", "--task-file random bytes",
         [*e, "--task-file", txt("binary.bin"), "--out", "out"], checks=(nothing_written(),))
     sst = ["eval", "--model", tiny, "--task", "sst2", "--data-dir", data, "--seeds", "1", "--limit", "4"]
-    add("eval-shots-neg", "eval", "flags", "--shots -1", [*sst, "--shots", "-1", "--out", "out"],
+    add("eval-shots-neg", "eval", "flags", "--shots -1", flags(sst + ["--out", "out"], "--shots", "-1"),
         says=["--shots"], checks=(nothing_written(),))
     add("eval-shots-5000", "eval", "flags", "--shots 5000 (far more than fit)",
-        [*sst, "--shots", "5000", "--out", "out"], timeout=120, checks=(nothing_written(),))
-    add("eval-shots-gt-pool", "eval", "flags", "--shots 8 on a two-row pool", [*ef("two-rows")[:-6], "--task-file",
-        t("two-rows"), "--shots", "8", "--seeds", "1", "--out", "out"], checks=(nothing_written(),))
-    add("eval-seeds-text", "eval", "flags", "--seeds abc", [*sst, "--seeds", "abc", "--out", "out"],
+        flags(sst + ["--out", "out"], "--shots", "5000"), timeout=120, checks=(nothing_written(),))
+    add("eval-shots-gt-pool", "eval", "flags", "--shots 8 on a two-row pool",
+        flags(ef("two-rows"), "--shots", "8"), checks=(nothing_written(),))
+    add("eval-seeds-text", "eval", "flags", "--seeds abc", flags(sst + ["--out", "out"], "--seeds", "abc"),
         expect="usage")
-    add("eval-limit-0", "eval", "flags", "--limit 0", [*sst, "--shots", "0", "--limit", "0", "--out", "out"],
+    add("eval-limit-0", "eval", "flags", "--limit 0", flags(sst + ["--out", "out"], "--shots", "0", "--limit", "0"),
         checks=(nothing_written(),))
-    add("eval-limit-neg", "eval", "flags", "--limit -5", [*sst, "--shots", "0", "--limit", "-5", "--out", "out"],
+    add("eval-limit-neg", "eval", "flags", "--limit -5", flags(sst + ["--out", "out"], "--shots", "0", "--limit", "-5"),
         checks=(nothing_written(),))
     add("eval-limit-overflow", "eval", "flags", "--limit 99999999999",
-        [*sst, "--shots", "0", "--limit", "99999999999", "--out", "out"], checks=(nothing_written(),))
-    add("eval-batch-0", "eval", "flags", "--batch-size 0", [*sst, "--shots", "0", "--batch-size", "0", "--out",
-                                                          "out"], checks=(nothing_written(),))
+        flags(sst + ["--out", "out"], "--shots", "0", "--limit", "99999999999"), checks=(nothing_written(),))
+    add("eval-batch-0", "eval", "flags", "--batch-size 0", flags(sst + ["--out", "out"], "--shots", "0", "--batch-size", "0"), checks=(nothing_written(),))
     add("eval-batch-huge", "eval", "flags", "--batch-size 2147483647",
-        [*sst, "--shots", "0", "--batch-size", "2147483647", "--out", "out"], expect="either")
-    add("eval-eval-cap-0", "eval", "flags", "--eval-cap 0", [*sst, "--shots", "0", "--eval-cap", "0", "--out",
-                                                            "out"], checks=(nothing_written(),))
-    add("eval-select-bogus", "eval", "flags", "--select nosuch", [*sst, "--shots", "1", "--select", "nosuch",
-                                                                 "--out", "out"], checks=(nothing_written(),))
+        flags(sst + ["--out", "out"], "--shots", "0", "--batch-size", "2147483647"), expect="either")
+    add("eval-eval-cap-0", "eval", "flags", "--eval-cap 0", flags(sst + ["--out", "out"], "--shots", "0", "--eval-cap", "0"), checks=(nothing_written(),))
+    add("eval-select-bogus", "eval", "flags", "--select nosuch", flags(sst + ["--out", "out"], "--shots", "1", "--select", "nosuch"), checks=(nothing_written(),))
     add("eval-select-fixed-bad", "eval", "flags", "--select fixed:nosuch",
-        [*sst, "--shots", "1", "--select", "fixed:nosuch", "--out", "out"], checks=(nothing_written(),))
+        flags(sst + ["--out", "out"], "--shots", "1", "--select", "fixed:nosuch"), checks=(nothing_written(),))
     add("eval-order-perm-8", "eval", "flags", "--order permutations with 8 shots",
-        [*sst, "--shots", "8", "--order", "permutations", "--out", "out"], checks=(nothing_written(),))
+        flags(sst + ["--out", "out"], "--shots", "8", "--order", "permutations"), checks=(nothing_written(),))
     add("eval-labels-correct-150", "eval", "flags", "--labels correct:150",
-        [*sst, "--shots", "1", "--labels", "correct:150", "--out", "out"], checks=(nothing_written(),))
-    add("eval-scoring-bogus", "eval", "flags", "--scoring nosuch", [*sst, "--shots", "0", "--scoring", "nosuch",
-                                                                   "--out", "out"], checks=(nothing_written(),))
+        flags(sst + ["--out", "out"], "--shots", "1", "--labels", "correct:150"), checks=(nothing_written(),))
+    add("eval-scoring-bogus", "eval", "flags", "--scoring nosuch", flags(sst + ["--out", "out"], "--shots", "0", "--scoring", "nosuch"), checks=(nothing_written(),))
     add("eval-task-bogus", "eval", "flags", "--task nosuch", ["eval", "--model", tiny, "--task", "nosuch",
                                                              "--out", "out"], checks=(nothing_written(),))
     add("eval-data-dir-missing", "eval", "data", "--data-dir missing", ["eval", "--model", tiny, "--task", "sst2",
@@ -384,7 +392,7 @@ def cases(fx):
     add("eval-disk-full", "eval", "disk", "disk full (ulimit -f 8 KiB) mid-run, then --resume",
         scenario=full_disk_then_resume(big, 16), checks=(jsonl_lines("out/samples.jsonl", 60),), timeout=400)
     add("eval-knn-tmp", "eval", "terminal", "--select knn (ONNX Runtime): nothing left in /tmp",
-        [*sst, "--shots", "1", "--select", "knn", "--out", "out"], expect="ok", timeout=300)
+        flags(sst + ["--out", "out"], "--shots", "1", "--select", "knn"), expect="ok", timeout=300)
     add("eval-knn-kill9-tmp", "eval", "interrupt", "kill -9 during kNN embedding: nothing left in /tmp",
         expect="ok", timeout=400,
         scenario=interrupted_then_resumed([*sst[:-1], "40", "--shots", "1", "--select", "knn"],
@@ -395,7 +403,7 @@ def cases(fx):
 
     # -- tune ------------------------------------------------------------------------------------
     tn = ["tune", "--model", tiny, "--method", "lora", "--task-file", t("good")]
-    tf = lambda *flags: [*tn, *flags, "--out", "out"]  # noqa: E731
+    tf = lambda *pairs: flags([*tn, "--out", "out"], *pairs)  # noqa: E731
     for flag, value in [("--lr", "NaN"), ("--lr", "-1"), ("--epochs", "0"), ("--epochs", "-1"),
                         ("--lora-r", "0"), ("--lora-r", "-1"), ("--lora-alpha", "NaN"), ("--lora-dropout", "1.5"),
                         ("--grad-accum", "0"), ("--max-length", "0"), ("--save-every", "-1"),
@@ -477,7 +485,7 @@ def cases(fx):
 
     # -- dai -------------------------------------------------------------------------------------
     da = ["dai", "--model", tiny, "--task-file", t("good"), "--shots", "2", "--ft-lr", "0.01", "--limit", "4"]
-    df = lambda *flags: [*da, *flags, "--out", "out"]  # noqa: E731
+    df = lambda *pairs: flags([*da, "--out", "out"], *pairs)  # noqa: E731
     for flag, value in [("--ft-lr", "NaN"), ("--ft-lr", "-1"), ("--ft-lr", "0"), ("--shots", "0"),
                         ("--shots", "100000"), ("--limit", "0"), ("--lr-search", ""), ("--lr-search", "a,b"),
                         ("--position", "nosuch"), ("--answer-score", "nosuch"), ("--subset", "nosuch"),
@@ -506,7 +514,7 @@ def cases(fx):
 
     # -- emergence -------------------------------------------------------------------------------
     em = ["emergence", "--steps", "20", "--eval-every", "10", "--eval-size", "32"]
-    ems = lambda *flags: [*em, *flags, "--out", "out"]  # noqa: E731
+    ems = lambda *pairs: flags([*em, "--out", "out"], *pairs)  # noqa: E731
     for flag, value in [("--classes", "0"), ("--classes", "-1"), ("--steps", "0"), ("--steps", "-1"),
                         ("--width", "0"), ("--item-dim", "0"), ("--eval-size", "0"), ("--labels", "0"),
                         ("--p-bursty", "2"), ("--p-bursty", "NaN"), ("--zipf", "-1"), ("--zipf", "NaN"),
@@ -581,7 +589,7 @@ def cases(fx):
     # -- pretrain --------------------------------------------------------------------------------
     pt = ["pretrain", "--tokenizer", tiny, "--data", txt("story.txt"), "--context", "16", "--layers", "1",
           "--hidden", "32", "--heads", "2", "--steps", "4", "--batch-size", "2"]
-    ptf = lambda *flags: [*pt, *flags, "--out", "out"]  # noqa: E731
+    ptf = lambda *pairs: flags([*pt, "--out", "out"], *pairs)  # noqa: E731
     for flag, value in [("--hidden", "30"), ("--context", "0"), ("--layers", "0"), ("--steps", "0"),
                         ("--batch-size", "0"), ("--lr", "NaN"), ("--arch", "nosuch"), ("--attention", "nosuch"),
                         ("--heads", "0"), ("--eval-windows", "-1"), ("--save-every", "-1"),

@@ -202,6 +202,9 @@ def markdown(rows, harness, command, tally):
 
 
 def main():
+    # A harness started in the background (`&`) inherits an ignored SIGINT, and so would every run:
+    # the Ctrl-C cases need the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", default=None, help="run only cases whose id contains this")
