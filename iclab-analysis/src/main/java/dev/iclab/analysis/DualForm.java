@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.iclab.IclabException;
+import dev.iclab.tensor.MachineMemory;
 import dev.iclab.tensor.Tensors;
 import java.util.SplittableRandom;
 
@@ -54,6 +55,23 @@ public record DualForm(
       throw new IclabException(
           "dual-form needs positive sizes; got d=%d, d_k=%d, demos=%d, query=%d"
               .formatted(inputDim, headDim, demoTokens, queryTokens));
+    }
+    // The float64 matrices below (projections, tokens, outer sums), counted before any is made.
+    double bytes =
+        8
+            * (3.0 * headDim * inputDim
+                + (double) (demoTokens + queryTokens) * (inputDim + 2.0 * headDim)
+                + 8.0 * headDim * headDim);
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap / 2) {
+      throw new IclabException(
+          "dual-form with d=%d, d_k=%d, demos=%d needs about %s but Java has %s; lower --dim, --head-dim or --demo-tokens"
+              .formatted(
+                  inputDim,
+                  headDim,
+                  demoTokens,
+                  MachineMemory.gib(bytes),
+                  MachineMemory.gib(heap)));
     }
     SplittableRandom random = new SplittableRandom(seed);
     double scale = 1 / Math.sqrt(inputDim);

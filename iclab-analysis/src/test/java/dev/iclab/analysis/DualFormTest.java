@@ -30,4 +30,12 @@ class DualFormTest {
   void rejectsEmptySizes(int d, int dk, int demos, int query) {
     assertThrows(IclabException.class, () -> DualForm.check(d, dk, demos, query, 1));
   }
+
+  @org.junit.jupiter.api.Test
+  void sizesBeyondTheHeapAreRefusedBeforeAllocating() {
+    var e =
+        assertThrows(IclabException.class, () -> DualForm.check(1_000_000, 1_000_000, 32, 6, 1));
+    assertTrue(e.getMessage().contains("needs about"), e.getMessage());
+    assertTrue(e.getMessage().contains("--head-dim"), e.getMessage());
+  }
 }

@@ -1,10 +1,12 @@
 package dev.iclab.cli;
 
 import dev.iclab.IclabException;
+import dev.iclab.MachineFailures;
 import dev.iclab.tensor.Tensors;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +14,9 @@ import picocli.CommandLine.Command;
  * The top command: lists the subcommands. Exit codes: 0 ok, 1 failure, 2 usage error.
  *
  * <p>An {@link IclabException} prints one line (what, where, what to do); {@code --verbose} adds
- * its stack trace. Any other exception is a bug and always shows its stack trace.
+ * its stack trace. So does a failure of the machine ({@link MachineFailures}: a full disk, a
+ * read-only folder, memory exhausted). Any other exception is a bug and always shows its stack
+ * trace.
  */
 @Command(
     name = "iclab",
@@ -47,15 +51,21 @@ public final class IclabCommand implements Runnable {
     CommandLine commandLine = commandLine();
     commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
-    return commandLine.execute(args);
+    try {
+      return commandLine.execute(args);
+    } catch (OutOfMemoryError e) { // an estimate missed: still one line, not a JVM stack trace
+      err.println("error: " + MachineFailures.message(e).orElseThrow());
+      return EXIT_FAILURE;
+    }
   }
 
   private static int handleExecutionException(
       Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
     PrintWriter err = commandLine.getErr();
     boolean verbose = parseResult.expandedArgs().contains("--verbose");
-    if (e instanceof IclabException) {
-      err.println("error: " + e.getMessage());
+    Optional<String> machine = MachineFailures.message(e); // full disk, read-only folder
+    if (e instanceof IclabException || machine.isPresent()) {
+      err.println("error: " + (e instanceof IclabException ? e.getMessage() : machine.get()));
       if (verbose) {
         e.printStackTrace(err);
       } else {

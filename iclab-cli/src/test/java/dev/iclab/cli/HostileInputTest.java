@@ -263,4 +263,70 @@ class HostileInputTest {
             dir.resolve("out").toString()),
         "'limit' is \"four\", expected an integer");
   }
+
+  @Test
+  void configWithTrailingGarbageIsRefusedNotHalfRead() throws IOException {
+    Path config = dir.resolve("exp.json");
+    Files.writeString(config, "{\"task\": \"sst2\", \"limit\": 2} trailing");
+    CliRun run =
+        CliRun.of(
+            "eval",
+            "--config",
+            config.toString(),
+            "--model",
+            tinyStories(),
+            "--data-dir",
+            dataDir(),
+            "--out",
+            dir.resolve("out").toString());
+    assertOneLineFailure(run, "--config " + config, "does not parse");
+    assertTrue(run.err().toLowerCase(java.util.Locale.ROOT).contains("trailing"), run.err());
+    assertFalse(Files.exists(dir.resolve("out")));
+  }
+
+  /** A disk that fills during eval: one line, and --resume completes the run, nothing lost. */
+  @Test
+  void fullDiskDuringEvalIsOneLineAndTheRunResumes() throws Exception {
+    Path out = dir.resolve("full");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "eval",
+                "--model",
+                tinyStories(),
+                "--task",
+                "sst2",
+                "--data-dir",
+                dataDir(),
+                "--shots",
+                "0,2",
+                "--seeds",
+                "1",
+                "--limit",
+                "30",
+                "--out",
+                out.toString()));
+    Path log = dir.resolve("full.log");
+    // 16 KiB: samples.jsonl (60 lines of ~300 bytes) cannot be written whole.
+    assertEquals(1, ChildIclab.start(log, 16, args).waitFor(), Files.readString(log));
+    String err = Files.readString(log);
+    assertTrue(err.contains("error: cannot write: File too large"), err);
+    assertTrue(err.contains("--resume"), err);
+    assertFalse(err.contains("\tat ") || err.contains("internal error"), err);
+    assertFalse(Files.exists(out.resolve("summary.json")));
+    int written = Files.readAllLines(out.resolve("samples.jsonl")).size();
+    assertTrue(written > 0 && written < 60, written + " lines before the disk was full");
+
+    args.add("--resume");
+    CliRun resumed = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    List<String> keys = new ArrayList<>();
+    for (String line : Files.readAllLines(out.resolve("samples.jsonl"))) {
+      JsonNode sample = Json.MAPPER.readTree(line);
+      keys.add(sample.get("setting").asText() + "/" + sample.get("id").asText());
+    }
+    assertEquals(60, keys.size());
+    assertEquals(60, keys.stream().distinct().count(), "no sample repeated");
+    assertTrue(Files.exists(out.resolve("summary.json")));
+  }
 }

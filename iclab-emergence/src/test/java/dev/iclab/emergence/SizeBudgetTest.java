@@ -46,4 +46,14 @@ class SizeBudgetTest {
         e.getMessage().matches("these sizes need about [0-9.]+ GiB \\(model .*"), e.getMessage());
     assertTrue(e.getMessage().contains("but this machine has"), e.getMessage());
   }
+
+  @ParameterizedTest
+  @CsvSource({"clip, NaN", "clip, -1", "clip, Infinity", "warmup, -1", "checkpoint-every, -1"})
+  void nonFiniteOrNegativeTrainingSettingsAreRefused(String flag, String value) {
+    Settings settings = Settings.of(Preset.QUICK).with(flag, value);
+    var e = assertThrows(IclabException.class, () -> settings.toSpec("run"));
+    assertTrue(
+        e.getMessage().startsWith("--warmup, --clip and --checkpoint-every must be finite"),
+        e.getMessage());
+  }
 }

@@ -92,7 +92,8 @@ public final class Trainer implements AutoCloseable {
     this.parameters = List.copyOf(tuner.parameters());
     if (parameters.isEmpty()) {
       throw new TuneException(
-          "method %s has nothing to train on this model".formatted(tuner.method()));
+          "method %s has nothing to train on this model: give it weights to train (--prefix-len, --prompt-len or --adapter-size of at least 1, or a --target that names a module of the model)"
+              .formatted(tuner.method()));
     }
     this.totalSteps = Math.min(config.totalSteps(examples), maxSteps);
     this.schedule =

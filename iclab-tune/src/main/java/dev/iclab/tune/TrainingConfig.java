@@ -34,23 +34,30 @@ public record TrainingConfig(
     long seed) {
   public TrainingConfig {
     if (!optimizer.equals("sgd") && !optimizer.equals("adamw")) {
-      throw new ConfigException("optimizer must be sgd or adamw, got '" + optimizer + "'");
+      throw new ConfigException("--optimizer must be sgd or adamw, got '" + optimizer + "'");
     }
     if (!(lr > 0) || Double.isInfinite(lr)) {
-      throw new ConfigException("learning rate must be > 0, got " + lr);
+      throw new ConfigException("--lr must be a finite number > 0, got " + lr);
     }
-    if (epochs < 1 || batchSize < 1 || gradAccum < 1) {
+    atLeast("--epochs", epochs, 1);
+    atLeast("--batch-size", batchSize, 1);
+    atLeast("--grad-accum", gradAccum, 1);
+    atLeast("--warmup-steps", warmupSteps, 0);
+    if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
       throw new ConfigException(
-          "epochs, batch size and grad-accum must be >= 1; got %d, %d, %d"
-              .formatted(epochs, batchSize, gradAccum));
+          "--clip-norm must be a finite number >= 0 (0: off), got " + clipNorm);
     }
-    if (warmupSteps < 0 || clipNorm < 0 || weightDecay < 0) {
-      throw new ConfigException(
-          "warm-up steps, clip norm and weight decay must be >= 0; got %d, %s, %s"
-              .formatted(warmupSteps, clipNorm, weightDecay));
+    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+      throw new ConfigException("--weight-decay must be a finite number >= 0, got " + weightDecay);
     }
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-      throw new ConfigException("label smoothing must be in [0, 1), got " + labelSmoothing);
+      throw new ConfigException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+    }
+  }
+
+  private static void atLeast(String flag, int value, int least) {
+    if (value < least) {
+      throw new ConfigException("%s must be >= %d, got %d".formatted(flag, least, value));
     }
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.cli.CliCommand;
+import dev.iclab.FlagChecks;
 import dev.iclab.cli.Json;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
@@ -55,6 +56,8 @@ public final class RuntimeBench extends CliCommand {
 
   @Override
   protected void execute() throws IOException {
+    FlagChecks.atLeast("--repeats", repeats, 1);
+    FlagChecks.atLeast("--forwards", forwards, 1);
     log = spec.commandLine().getErr();
     ObjectNode result = Json.object();
     result.put("suite", "runtime");

@@ -19,6 +19,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads a user task file (YAML, or JSON by the {@code .json} extension). Keys:
@@ -43,6 +45,27 @@ import java.util.Map;
  * </pre>
  */
 public final class TaskFiles {
+  /** The keys above; any other is a typo that would otherwise be ignored silently. */
+  static final Set<String> KEYS =
+      Set.of(
+          "name",
+          "labels",
+          "label_words",
+          "template",
+          "answer_prefix",
+          "separator",
+          "instruction",
+          "fields",
+          "label_column",
+          "id_column",
+          "duplicate_ids",
+          "format",
+          "encoding",
+          "strip",
+          "train",
+          "eval",
+          "held_out");
+
   private TaskFiles() {}
 
   /**
@@ -100,6 +123,14 @@ public final class TaskFiles {
 
   /** {@code folder}: what the task's file names are relative to; null leaves them as written. */
   private static Task parse(Path file, JsonNode root, Path folder) {
+    for (Iterator<String> keys = root.fieldNames(); keys.hasNext(); ) {
+      String key = keys.next();
+      if (!KEYS.contains(key)) {
+        throw new DatasetException(
+            "task file %s: unknown key '%s'; the keys are %s"
+                .formatted(file, key, String.join(", ", new TreeSet<>(KEYS))));
+      }
+    }
     String name = text(file, root, "name", null);
     List<String> labels = list(file, root, "labels");
     List<String> words = list(file, root, "label_words");

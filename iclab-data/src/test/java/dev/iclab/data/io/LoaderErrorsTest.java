@@ -124,6 +124,14 @@ class LoaderErrorsTest {
   }
 
   @Test
+  void unknownKeyIsRefusedNotIgnored() throws IOException {
+    var e =
+        assertThrows(DatasetException.class, () -> TaskFiles.read(reviewTask("colour: blue\n")));
+    assertTrue(e.getMessage().contains("unknown key 'colour'"), e.getMessage());
+    assertTrue(e.getMessage().contains("label_words"), "lists the keys: " + e.getMessage());
+  }
+
+  @Test
   void keepFirstLeavesRepeatedIdsOutAndCountsThem() throws IOException {
     Task t = TaskFiles.read(reviewTask("duplicate_ids: keep-first\n"));
     var splits = new DatasetLoader(dir, false).load(t);

@@ -1,27 +1,58 @@
 package dev.iclab.emergence.report;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.InteractiveConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarConsumer;
 
 /**
- * Where progress bars draw. On a terminal: in place, as usual. Otherwise (a log file, a pipe, a
- * test) no cursor-movement codes or carriage returns, and no terminal probing (which unpacks a
- * native library into /tmp): a plain line at most every {@link #PLAIN_INTERVAL_MILLIS} and the last
- * state when the bar closes.
+ * Where progress bars draw (stderr). On a terminal: in place, as usual, at a fixed width ({@code
+ * $COLUMNS}, else 80) so that the terminal is never probed (progressbar's probe goes through JLine,
+ * which unpacks a native library into /tmp that a killed run leaves behind). Otherwise (a log file,
+ * a pipe, a test) no cursor-movement codes or carriage returns: a plain line at most every {@link
+ * #PLAIN_INTERVAL_MILLIS} and the last state when the bar closes.
  */
 public final class ProgressConsumers {
   /** How often a non-terminal stream gets a progress line. */
   public static final long PLAIN_INTERVAL_MILLIS = 30_000;
 
   private static final int PLAIN_WIDTH = 100;
+  private static final int DEFAULT_COLUMNS = 80;
 
   private ProgressConsumers() {}
 
-  /** Whether the process talks to a terminal (Java 17 cannot ask about stderr alone). */
+  /**
+   * Whether stderr, where the bars draw, is a terminal. Java 17 can only ask whether stdin and
+   * stdout are ({@code System.console()}), so on Linux the answer comes from what file descriptor 2
+   * points to: {@code iclab ... 2>log} on a terminal gets plain lines in its log.
+   */
   public static boolean onTerminal() {
-    return System.console() != null;
+    Path stderr = Path.of("/proc/self/fd/2");
+    try {
+      return isTerminalDevice(Files.readSymbolicLink(stderr).toString());
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return System.console() != null; // no /proc (macOS, Windows): the best Java 17 can tell
+    }
+  }
+
+  /** Whether a file descriptor's target names a terminal (pseudo-terminal or console). */
+  static boolean isTerminalDevice(String target) {
+    return target.startsWith("/dev/pts/")
+        || target.startsWith("/dev/tty")
+        || target.equals("/dev/console");
+  }
+
+  /** {@code $COLUMNS} when the shell exports it, else 80. */
+  static int columns(String columnsVariable) {
+    try {
+      int columns = columnsVariable == null ? 0 : Integer.parseInt(columnsVariable.strip());
+      return columns > 0 ? columns : DEFAULT_COLUMNS;
+    } catch (NumberFormatException e) {
+      return DEFAULT_COLUMNS;
+    }
   }
 
   /**
@@ -31,9 +62,10 @@ public final class ProgressConsumers {
     if (!onTerminal()) {
       return new PlainLines(stream, PLAIN_INTERVAL_MILLIS);
     }
+    int width = columns(System.getenv("COLUMNS"));
     return interactive
-        ? new InteractiveConsoleProgressBarConsumer(stream)
-        : new ConsoleProgressBarConsumer(stream);
+        ? new InteractiveConsoleProgressBarConsumer(stream, width)
+        : new ConsoleProgressBarConsumer(stream, width);
   }
 
   /** Whole lines, throttled; the last one is always written on close. */

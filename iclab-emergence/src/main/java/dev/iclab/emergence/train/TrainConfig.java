@@ -41,9 +41,9 @@ public record TrainConfig(
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new IclabException("--lr must be a positive number, got " + learningRate);
     }
-    if (warmupSteps < 0 || clipNorm < 0 || checkpointEvery < 0) {
+    if (warmupSteps < 0 || !(clipNorm >= 0) || Double.isInfinite(clipNorm) || checkpointEvery < 0) {
       throw new IclabException(
-          "warm-up steps, clip norm and checkpoint interval must be >= 0, got %d, %s, %d"
+          "--warmup, --clip and --checkpoint-every must be finite and >= 0, got %d, %s, %d"
               .formatted(warmupSteps, clipNorm, checkpointEvery));
     }
     if (evalEvery < 1) {

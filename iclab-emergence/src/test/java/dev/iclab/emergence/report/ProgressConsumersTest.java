@@ -51,4 +51,21 @@ class ProgressConsumersTest {
     lines.close();
     assertEquals("a 1/3\na 3/3\n", bytes.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"));
   }
+
+  @Test
+  void onlyTerminalDevicesCountAsATerminal() {
+    assertTrue(ProgressConsumers.isTerminalDevice("/dev/pts/3"));
+    assertTrue(ProgressConsumers.isTerminalDevice("/dev/tty1"));
+    assertFalse(ProgressConsumers.isTerminalDevice("pipe:[41234]"), "2>&1 | tee");
+    assertFalse(ProgressConsumers.isTerminalDevice("/home/me/run.log"), "2>run.log");
+    assertFalse(ProgressConsumers.isTerminalDevice("/dev/null"));
+  }
+
+  @Test
+  void widthComesFromColumnsOrIsEighty() {
+    assertEquals(132, ProgressConsumers.columns("132"));
+    assertEquals(80, ProgressConsumers.columns(null));
+    assertEquals(80, ProgressConsumers.columns("wide"));
+    assertEquals(80, ProgressConsumers.columns("-5"));
+  }
 }

@@ -1,5 +1,7 @@
 package dev.iclab.experiments.eval;
 
+import static com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -125,7 +127,7 @@ public final class EvalSettings {
             : new ObjectMapper(new YAMLFactory());
     JsonNode node;
     try {
-      node = mapper.readTree(Files.readString(configFile));
+      node = mapper.enable(FAIL_ON_TRAILING_TOKENS).readTree(Files.readString(configFile));
     } catch (IOException e) {
       throw new IclabException(
           "--config %s cannot be read or does not parse: %s"

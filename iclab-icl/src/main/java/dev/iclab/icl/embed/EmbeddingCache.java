@@ -29,12 +29,15 @@ public final class EmbeddingCache {
 
   /** {@code $ICLAB_CACHE_DIR/embeddings}, else {@code ~/.cache/iclab/embeddings}. */
   public static EmbeddingCache standard() {
+    return new EmbeddingCache(cacheRoot().resolve("embeddings"));
+  }
+
+  /** {@code $ICLAB_CACHE_DIR} (or {@code -Diclab.cacheDir}), else {@code ~/.cache/iclab}. */
+  static Path cacheRoot() {
     String root = System.getProperty("iclab.cacheDir", System.getenv("ICLAB_CACHE_DIR"));
-    Path base =
-        root == null || root.isBlank()
-            ? Path.of(System.getProperty("user.home"), ".cache", "iclab")
-            : Path.of(root);
-    return new EmbeddingCache(base.resolve("embeddings"));
+    return root == null || root.isBlank()
+        ? Path.of(System.getProperty("user.home"), ".cache", "iclab")
+        : Path.of(root);
   }
 
   /** The pool's embeddings, from the cache or computed (and then stored). */

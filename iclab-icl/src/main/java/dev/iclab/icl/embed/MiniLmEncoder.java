@@ -3,6 +3,7 @@ package dev.iclab.icl.embed;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -11,7 +12,17 @@ import java.util.List;
  */
 public final class MiniLmEncoder implements SentenceEncoder {
   private static final int BATCH = 64;
+
+  static {
+    OnnxNatives.useCache(); // before ONNX Runtime loads: no /tmp folder per process
+  }
+
   private final EmbeddingModel model = new AllMiniLmL6V2QuantizedEmbeddingModel();
+
+  public MiniLmEncoder() {
+    // ONNX Runtime has started (its own empty folder is gone): clear those of killed processes.
+    OnnxNatives.sweepEmptyLeftovers(Path.of(System.getProperty("java.io.tmpdir")), 5_000);
+  }
 
   @Override
   public String name() {

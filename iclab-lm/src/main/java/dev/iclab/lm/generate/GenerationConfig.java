@@ -28,9 +28,11 @@ public record GenerationConfig(
     if (maxNewTokens < 1) {
       throw new IclabException("--max-new-tokens must be >= 1, got " + maxNewTokens);
     }
-    if (!(temperature > 0)) {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IclabException(
-          "--temperature must be > 0, got " + temperature + "; use --greedy for argmax decoding");
+          "--temperature must be a finite number > 0, got "
+              + temperature
+              + "; use --greedy for argmax decoding");
     }
     if (topK < 0) {
       throw new IclabException("--top-k must be >= 0 (0 = off), got " + topK);

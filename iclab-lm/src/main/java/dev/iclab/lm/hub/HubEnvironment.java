@@ -1,6 +1,8 @@
 package dev.iclab.lm.hub;
 
+import dev.iclab.IclabException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -46,11 +48,30 @@ public record HubEnvironment(Map<String, String> variables, Path home) {
         .orElse(home.resolve(".cache").resolve("huggingface").resolve("hub"));
   }
 
-  /** The hub to download from: {@code $HF_ENDPOINT} without trailing slash, else the public hub. */
+  /**
+   * The hub to download from: {@code $HF_ENDPOINT} without trailing slash, else the public hub.
+   *
+   * @throws IclabException when {@code $HF_ENDPOINT} is not an http(s) URL
+   */
   public URI endpoint() {
     String endpoint = variable("HF_ENDPOINT").orElse(DEFAULT_ENDPOINT);
-    return URI.create(
-        endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint);
+    String trimmed =
+        endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+    try {
+      URI uri = new URI(trimmed);
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // reported below with the same message
+    }
+    throw new IclabException(
+        "HF_ENDPOINT is '"
+            + endpoint
+            + "', not an http(s) URL: set it to a hub such as "
+            + DEFAULT_ENDPOINT
+            + " or unset it");
   }
 
   /** The access token for private and gated repositories, {@code $HF_TOKEN}. */

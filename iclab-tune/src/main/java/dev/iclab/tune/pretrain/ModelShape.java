@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.config.ConfigException;
+import dev.iclab.tensor.MachineMemory;
 import java.util.List;
 
 /**
@@ -56,6 +57,49 @@ public record ModelShape(
       throw new ConfigException("the tokenizer's vocabulary has " + vocab + " tokens; need >= 2");
     }
     eosTokenIds = List.copyOf(eosTokenIds);
+    requireFits(arch, layers, hidden, context, vocab);
+  }
+
+  /**
+   * Refuses, before anything is allocated, a shape whose largest matrix exceeds one Java array or
+   * whose weights (created on the Java heap) or training state (weights, gradients and two AdamW
+   * moments, FP32) exceed the memory there is; without it, a layer count in the billions ran for
+   * minutes before an OutOfMemoryError.
+   */
+  private static void requireFits(String arch, int layers, int hidden, int context, int vocab) {
+    double inner = arch.equals("gpt2") ? 4.0 * hidden : (8L * hidden / 3 + 15) / 16 * 16;
+    double largest = Math.max(Math.max(vocab, context), Math.max(3.0 * hidden, inner)) * hidden;
+    if (largest > Integer.MAX_VALUE - 8) {
+      throw new ConfigException(
+          "a %d x %d weight matrix would hold %.3g values, more than one array can (%d); lower --hidden"
+              .formatted((long) (largest / hidden), hidden, largest, Integer.MAX_VALUE - 8));
+    }
+    double parameters = parameters(arch, layers, hidden, context, vocab, inner);
+    long heap = Runtime.getRuntime().maxMemory();
+    if (4 * parameters > heap) {
+      throw new ConfigException(
+          "a model of %.3g weights needs %s of Java heap to initialise but iclab has %s; lower --layers or --hidden (or raise -Xmx in ICLAB_JAVA_OPTS if the machine has the memory)"
+              .formatted(parameters, MachineMemory.gib(4 * parameters), MachineMemory.gib(heap)));
+    }
+    long physical = MachineMemory.totalBytes();
+    if (physical > 0 && 16 * parameters > physical) {
+      throw new ConfigException(
+          "training a model of %.3g weights needs about %s (weights, gradients and AdamW moments in FP32) but this machine has %s; lower --layers or --hidden"
+              .formatted(
+                  parameters, MachineMemory.gib(16 * parameters), MachineMemory.gib(physical)));
+    }
+  }
+
+  /** The weight count, in double so that absurd sizes cannot overflow. */
+  private static double parameters(
+      String arch, int layers, int hidden, int context, int vocab, double inner) {
+    double h = hidden;
+    double perLayer = 4 * h * h + 3 * h * inner + 2 * h; // attention, MLP, norms
+    if (arch.equals("gpt2")) {
+      perLayer = 4 * h * h + 2 * h * inner + 9 * h + inner; // Conv1D weights and biases, norms
+      return (double) vocab * h + (double) context * h + layers * perLayer + 2 * h;
+    }
+    return (double) vocab * h + layers * perLayer + h;
   }
 
   /** Llama's SwiGLU width: 8/3 of hidden rounded up to a multiple of 16 (GPT-2: 4 x hidden). */

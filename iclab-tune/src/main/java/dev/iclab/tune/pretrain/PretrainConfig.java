@@ -54,9 +54,12 @@ public record PretrainConfig(
     if (!(lr > 0) || Double.isInfinite(lr)) {
       throw new ConfigException("--lr must be > 0, got " + lr);
     }
-    if (warmupSteps < 0 || weightDecay < 0 || clipNorm < 0) {
+    // Written so that NaN fails too: it is checked here, before the run folder is made.
+    if (warmupSteps < 0
+        || !(weightDecay >= 0 && clipNorm >= 0)
+        || Double.isInfinite(weightDecay + clipNorm)) {
       throw new ConfigException(
-          "--warmup-steps, --weight-decay and --clip-norm must be >= 0; got %d, %s, %s"
+          "--warmup-steps, --weight-decay and --clip-norm must be finite and >= 0; got %d, %s, %s"
               .formatted(warmupSteps, weightDecay, clipNorm));
     }
     if (evalEvery < 0 || evalWindows < 0 || saveEvery < 0) {
