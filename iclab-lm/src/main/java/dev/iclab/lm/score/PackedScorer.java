@@ -21,34 +21,6 @@ import java.util.List;
  */
 public final class PackedScorer {
   /**
-   * One context's tokens after the cached prefix (at least one) and its continuations (each at
-   * least one token).
-   */
-  public record Query(int[] tokens, List<int[]> continuations) {
-    public Query {
-      if (tokens.length == 0) {
-        throw new IllegalArgumentException("a packed query needs at least one token");
-      }
-      for (int[] c : continuations) {
-        if (c.length == 0) {
-          throw new IllegalArgumentException("empty continuation");
-        }
-      }
-      tokens = tokens.clone();
-      continuations = List.copyOf(continuations);
-    }
-
-    /** Tokens this query adds to a pass: its own, and each continuation's but the last. */
-    int packedLength() {
-      int n = tokens.length;
-      for (int[] c : continuations) {
-        n += c.length - 1;
-      }
-      return n;
-    }
-  }
-
-  /**
    * Tokens per forward pass by default. Each pass attends over all of its tokens with a mask, so
    * the work wasted on other queries' keys grows with the pass; {@code iclab bench icl} measured
    * the best trade-off on a GPT-2-small shape near this size.
@@ -79,7 +51,7 @@ public final class PackedScorer {
    *     the queries
    * @return per query, one score per continuation, in order
    */
-  public List<List<ContinuationScore>> score(KvCache prefix, List<Query> queries) {
+  public List<List<ContinuationScore>> score(KvCache prefix, List<ScoreRequest> queries) {
     if (prefix != null && prefix.length() > 0 && prefix.batchSize() != 1) {
       throw new IllegalArgumentException("the shared prefix must be a cache of batch 1");
     }
@@ -87,9 +59,9 @@ public final class PackedScorer {
     int start = 0;
     while (start < queries.size()) {
       int end = start + 1;
-      int tokens = queries.get(start).packedLength();
-      while (end < queries.size() && tokens + queries.get(end).packedLength() <= tokensPerPass) {
-        tokens += queries.get(end).packedLength();
+      int tokens = packedLength(queries.get(start));
+      while (end < queries.size() && tokens + packedLength(queries.get(end)) <= tokensPerPass) {
+        tokens += packedLength(queries.get(end));
         end++;
       }
       out.addAll(pass(prefix, queries.subList(start, end), tokens));
@@ -98,16 +70,26 @@ public final class PackedScorer {
     return out;
   }
 
+  /** Tokens a request adds to a pass: its context's, and each continuation's but the last. */
+  private static int packedLength(ScoreRequest request) {
+    int n = request.context().length;
+    for (int[] c : request.continuations()) {
+      n += c.length - 1;
+    }
+    return n;
+  }
+
   /** One forward pass over {@code queries}, packed into {@code length} tokens. */
-  private List<List<ContinuationScore>> pass(KvCache prefix, List<Query> queries, int length) {
+  private List<List<ContinuationScore>> pass(
+      KvCache prefix, List<ScoreRequest> queries, int length) {
     int[] ids = new int[length];
     int[] parents = new int[length];
     List<Integer> outputRows = new ArrayList<>();
     List<int[]> rowTargets = new ArrayList<>(); // the tokens scored at each output row
     int at = 0;
-    for (Query q : queries) {
-      for (int t = 0; t < q.tokens().length; t++) {
-        ids[at] = q.tokens()[t];
+    for (ScoreRequest q : queries) {
+      for (int t = 0; t < q.context().length; t++) {
+        ids[at] = q.context()[t];
         parents[at] = t == 0 ? -1 : at - 1;
         at++;
       }
@@ -152,10 +134,10 @@ public final class PackedScorer {
 
   /** Reads each continuation's log-probabilities from the picked [rows, width] values. */
   private static List<List<ContinuationScore>> collect(
-      List<Query> queries, float[] picked, int width) {
+      List<ScoreRequest> queries, float[] picked, int width) {
     List<List<ContinuationScore>> out = new ArrayList<>();
     int row = 0;
-    for (Query q : queries) {
+    for (ScoreRequest q : queries) {
       int queryRow = row++;
       List<ContinuationScore> scores = new ArrayList<>();
       for (int j = 0; j < q.continuations().size(); j++) {

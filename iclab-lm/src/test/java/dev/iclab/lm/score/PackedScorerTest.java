@@ -40,11 +40,11 @@ class PackedScorerTest {
 
   @TempDir Path temp;
 
-  private static List<PackedScorer.Query> queries() {
-    List<PackedScorer.Query> queries = new ArrayList<>();
+  private static List<ScoreRequest> queries() {
+    List<ScoreRequest> queries = new ArrayList<>();
     for (int q = 0; q < QUERY_TOKENS.length; q++) {
       queries.add(
-          new PackedScorer.Query(
+          new ScoreRequest(
               QUERY_TOKENS[q],
               List.of(new int[] {30 + q}, new int[] {12, 40 + q}, new int[] {7, 8 + q, 9})));
     }
@@ -61,7 +61,7 @@ class PackedScorerTest {
   private static void assertPackedEqualsNaive(CausalLM model, int tokensPerPass, String what) {
     Scorer naive = new Scorer(model);
     PackedScorer packed = new PackedScorer(model, tokensPerPass);
-    List<PackedScorer.Query> queries = queries();
+    List<ScoreRequest> queries = queries();
     try (NDManager scope = model.manager().newSubManager();
         KvCache cache = model.newCache(scope)) {
       model.forward(
@@ -134,7 +134,7 @@ class PackedScorerTest {
   void scoresAreIndependentOfTheOtherQueriesInThePass() {
     try (CausalLM model = ModelLoader.standard().load(TestModels.model("tinystories-656k"))) {
       PackedScorer packed = new PackedScorer(model);
-      List<PackedScorer.Query> queries = queries();
+      List<ScoreRequest> queries = queries();
       List<ContinuationScore> alone = packed.score(null, queries.subList(2, 3)).get(0);
       List<ContinuationScore> together = packed.score(null, queries).get(2);
       for (int c = 0; c < alone.size(); c++) {
@@ -150,19 +150,19 @@ class PackedScorerTest {
     try (CausalLM model = ModelLoader.standard().load(TestModels.model("synthetic/gpt2-tiny"))) {
       PackedScorer packed = new PackedScorer(model);
       Scorer naive = new Scorer(model);
-      List<PackedScorer.Query> queries = new ArrayList<>();
+      List<ScoreRequest> queries = new ArrayList<>();
       for (int q = 0; q < 6; q++) {
         int[] tokens = random.ints(1 + random.nextInt(20), 0, 500).toArray();
         List<int[]> continuations = new ArrayList<>();
         for (int c = 0; c < 1 + random.nextInt(3); c++) {
           continuations.add(random.ints(1 + random.nextInt(4), 0, 500).toArray());
         }
-        queries.add(new PackedScorer.Query(tokens, continuations));
+        queries.add(new ScoreRequest(tokens, continuations));
       }
       List<List<ContinuationScore>> scores = packed.score(null, queries);
       for (int q = 0; q < queries.size(); q++) {
         List<ContinuationScore> expected =
-            naive.score(queries.get(q).tokens(), queries.get(q).continuations());
+            naive.score(queries.get(q).context(), queries.get(q).continuations());
         for (int c = 0; c < expected.size(); c++) {
           assertArrayEquals(
               expected.get(c).tokenLogProbs(),
@@ -177,11 +177,9 @@ class PackedScorerTest {
   @Test
   void refusesEmptyQueriesAndBatchedCaches() {
     assertThrows(
-        IllegalArgumentException.class,
-        () -> new PackedScorer.Query(new int[0], List.of(new int[] {1})));
+        IllegalArgumentException.class, () -> new ScoreRequest(new int[0], List.of(new int[] {1})));
     assertThrows(
-        IllegalArgumentException.class,
-        () -> new PackedScorer.Query(new int[] {1}, List.of(new int[0])));
+        IllegalArgumentException.class, () -> new ScoreRequest(new int[] {1}, List.of(new int[0])));
     try (CausalLM model = ModelLoader.standard().load(TestModels.model("synthetic/gpt2-tiny"));
         NDManager scope = model.manager().newSubManager();
         KvCache cache = model.newCache(scope)) {
