@@ -46,7 +46,8 @@ public abstract class DecoderModel implements CausalLM {
       int past,
       Rotary.Tables rotaryTables, // null without rotary embedding
       NDArray momentumWeights, // [batch or 1, 1, seq, past + seq], null for standard attention
-      boolean extendsCache) { // false for a token tree: the cache is read only
+      boolean extendsCache, // false for a token tree: the cache is read only
+      TreeAttention treeAttention) { // a token tree's chunked attention, or null for the dense one
 
     /** Appends to the cache when there is one; returns {keys, values} to attend to. */
     public NDArray[] remember(int layer, NDArray k, NDArray v) {
@@ -122,9 +123,14 @@ public abstract class DecoderModel implements CausalLM {
     }
     NDArray positions =
         tree == null ? positions(scope, batch, seq, past, padding) : tree.positions(scope, batch);
+    AttentionVariant attention = config.attention();
+    TreeAttention chunked =
+        tree != null && !attention.isMomentum() && options.observer() == null
+            ? TreeAttention.plan(scope, tree, slidingWindow())
+            : null;
     NDArray mask;
     if (tree != null) {
-      mask = tree.mask(scope, slidingWindow());
+      mask = chunked != null ? null : tree.mask(scope, slidingWindow());
     } else {
       mask =
           seq == 1 && padding == null && slidingWindow() > past
@@ -133,7 +139,6 @@ public abstract class DecoderModel implements CausalLM {
     }
     Rotary rotary = rotary();
     Rotary.Tables tables = rotary == null ? null : rotary.tables(scope, positions);
-    AttentionVariant attention = config.attention();
     NDArray momentum = null;
     if (attention.isMomentum()) {
       momentum =
@@ -151,7 +156,8 @@ public abstract class DecoderModel implements CausalLM {
             past,
             tables,
             momentum,
-            tree == null);
+            tree == null,
+            chunked);
     hidden = addPositions(step, hidden);
     for (int layer = 0; layer < config.numLayers(); layer++) {
       hidden = layer(layer, hidden, step); // [batch, seq, hidden]
@@ -231,9 +237,18 @@ public abstract class DecoderModel implements CausalLM {
       int layer, Step step, NDArray q, NDArray k, NDArray v, double scale, Dense output) {
     long batch = q.getShape().get(0);
     long seq = q.getShape().get(2);
-    NDArray[] kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
-    NDArray attended =
-        Ops.attention(q, kv[0], kv[1], step.mask(), scale, layer, step.past(), step.observer());
+    // Scaling q [.., seq, headDim] instead of the scores [.., seq, keys] is a smaller pass.
+    NDArray scaled = scale == 1 ? q : Ops.scale(q, (float) scale);
+    NDArray attended;
+    NDArray[] kv = null;
+    if (step.treeAttention() != null) {
+      NDList prefix = step.cache().layer(layer); // [1, kvHeads, past, headDim] each
+      attended = step.treeAttention().attend(scaled, k, v, prefix.get(0), prefix.get(1));
+    } else {
+      kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
+      attended =
+          Ops.attention(scaled, kv[0], kv[1], step.mask(), 1, layer, step.past(), step.observer());
+    }
     if (step.momentumWeights() != null) {
       attended =
           attended.add(MomentumAttention.term(step.momentumWeights(), kv[1], q.getShape().get(1)));

@@ -46,6 +46,67 @@ final class TokenTree {
     return new TokenTree(parents.clone(), positions, past);
   }
 
+  int size() {
+    return parents.length;
+  }
+
+  int past() {
+    return past;
+  }
+
+  /**
+   * One more than the largest index distance between a token and its farthest ancestor (its chain's
+   * first token): every ancestor of token i lies within i - span < j <= i.
+   */
+  int span() {
+    int[] root = new int[parents.length];
+    int span = 1;
+    for (int i = 0; i < parents.length; i++) {
+      root[i] = parents[i] < 0 ? i : root[parents[i]];
+      span = Math.max(span, i - root[i] + 1);
+    }
+    return span;
+  }
+
+  /**
+   * The mask of {@link TreeAttention}'s local part, row-major [chunks, chunk, 2 chunk]: token i = c
+   * chunk + r sees key slot s (index (c - 1) chunk + s) when that key is an ancestor less than
+   * {@code window} positions behind it; rows past the last token see nothing.
+   */
+  float[] chunkMask(int chunk, int window) {
+    int chunks = (parents.length + chunk - 1) / chunk;
+    float[] out = new float[chunks * chunk * 2 * chunk];
+    Arrays.fill(out, Ops.MASKED);
+    for (int i = 0; i < parents.length; i++) {
+      int first = (i / chunk - 1) * chunk; // index of window slot 0
+      for (int a = i; a >= 0; a = parents[a]) {
+        if (positions[i] - positions[a] < window) {
+          out[i * 2 * chunk + a - first] = 0f;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Row-major [rows, past] additive mask of the prefix keys for a sliding window, or null when no
+   * token reaches past it (rows beyond the last token see every key).
+   */
+  float[] prefixMask(int rows, int window) {
+    if (extent() - 1 < window) {
+      return null;
+    }
+    float[] out = new float[rows * past];
+    for (int i = 0; i < parents.length; i++) {
+      for (int j = 0; j < past; j++) {
+        if (positions[i] - j >= window) {
+          out[i * past + j] = Ops.MASKED;
+        }
+      }
+    }
+    return out;
+  }
+
   /** The largest position a token of the tree takes, plus one. */
   int extent() {
     return Arrays.stream(positions).max().orElse(past - 1) + 1;

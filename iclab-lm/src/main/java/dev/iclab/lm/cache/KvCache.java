@@ -53,6 +53,14 @@ public final class KvCache implements AutoCloseable {
   }
 
   /**
+   * One layer's cached keys and values, each [batch, kvHeads, length, headDim], owned by the cache
+   * (read them, do not close them).
+   */
+  public NDList layer(int layer) {
+    return new NDList(keys[layer], values[layer]);
+  }
+
+  /**
    * One layer's cached keys and values followed by new ones, without storing them (the cache stays
    * as it was); a token tree reads the cache this way.
    *

@@ -21,11 +21,10 @@ import java.util.List;
  */
 public final class PackedScorer {
   /**
-   * Tokens per forward pass by default. Each pass attends over all of its tokens with a mask, so
-   * the work wasted on other queries' keys grows with the pass; {@code iclab bench icl} measured
-   * the best trade-off on a GPT-2-small shape near this size.
+   * Tokens per forward pass by default: large matrix products, and with the chunked tree attention
+   * the cost per token no longer grows with the pass (measured in {@code iclab bench icl}).
    */
-  public static final int DEFAULT_TOKENS_PER_PASS = 256;
+  public static final int DEFAULT_TOKENS_PER_PASS = 512;
 
   private final CausalLM model;
   private final int tokensPerPass;
@@ -55,16 +54,24 @@ public final class PackedScorer {
     if (prefix != null && prefix.length() > 0 && prefix.batchSize() != 1) {
       throw new IllegalArgumentException("the shared prefix must be a cache of batch 1");
     }
+    // As few passes as the budget allows, filled evenly (not one full pass and a short rest).
+    int remaining = queries.stream().mapToInt(PackedScorer::packedLength).sum();
+    int passes = Math.max(1, (remaining + tokensPerPass - 1) / tokensPerPass);
     List<List<ContinuationScore>> out = new ArrayList<>();
     int start = 0;
     while (start < queries.size()) {
+      int target = (remaining + passes - 1) / passes;
       int end = start + 1;
       int tokens = packedLength(queries.get(start));
-      while (end < queries.size() && tokens + packedLength(queries.get(end)) <= tokensPerPass) {
+      while (end < queries.size()
+          && tokens < target
+          && tokens + packedLength(queries.get(end)) <= tokensPerPass) {
         tokens += packedLength(queries.get(end));
         end++;
       }
       out.addAll(pass(prefix, queries.subList(start, end), tokens));
+      remaining -= tokens;
+      passes = Math.max(1, passes - 1);
       start = end;
     }
     return out;

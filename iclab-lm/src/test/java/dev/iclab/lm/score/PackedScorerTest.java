@@ -35,8 +35,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PackedScorerTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int[] PREFIX = {5, 17, 42, 9, 99, 3, 250, 7, 64, 11, 120, 31};
-  // Queries of different lengths, each with a one-token, a two-token and a three-token candidate.
-  private static final int[][] QUERY_TOKENS = {{23, 8}, {77}, {4, 60, 91, 13, 2, 44, 18}, {150, 6}};
+  // 12 queries of 1 to 8 tokens, each with a one-token, a two-token and a three-token candidate:
+  // enough that one pass uses the chunked tree attention (TreeAttention), while passes of at
+  // most 12 tokens use the dense masked one.
+  private static final int[][] QUERY_TOKENS = queryTokens();
+
+  private static int[][] queryTokens() {
+    Random random = new Random(11);
+    int[][] queries = new int[12][];
+    for (int q = 0; q < queries.length; q++) {
+      queries[q] = random.ints(1 + random.nextInt(8), 2, 250).toArray();
+    }
+    queries[0] = new int[] {77}; // a query of one token
+    queries[1] = new int[] {4, 60, 91, 13, 2, 44, 18, 9}; // and one of the longest
+    return queries;
+  }
 
   @TempDir Path temp;
 
@@ -57,10 +70,12 @@ class PackedScorerTest {
     return out;
   }
 
-  /** Packed vs {@link Scorer#score} on each whole prompt, with and without a prefix cache. */
-  private static void assertPackedEqualsNaive(CausalLM model, int tokensPerPass, String what) {
+  /**
+   * Packed vs {@link Scorer#score} on each whole prompt, with and without a prefix cache, for each
+   * pass size.
+   */
+  private static void assertPackedEqualsNaive(CausalLM model, String what, int... tokensPerPass) {
     Scorer naive = new Scorer(model);
-    PackedScorer packed = new PackedScorer(model, tokensPerPass);
     List<ScoreRequest> queries = queries();
     try (NDManager scope = model.manager().newSubManager();
         KvCache cache = model.newCache(scope)) {
@@ -69,19 +84,25 @@ class PackedScorerTest {
           scope.create(PREFIX, new Shape(1, PREFIX.length)),
           ForwardOptions.withCache(cache).lastOnly(true));
       for (int[] prefix : List.of(PREFIX, new int[0])) {
-        List<List<ContinuationScore>> scores =
-            packed.score(prefix.length == 0 ? null : cache, queries);
-        assertEquals(queries.size(), scores.size());
+        List<List<ContinuationScore>> expected = new ArrayList<>();
         for (int q = 0; q < queries.size(); q++) {
-          List<ContinuationScore> expected =
-              naive.score(concat(prefix, QUERY_TOKENS[q]), queries.get(q).continuations());
-          for (int c = 0; c < expected.size(); c++) {
-            assertArrayEquals(expected.get(c).tokens(), scores.get(q).get(c).tokens());
-            assertArrayEquals(
-                expected.get(c).tokenLogProbs(),
-                scores.get(q).get(c).tokenLogProbs(),
-                1e-4f,
-                "%s prefix %d query %d candidate %d".formatted(what, prefix.length, q, c));
+          expected.add(
+              naive.score(concat(prefix, QUERY_TOKENS[q]), queries.get(q).continuations()));
+        }
+        for (int size : tokensPerPass) {
+          List<List<ContinuationScore>> scores =
+              new PackedScorer(model, size).score(prefix.length == 0 ? null : cache, queries);
+          assertEquals(queries.size(), scores.size());
+          for (int q = 0; q < queries.size(); q++) {
+            for (int c = 0; c < expected.get(q).size(); c++) {
+              assertArrayEquals(expected.get(q).get(c).tokens(), scores.get(q).get(c).tokens());
+              assertArrayEquals(
+                  expected.get(q).get(c).tokenLogProbs(),
+                  scores.get(q).get(c).tokenLogProbs(),
+                  1e-4f,
+                  "%s passes of <= %d tokens, prefix %d, query %d candidate %d"
+                      .formatted(what, size, prefix.length, q, c));
+            }
           }
         }
       }
@@ -102,8 +123,7 @@ class PackedScorerTest {
       })
   void packedEqualsNaiveInOnePassAndInSeveral(String name) {
     try (CausalLM model = ModelLoader.standard().load(TestModels.model(name))) {
-      assertPackedEqualsNaive(model, 1024, name + " one pass");
-      assertPackedEqualsNaive(model, 9, name + " passes of <= 9 tokens");
+      assertPackedEqualsNaive(model, name, 1024, 12);
     }
   }
 
@@ -113,7 +133,7 @@ class PackedScorerTest {
     // packed layout the later queries sit far from the prefix by index but not by position.
     Path dir = withConfig("synthetic/mistral-tiny", c -> c.put("sliding_window", 6));
     try (CausalLM model = ModelLoader.standard().load(dir)) {
-      assertPackedEqualsNaive(model, 1024, "window 6");
+      assertPackedEqualsNaive(model, "window 6", 1024);
     }
   }
 
@@ -126,7 +146,7 @@ class PackedScorerTest {
     Path dir =
         withConfig(name, c -> AttentionVariant.momentum(0.9).writeTo(c)); // eta 0.9: Dai's default
     try (CausalLM model = ModelLoader.standard().load(dir)) {
-      assertPackedEqualsNaive(model, 1024, name + " momentum");
+      assertPackedEqualsNaive(model, name + " momentum", 1024);
     }
   }
 
