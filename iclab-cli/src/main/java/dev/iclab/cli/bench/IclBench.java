@@ -204,23 +204,14 @@ public final class IclBench implements Callable<Integer> {
       double prefixMedian = median(prefixSeconds);
       node.put("rounds", rounds);
       node.put("naive_seconds_per_query_median", naiveMedian);
-      node.put("prefix_reused_seconds_per_query_median", cachedMedian);
       node.put("prefix_seconds_median", prefixMedian);
       node.put("naive_queries_per_s", 1 / naiveMedian);
-      node.put("prefix_reused_queries_per_s", 1 / cachedMedian);
-      node.put("speedup", naiveMedian / cachedMedian);
-      node.put(
-          "speedup_including_prefix_for_" + prompts.size() + "_queries",
-          naiveMedian * prompts.size() / (prefixMedian + cachedMedian * prompts.size()));
+      int n = prompts.size();
+      putPath(node, "prefix_reused_", "", cachedMedian, naiveMedian, prefixMedian, n);
       node.put("queries_reusing_prefix", reused);
-      double defaultMedian = median(defaultSeconds);
       node.put("eval_default_batch_size", EvalConfig.DEFAULT_BATCH_SIZE);
-      node.put("eval_default_seconds_per_query_median", defaultMedian);
-      node.put("eval_default_queries_per_s", 1 / defaultMedian);
-      node.put("eval_default_speedup", naiveMedian / defaultMedian);
-      node.put(
-          "eval_default_speedup_including_prefix_for_" + prompts.size() + "_queries",
-          naiveMedian * prompts.size() / (prefixMedian + defaultMedian * prompts.size()));
+      double defaultMedian = median(defaultSeconds);
+      putPath(node, "eval_default_", "eval_default_", defaultMedian, naiveMedian, prefixMedian, n);
       node.put("eval_default_max_abs_score_diff", defaultMaxDiff);
       node.put("naive_thread_cpu_seconds_per_query_median", median(naiveCpu));
       node.put("eval_default_thread_cpu_seconds_per_query_median", median(defaultCpu));
@@ -304,6 +295,26 @@ public final class IclBench implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /**
+   * A path's seconds per query and queries per second, and its speedup over naive without and with
+   * the prefix.
+   */
+  private static void putPath(
+      ObjectNode node,
+      String name,
+      String speedupName,
+      double seconds,
+      double naive,
+      double prefix,
+      int queries) {
+    node.put(name + "seconds_per_query_median", seconds);
+    node.put(name + "queries_per_s", 1 / seconds);
+    node.put(speedupName + "speedup", naive / seconds);
+    node.put(
+        speedupName + "speedup_including_prefix_for_" + queries + "_queries",
+        naive * queries / (prefix + seconds * queries));
   }
 
   /** The largest difference between two lists' summed candidate scores. */

@@ -3,6 +3,7 @@ package dev.iclab.lm.arch;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -66,12 +67,13 @@ class TreeAttentionTest {
     try (CausalLM model = ModelLoader.standard().load(TestModels.model(name));
         NDManager scope = model.manager().newSubManager();
         KvCache cache = model.newCache(scope)) {
-      int[] prefix = random.ints(20, 2, 400).toArray();
+      // 70 cached tokens: past Mistral's window of 64, so the prefix mask is exercised too
+      int[] prefix = random.ints(70, 2, 400).toArray();
       model.forward(
           scope,
           scope.create(prefix, new Shape(1, prefix.length)),
           ForwardOptions.withCache(cache));
-      int[] parents = parents(random, 12);
+      int[] parents = parents(random, 40); // about 360 tokens
       assertNotNull(
           TreeAttention.plan(scope, TokenTree.of(parents, prefix.length), Integer.MAX_VALUE),
           "a tree this long takes the chunked attention");
@@ -88,10 +90,11 @@ class TreeAttentionTest {
   @Test
   void chunkedOnlyWhenSomethingIsCachedAndThePassIsLong() {
     try (NDManager scope = dev.iclab.tensor.Tensors.newManager(ai.djl.Device.cpu())) {
-      int[] longTree = parents(new Random(1), 12);
+      int[] longTree = parents(new Random(1), 40);
+      assertTrue(longTree.length >= TreeAttention.MIN_TOKENS);
       assertNotNull(TreeAttention.plan(scope, TokenTree.of(longTree, 8), Integer.MAX_VALUE));
       assertNull(TreeAttention.plan(scope, TokenTree.of(longTree, 0), Integer.MAX_VALUE));
-      assertNull(TreeAttention.plan(scope, TokenTree.of(parents(new Random(1), 2), 8), 100));
+      assertNull(TreeAttention.plan(scope, TokenTree.of(parents(new Random(1), 12), 8), 100));
     }
   }
 }
