@@ -339,14 +339,17 @@ class EvalCommandTest {
     Path one = dir.resolve("batch1");
     Path three = dir.resolve("batch3");
     for (Path out : List.of(one, three)) {
-      List<String> args = args(out, "--batch-size", out == one ? "1" : "3");
+      // random: packed over one shared prefix; bm25: a prompt per query, left-padded batches
+      List<String> args =
+          args(out, "--batch-size", out == one ? "1" : "3", "--select", "random,bm25");
       args.set(args.indexOf("--limit") + 1, "5");
       CliRun run = run(args);
       assertEquals(0, run.exitCode(), run.err());
     }
     List<JsonNode> a = samples(one);
     List<JsonNode> b = samples(three);
-    assertEquals(5 * 3 * 4, a.size());
+    assertEquals(
+        5 * 5 * 4, a.size()); // queries x groups (zero-shot, 2 selections x 2 labels) x settings
     assertEquals(a.size(), b.size());
     for (int i = 0; i < a.size(); i++) {
       assertEquals(a.get(i).get("setting"), b.get(i).get("setting"));

@@ -15,6 +15,7 @@ import dev.iclab.icl.IclEvaluator;
 import dev.iclab.icl.Prompt;
 import dev.iclab.icl.embed.EmbeddingCache;
 import dev.iclab.icl.embed.MiniLmEncoder;
+import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.tensor.Tensors;
@@ -32,7 +33,10 @@ import picocli.CommandLine.Option;
  * SST-2 demonstrations and 2 label words on a GPT-2-small-shaped random model (GPT-2 tokenizer),
  * and kNN selection: time to embed and index 10,000 training inputs and per-query retrieval time;
  * and query batching ({@link IclEvaluator#scoreBatch}) against one query at a time, with the 16
- * shared demonstrations and zero-shot.
+ * shared demonstrations and zero-shot. {@code scoring.eval_default_speedup} is naive seconds per
+ * query over those of the path {@code iclab eval} takes by default (chunks of {@link
+ * EvalConfig#DEFAULT_BATCH_SIZE} queries packed over the prefix cache), measured in the same
+ * rounds.
  *
  * <p>Both scoring paths see the same token ids; the largest score difference between them is
  * reported as a check. On a shared, loaded machine run it with {@code
@@ -64,7 +68,7 @@ public final class IclBench extends CliCommand {
   @Option(names = "--shots", defaultValue = "16", description = "Shared demonstrations.")
   int shots;
 
-  @Option(names = "--queries", defaultValue = "8", description = "Queries per path.")
+  @Option(names = "--queries", defaultValue = "32", description = "Queries per path.")
   int queries;
 
   @Option(names = "--rounds", defaultValue = "3", description = "Timed rounds over the queries.")
@@ -72,7 +76,7 @@ public final class IclBench extends CliCommand {
 
   @Option(
       names = "--batch-sizes",
-      defaultValue = "4,8",
+      defaultValue = "8,32",
       description = "Batch sizes compared with one query at a time (default: ${DEFAULT-VALUE}).")
   String batchSizes;
 
@@ -138,10 +142,18 @@ public final class IclBench extends CliCommand {
       // Warm-up, then rounds that interleave the two paths query by query, so that load from
       // other processes on the machine hits both alike; medians per query are reported.
       evaluator.scoreNaive(prompts.get(0));
+      List<List<ContinuationScore>> naiveScores = new ArrayList<>(prompts.size());
+      prompts.forEach(p -> naiveScores.add(null));
       double[] naiveSeconds = new double[rounds * prompts.size()];
       double[] cachedSeconds = new double[rounds * prompts.size()];
       double[] prefixSeconds = new double[rounds];
+      double[] defaultSeconds = new double[rounds];
+      // CPU time of this thread: with one PyTorch thread the engine computes on it, so this is the
+      // work done whatever else the machine runs (wall times on a loaded machine are not).
+      double[] naiveCpu = new double[rounds * prompts.size()];
+      double[] defaultCpu = new double[rounds];
       double maxDiff = 0;
+      double defaultMaxDiff = 0;
       int reused = 0;
       for (int r = 0; r < rounds; r++) {
         long start = System.nanoTime();
@@ -150,18 +162,30 @@ public final class IclBench extends CliCommand {
           node.put("prefix_tokens", prefix.length());
           for (int i = 0; i < prompts.size(); i++) {
             start = System.nanoTime();
+            long cpu = THREADS.getCurrentThreadCpuTime();
             List<ContinuationScore> naive = evaluator.scoreNaive(prompts.get(i)).candidates();
             naiveSeconds[r * prompts.size() + i] = (System.nanoTime() - start) / 1e9;
+            naiveCpu[r * prompts.size() + i] = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9;
             start = System.nanoTime();
             IclEvaluator.Scores cached = evaluator.scoreCached(prefix, prompts.get(i));
             cachedSeconds[r * prompts.size() + i] = (System.nanoTime() - start) / 1e9;
             reused += cached.prefixReused() ? 1 : 0;
-            for (int label = 0; label < naive.size(); label++) {
-              maxDiff =
-                  Math.max(
-                      maxDiff,
-                      Math.abs(cached.candidates().get(label).sum() - naive.get(label).sum()));
-            }
+            maxDiff = Math.max(maxDiff, largestDifference(naive, cached.candidates()));
+            naiveScores.set(i, naive);
+          }
+          // What `iclab eval` does with shared demonstrations: chunks of its default batch size
+          // scored by scoreBatch over the prefix cache.
+          start = System.nanoTime();
+          long cpu = THREADS.getCurrentThreadCpuTime();
+          List<IclEvaluator.Scores> packed =
+              score(evaluator, prefix, prompts, EvalConfig.DEFAULT_BATCH_SIZE);
+          defaultSeconds[r] = (System.nanoTime() - start) / 1e9 / prompts.size();
+          defaultCpu[r] = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9 / prompts.size();
+          for (int i = 0; i < prompts.size(); i++) {
+            defaultMaxDiff =
+                Math.max(
+                    defaultMaxDiff,
+                    largestDifference(naiveScores.get(i), packed.get(i).candidates()));
           }
         }
       }
@@ -170,15 +194,18 @@ public final class IclBench extends CliCommand {
       double prefixMedian = median(prefixSeconds);
       node.put("rounds", rounds);
       node.put("naive_seconds_per_query_median", naiveMedian);
-      node.put("prefix_reused_seconds_per_query_median", cachedMedian);
       node.put("prefix_seconds_median", prefixMedian);
       node.put("naive_queries_per_s", 1 / naiveMedian);
-      node.put("prefix_reused_queries_per_s", 1 / cachedMedian);
-      node.put("speedup", naiveMedian / cachedMedian);
-      node.put(
-          "speedup_including_prefix_for_" + prompts.size() + "_queries",
-          naiveMedian * prompts.size() / (prefixMedian + cachedMedian * prompts.size()));
+      int n = prompts.size();
+      putPath(node, "prefix_reused_", "", cachedMedian, naiveMedian, prefixMedian, n);
       node.put("queries_reusing_prefix", reused);
+      node.put("eval_default_batch_size", EvalConfig.DEFAULT_BATCH_SIZE);
+      double defaultMedian = median(defaultSeconds);
+      putPath(node, "eval_default_", "eval_default_", defaultMedian, naiveMedian, prefixMedian, n);
+      node.put("eval_default_max_abs_score_diff", defaultMaxDiff);
+      node.put("naive_thread_cpu_seconds_per_query_median", median(naiveCpu));
+      node.put("eval_default_thread_cpu_seconds_per_query_median", median(defaultCpu));
+      node.put("eval_default_speedup_thread_cpu", median(naiveCpu) / median(defaultCpu));
       node.put("model", "gpt2-small-shaped random (" + layers + " layers, 768, 12 heads)");
       node.put("shots", shots);
       node.put("label_words", task.labelWords().size());
@@ -223,14 +250,10 @@ public final class IclBench extends CliCommand {
           List<IclEvaluator.Scores> scores = score(evaluator, prefix, prompts, sizes.get(v));
           seconds[v][r] = (System.nanoTime() - start) / 1e9 / prompts.size();
           for (int q = 0; q < prompts.size(); q++) {
-            for (int label = 0; label < scores.get(q).candidates().size(); label++) {
-              maxDiff =
-                  Math.max(
-                      maxDiff,
-                      Math.abs(
-                          scores.get(q).candidates().get(label).sum()
-                              - reference.get(q).candidates().get(label).sum()));
-            }
+            maxDiff =
+                Math.max(
+                    maxDiff,
+                    largestDifference(reference.get(q).candidates(), scores.get(q).candidates()));
           }
         }
       }
@@ -263,6 +286,38 @@ public final class IclBench extends CliCommand {
     }
     return out;
   }
+
+  /**
+   * A path's seconds per query and queries per second, and its speedup over naive without and with
+   * the prefix.
+   */
+  private static void putPath(
+      ObjectNode node,
+      String name,
+      String speedupName,
+      double seconds,
+      double naive,
+      double prefix,
+      int queries) {
+    node.put(name + "seconds_per_query_median", seconds);
+    node.put(name + "queries_per_s", 1 / seconds);
+    node.put(speedupName + "speedup", naive / seconds);
+    node.put(
+        speedupName + "speedup_including_prefix_for_" + queries + "_queries",
+        naive * queries / (prefix + seconds * queries));
+  }
+
+  /** The largest difference between two lists' summed candidate scores. */
+  private static double largestDifference(List<ContinuationScore> a, List<ContinuationScore> b) {
+    double diff = 0;
+    for (int label = 0; label < a.size(); label++) {
+      diff = Math.max(diff, Math.abs(a.get(label).sum() - b.get(label).sum()));
+    }
+    return diff;
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   private static double median(double[] values) {
     double[] sorted = values.clone();

@@ -15,8 +15,9 @@ import java.util.List;
  * @param dataDir where built-in tasks' files are
  * @param evalCap the evaluation set is shuffled with {@code evalShuffleSeed} and cut to this many
  * @param limit evaluate only the first N of those (null for all)
- * @param batchSize queries scored in one forward pass when their demonstrations are shared (1: one
- *     at a time); scores agree across batch sizes within float rounding (1e-4)
+ * @param batchSize queries scored together: packed into forward passes over their shared prefix, or
+ *     in left-padded batches of similar length when each has its own demonstrations (1: one at a
+ *     time); scores agree across batch sizes within float rounding (1e-4)
  */
 public record EvalConfig(
     String model,
@@ -36,7 +37,7 @@ public record EvalConfig(
     boolean skipBadRows,
     int batchSize) {
   /** The default {@code batchSize}: the faster on CPU in {@code iclab bench icl}. */
-  public static final int DEFAULT_BATCH_SIZE = 8;
+  public static final int DEFAULT_BATCH_SIZE = 32;
 
   public EvalConfig {
     if ((task == null) == (taskFile == null)) {

@@ -33,10 +33,11 @@ import java.util.function.IntConsumer;
  * <p>When the demonstrations are shared by every query of a group (random, balanced or fixed
  * selection in given, random or permuted order), their KV cache is computed once per group and
  * reused for every query (queries that had to drop demonstrations to fit share the shorter prefix
- * of as many demonstrations), and {@code batchSize} queries at a time are scored in one batch over
- * it (zero-shot queries too). GlobalE/LocalE groups first rank their candidate orders on a probing
- * set sampled from the model, then run the best four as permutation groups (their lines carry the
- * order's statistic).
+ * of as many demonstrations), and {@code batchSize} queries at a time are packed into one forward
+ * over it (zero-shot queries too); queries with demonstrations of their own (kNN, BM25) go {@code
+ * batchSize} at a time in left-padded batches of similar length. GlobalE/LocalE groups first rank
+ * their candidate orders on a probing set sampled from the model, then run the best four as
+ * permutation groups (their lines carry the order's statistic).
  */
 public final class ExperimentRunner {
   private final ExperimentPlan plan;
@@ -177,7 +178,7 @@ public final class ExperimentRunner {
     Map<List<String>, List<List<ContinuationScore>>> calibrationScores = new HashMap<>();
     // Queries go in fixed slices of the query list, so a resumed run scores each query in the same
     // batch as an uninterrupted run would (same shapes, same floats); done ones are not rewritten.
-    int batchSize = shared ? plan.config().batchSize() : 1;
+    int batchSize = plan.config().batchSize();
     List<Example> queries = plan.queries();
     try (PrefixCaches prefixes = new PrefixCaches(evaluator)) {
       for (int start = 0; start < queries.size(); start += batchSize) {
@@ -195,7 +196,7 @@ public final class ExperimentRunner {
                       task.instruction(), demos, query, task.template(), task.labelWords())));
         }
         List<IclEvaluator.Scores> chunkScores =
-            shared ? prefixes.scoreShared(prompts) : List.of(evaluator.scoreNaive(prompts.get(0)));
+            shared ? prefixes.scoreShared(prompts) : evaluator.scoreSeparately(prompts);
         for (int q = 0; q < chunk.size(); q++) {
           if (!done(settings, samples, chunk.get(q))) {
             Prompt prompt = prompts.get(q);

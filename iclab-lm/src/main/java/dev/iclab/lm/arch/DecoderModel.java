@@ -54,14 +54,16 @@ public abstract class DecoderModel implements CausalLM {
       AttentionObserver observer,
       int past,
       Rotary.Tables rotaryTables, // null without rotary embedding
-      NDArray momentumWeights) { // [batch or 1, 1, seq, past + seq], null for standard attention
+      NDArray momentumWeights, // [batch or 1, 1, seq, past + seq], null for standard attention
+      boolean extendsCache, // false for a token tree: the cache is read only
+      TreeAttention treeAttention) { // a token tree's chunked attention, or null for the dense one
 
     /** Appends to the cache when there is one; returns {keys, values} to attend to. */
     public NDArray[] remember(int layer, NDArray k, NDArray v) {
       if (cache == null) {
         return new NDArray[] {k, v};
       }
-      var all = cache.append(layer, k, v);
+      var all = extendsCache ? cache.append(layer, k, v) : cache.followedBy(scope, layer, k, v);
       return new NDArray[] {all.get(0), all.get(1)};
     }
 
@@ -121,37 +123,99 @@ public abstract class DecoderModel implements CausalLM {
       }
     }
     int seq = (int) hidden.getShape().get(1);
-    if (past + seq > config.contextLength()) {
+    TokenTree tree = options.tree() == null ? null : tree(options, seq, past);
+    int extent = tree == null ? past + seq : tree.extent();
+    if (extent > config.contextLength()) {
       throw new ContextOverflowException(
           "%d tokens (%d cached + %d new) exceed the model's context window of %d (max_position_embeddings); shorten the prompt or use fewer demonstrations"
-              .formatted(past + seq, past, seq, config.contextLength()));
+              .formatted(extent, past, extent - past, config.contextLength()));
     }
-    NDArray positions = positions(scope, batch, seq, past, padding);
-    NDArray mask =
-        seq == 1 && padding == null && slidingWindow() > past
-            ? null
-            : Ops.attentionMask(scope, batch, seq, past, padding, slidingWindow());
+    NDArray positions =
+        tree == null ? positions(scope, batch, seq, past, padding) : tree.positions(scope, batch);
+    AttentionVariant attention = config.attention();
+    TreeAttention chunked =
+        tree != null && !attention.isMomentum() && options.observer() == null
+            ? TreeAttention.plan(scope, tree, slidingWindow())
+            : null;
+    NDArray mask;
+    if (tree != null) {
+      mask = chunked != null ? null : tree.mask(scope, slidingWindow());
+    } else {
+      mask =
+          seq == 1 && padding == null && slidingWindow() > past
+              ? null
+              : Ops.attentionMask(scope, batch, seq, past, padding, slidingWindow());
+    }
     Rotary rotary = rotary();
     Rotary.Tables tables = rotary == null ? null : rotary.tables(scope, positions);
-    AttentionVariant attention = config.attention();
-    NDArray momentum =
-        attention.isMomentum()
-            ? MomentumAttention.weights(scope, seq, past, mask, attention.eta())
-            : null;
-    Step step = new Step(scope, positions, mask, cache, options.observer(), past, tables, momentum);
+    NDArray momentum = null;
+    if (attention.isMomentum()) {
+      momentum =
+          tree == null
+              ? MomentumAttention.weights(scope, seq, past, mask, attention.eta())
+              : tree.momentumWeights(scope, slidingWindow(), attention.eta());
+    }
+    Step step =
+        new Step(
+            scope,
+            positions,
+            mask,
+            cache,
+            options.observer(),
+            past,
+            tables,
+            momentum,
+            tree == null,
+            chunked);
     hidden = addPositions(step, hidden);
     for (int layer = 0; layer < config.numLayers(); layer++) {
       hidden = layer(layer, hidden, step); // [batch, seq, hidden]
     }
-    if (cache != null) {
+    if (cache != null && tree == null) {
       cache.advance(seq);
     }
-    if (options.lastOnly()) {
+    if (options.outputRows() != null) {
+      hidden = rows(scope, hidden, prefix, options.outputRows()); // [batch, rows, hidden]
+    } else if (options.lastOnly()) {
       hidden = hidden.get(":, -1:, :"); // [batch, 1, hidden]
     } else if (prefix > 0) {
       hidden = hidden.get(":, " + prefix + ":, :"); // [batch, tokens, hidden]
     }
-    return logits(step, hidden); // [batch, tokens or 1, vocab]
+    return logits(step, hidden); // [batch, tokens or rows or 1, vocab]
+  }
+
+  private static TokenTree tree(ForwardOptions options, int seq, int past) {
+    if (options.attentionMask() != null || options.inputPrefix() != null) {
+      throw new IllegalArgumentException("a token tree takes no padding mask or input prefix");
+    }
+    if (options.tree().length != seq) {
+      throw new IllegalArgumentException(
+          "token tree of " + options.tree().length + " parents for " + seq + " tokens");
+    }
+    if (options.cache() != null
+        && options.cache().length() > 0
+        && options.cache().batchSize() != 1) {
+      throw new IllegalArgumentException("a token tree reads a cache of batch 1 only");
+    }
+    return TokenTree.of(options.tree(), past);
+  }
+
+  /** Hidden states at some input positions: [batch, seq, h] -> [batch, rows.length, h]. */
+  private static NDArray rows(NDManager scope, NDArray hidden, int offset, int[] rows) {
+    Shape shape = hidden.getShape();
+    long batch = shape.get(0);
+    long seq = shape.get(1);
+    long[] flat = new long[(int) batch * rows.length];
+    for (int b = 0; b < batch; b++) {
+      for (int r = 0; r < rows.length; r++) {
+        if (rows[r] < 0 || offset + rows[r] >= seq) {
+          throw new IllegalArgumentException("output row " + rows[r] + " outside the input");
+        }
+        flat[b * rows.length + r] = b * seq + offset + rows[r];
+      }
+    }
+    NDArray table = hidden.reshape(batch * seq, shape.get(2)); // [batch * seq, h]
+    return lookup(table, scope.create(flat, new Shape(batch, rows.length))); // [batch, rows, h]
   }
 
   /** Absolute positions; with padding, counted over real tokens only (as HF generate does). */
@@ -182,9 +246,18 @@ public abstract class DecoderModel implements CausalLM {
       int layer, Step step, NDArray q, NDArray k, NDArray v, double scale, Dense output) {
     long batch = q.getShape().get(0);
     long seq = q.getShape().get(2);
-    NDArray[] kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
-    NDArray attended =
-        Ops.attention(q, kv[0], kv[1], step.mask(), scale, layer, step.past(), step.observer());
+    // Scaling q [.., seq, headDim] instead of the scores [.., seq, keys] is a smaller pass.
+    NDArray scaled = scale == 1 ? q : Ops.scale(q, (float) scale);
+    NDArray attended;
+    NDArray[] kv = null;
+    if (step.treeAttention() != null) {
+      NDList prefix = step.cache().layer(layer); // [1, kvHeads, past, headDim] each
+      attended = step.treeAttention().attend(scaled, k, v, prefix.get(0), prefix.get(1));
+    } else {
+      kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
+      attended =
+          Ops.attention(scaled, kv[0], kv[1], step.mask(), 1, layer, step.past(), step.observer());
+    }
     if (step.momentumWeights() != null) {
       attended =
           attended.add(MomentumAttention.term(step.momentumWeights(), kv[1], q.getShape().get(1)));

@@ -52,6 +52,33 @@ public final class KvCache implements AutoCloseable {
     return new NDList(keys[layer], values[layer]);
   }
 
+  /**
+   * One layer's cached keys and values, each [batch, kvHeads, length, headDim], owned by the cache
+   * (read them, do not close them).
+   */
+  public NDList layer(int layer) {
+    return new NDList(keys[layer], values[layer]);
+  }
+
+  /**
+   * One layer's cached keys and values followed by new ones, without storing them (the cache stays
+   * as it was); a token tree reads the cache this way.
+   *
+   * @param k [1, kvHeads, new, headDim]
+   * @param v [1, kvHeads, new, headDim]
+   * @return {keys, values}, each [1, kvHeads, length + new, headDim], owned by {@code scope}
+   */
+  public NDList followedBy(NDManager scope, int layer, NDArray k, NDArray v) {
+    if (keys[layer] == null) {
+      return new NDList(k, v);
+    }
+    NDArray joinedKeys = NDArrays.concat(new NDList(keys[layer], k), 2);
+    NDArray joinedValues = NDArrays.concat(new NDList(values[layer], v), 2);
+    joinedKeys.attach(scope);
+    joinedValues.attach(scope);
+    return new NDList(joinedKeys, joinedValues);
+  }
+
   private NDArray concatInto(NDArray old, NDArray fresh) {
     NDArray joined;
     if (old == null) {
