@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,7 +14,6 @@ import dev.iclab.IclabException;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
-import dev.iclab.tensor.AttentionObserver;
 import dev.iclab.tensor.Tensors;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -42,28 +40,11 @@ class LabMomentumAttentionTest {
 
   /** Layer 0's attention output (after the output projection), [batch, tokens, width]. */
   private static float[] layerZeroOutput(double eta) {
-    float[][] seen = new float[1][];
-    AttentionObserver observer =
-        new AttentionObserver() {
-          @Override
-          public boolean observes(int layer) {
-            return layer == 0;
-          }
-
-          @Override
-          public void onAttention(int layer, int queryOffset, NDArray scores, NDArray probs) {}
-
-          @Override
-          public void onAttentionOutput(int layer, int queryOffset, NDArray output) {
-            seen[0] = output.toFloatArray();
-          }
-        };
     try (NDManager root = Tensors.newManager();
         SequenceModel model = SequenceModel.create(config(eta), root, 3);
         NDManager step = root.newSubManager()) {
-      model.logits(step.create(inputs(), new Shape(BATCH, TOKENS, INPUT)), -1, observer);
+      return LayerOutput.of(model, step.create(inputs(), new Shape(BATCH, TOKENS, INPUT)), 0);
     }
-    return seen[0];
   }
 
   /**

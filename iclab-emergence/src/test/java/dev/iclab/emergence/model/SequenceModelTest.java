@@ -206,20 +206,7 @@ class SequenceModelTest {
         a.addi(0.05f); // biases and LayerNorm shifts away from their 0 initialisation
       }
       float[] x = randomInputs(6);
-      float[][] recorded = new float[1][];
-      AttentionObserver observer =
-          new AttentionObserver() {
-            @Override
-            public boolean observes(int layer) {
-              return layer == 0;
-            }
-
-            @Override
-            public void onAttentionOutput(int layer, int queryOffset, NDArray output) {
-              recorded[0] = output.toFloatArray(); // [batch, tokens, width]
-            }
-          };
-      model.logits(step.create(x, new Shape(BATCH, TOKENS, INPUT)), -1, observer);
+      float[] recorded = LayerOutput.of(model, step.create(x, new Shape(BATCH, TOKENS, INPUT)), 0);
       float[] embed = param(model, "embed.weight"); // [width, INPUT - 1 + LABELS]
       float[] embedBias = param(model, "embed.bias");
       float[] position = param(model, "position"); // [TOKENS, width]
@@ -287,7 +274,7 @@ class SequenceModelTest {
             }
             assertEquals(
                 expected,
-                recorded[0][(b * TOKENS + t) * width + o],
+                recorded[(b * TOKENS + t) * width + o],
                 1e-5,
                 "row " + b + ", token " + t + ", unit " + o);
           }
