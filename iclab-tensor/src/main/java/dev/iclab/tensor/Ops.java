@@ -85,7 +85,7 @@ public final class Ops {
 
   /** The tanh GELU as x * sigmoid(x (a + b x^2)); {@link #geluTanh} within 1e-6. */
   private static NDArray geluTanhSigmoid(NDArray x) {
-    if (x.hasGradient()) {
+    if (!mayWriteInPlace(x)) {
       NDArray inner = scale(x.square(), GELU_CUBIC).add(GELU_LINEAR).mul(x);
       return x.mul(inner.getNDArrayInternal().sigmoid());
     }
@@ -97,7 +97,17 @@ public final class Ops {
   }
 
   private static NDArray siluInPlaceWhenInference(NDArray x) {
-    return x.hasGradient() ? silu(x) : Activation.sigmoid(x).muli(x);
+    return mayWriteInPlace(x) ? Activation.sigmoid(x).muli(x) : silu(x);
+  }
+
+  /**
+   * Whether an activation may overwrite its own intermediate buffers: only when no gradient is
+   * being recorded. {@code x.hasGradient()} alone is not enough: inside a gradient collector an
+   * intermediate of trainable weights (K/V-only fine-tuning, LoRA) needs its saved values for
+   * backward even though it holds no gradient of its own.
+   */
+  private static boolean mayWriteInPlace(NDArray x) {
+    return !ai.djl.pytorch.jni.JniUtils.isGradMode() && !x.hasGradient();
   }
 
   /** Activation names {@link #activation} accepts. */
