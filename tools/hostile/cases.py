@@ -456,7 +456,7 @@ def cases(fx):
     add("tune-ctrl-c-no-save", "tune", "interrupt", "Ctrl-C without --save-every, then rerun --resume",
         expect="ok", timeout=400,
         scenario=interrupted_then_resumed(tsave[:10] + ["400", "--seed", "1"],
-                                          lines_at_least("out/metrics.jsonl", 3), sig=signal.SIGINT,
+                                          exists("out/run.json"), sig=signal.SIGINT,
                                           reference=False))
 
     # -- merge -----------------------------------------------------------------------------------
