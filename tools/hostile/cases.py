@@ -309,7 +309,7 @@ def cases(fx):
     add("eval-shots-gt-pool", "eval", "flags", "--shots 8 on a two-row pool",
         flags(ef("two-rows"), "--shots", "8"), checks=(nothing_written(),))
     add("eval-seeds-text", "eval", "flags", "--seeds abc", flags(sst + ["--out", "out"], "--seeds", "abc"),
-        expect="usage")
+        says=["--seeds"])
     add("eval-limit-0", "eval", "flags", "--limit 0", flags(sst + ["--out", "out"], "--shots", "0", "--limit", "0"),
         checks=(nothing_written(),))
     add("eval-limit-neg", "eval", "flags", "--limit -5", flags(sst + ["--out", "out"], "--shots", "0", "--limit", "-5"),
@@ -456,7 +456,7 @@ def cases(fx):
     add("tune-ctrl-c-no-save", "tune", "interrupt", "Ctrl-C without --save-every, then rerun --resume",
         expect="ok", timeout=400,
         scenario=interrupted_then_resumed(tsave[:10] + ["400", "--seed", "1"],
-                                          lines_at_least("out/metrics.jsonl", 3), sig=signal.SIGINT,
+                                          exists("out/run.json"), sig=signal.SIGINT,
                                           reference=False))
 
     # -- merge -----------------------------------------------------------------------------------

@@ -250,35 +250,27 @@ class HostileInputTest {
   void configValueOfTheWrongTypeIsNamed() throws IOException {
     Path config = dir.resolve("exp.yaml");
     Files.writeString(config, "task: sst2\nlimit: four\n");
-    assertOneLineFailure(
-        CliRun.of(
-            "eval",
-            "--config",
-            config.toString(),
-            "--model",
-            tinyStories(),
-            "--data-dir",
-            dataDir(),
-            "--out",
-            dir.resolve("out").toString()),
-        "'limit' is \"four\", expected an integer");
+    assertOneLineFailure(evalWithConfig(config), "'limit' is \"four\", expected an integer");
+  }
+
+  private CliRun evalWithConfig(Path config) {
+    return CliRun.of(
+        "eval",
+        "--config",
+        config.toString(),
+        "--model",
+        tinyStories(),
+        "--data-dir",
+        dataDir(),
+        "--out",
+        dir.resolve("out").toString());
   }
 
   @Test
   void configWithTrailingGarbageIsRefusedNotHalfRead() throws IOException {
     Path config = dir.resolve("exp.json");
     Files.writeString(config, "{\"task\": \"sst2\", \"limit\": 2} trailing");
-    CliRun run =
-        CliRun.of(
-            "eval",
-            "--config",
-            config.toString(),
-            "--model",
-            tinyStories(),
-            "--data-dir",
-            dataDir(),
-            "--out",
-            dir.resolve("out").toString());
+    CliRun run = evalWithConfig(config);
     assertOneLineFailure(run, "--config " + config, "does not parse");
     assertTrue(run.err().toLowerCase(java.util.Locale.ROOT).contains("trailing"), run.err());
     assertFalse(Files.exists(dir.resolve("out")));
@@ -328,5 +320,44 @@ class HostileInputTest {
     assertEquals(60, keys.size());
     assertEquals(60, keys.stream().distinct().count(), "no sample repeated");
     assertTrue(Files.exists(out.resolve("summary.json")));
+  }
+
+  /** A disk that fills while tune checkpoints: one line, and --resume finishes the training. */
+  @Test
+  void fullDiskDuringTuneIsOneLineAndTheRunResumes() throws Exception {
+    Path out = dir.resolve("tune");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "tune",
+                "--model",
+                tinyStories(),
+                "--method",
+                "lora",
+                "--task",
+                "sst2",
+                "--data-dir",
+                dataDir(),
+                "--train-limit",
+                "16",
+                "--save-every",
+                "4",
+                "--out",
+                out.toString()));
+    Path log = dir.resolve("tune.log");
+    // 24 KiB: a checkpoint (adapter and AdamW moments) is larger.
+    assertEquals(1, ChildIclab.start(log, 24, args).waitFor(), Files.readString(log));
+    String err = Files.readString(log);
+    assertTrue(err.contains("error: cannot write: "), err);
+    assertTrue(err.contains("File too large") && err.contains("--resume"), err);
+    assertFalse(err.contains("\tat ") || err.contains("internal error"), err);
+    assertFalse(Files.exists(out.resolve("adapter_model.safetensors")));
+    assertTrue(Files.exists(out.resolve("run.json")), "the run folder stays, to be resumed");
+
+    args.add("--resume");
+    CliRun resumed = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, resumed.exitCode(), resumed.err());
+    assertTrue(Files.exists(out.resolve("adapter_model.safetensors")));
+    assertTrue(Files.exists(out.resolve("tune_summary.json")));
   }
 }
