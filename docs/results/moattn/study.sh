@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The momentum-attention study, run from the repository root:
+#   bash docs/results/moattn/study.sh lm          # language models on Brown: train, perplexity, eval
+#   bash docs/results/moattn/study.sh emergence   # the emergence lab, quick preset, 3 seeds
+# ICLAB may name another launcher (e.g. ICLAB="java -jar iclab-cli/target/iclab.jar"); results go to runs/moattn.
+set -euo pipefail
+ICLAB="${ICLAB:-./iclab}"
+brown=../shared/data/brown
+wiki=../shared/data/wikitext2
+runs=(standard-seed1 momentum0.9-seed1 standard-seed2 momentum0.9-seed2)
+
+train() { # name: standard-seedS or momentumETA-seedS
+  local name="$1" seed="${1##*-seed}" variant="${1%-seed*}" flags
+  if [ "$variant" = standard ]; then flags="--attention standard"; else
+    flags="--attention momentum --momentum-eta ${variant#momentum}"; fi
+  local out=runs/moattn/lm/$name
+  [ -f "$out/model.safetensors" ] && return
+  $ICLAB pretrain --arch llama --layers 2 --hidden 128 --heads 4 --context 256 \
+    --tokenizer ../shared/models/tinystories-656k \
+    --data $brown/brown.train.txt --valid $brown/brown.valid.txt \
+    --steps 800 --batch-size 8 --lr 2e-3 --warmup-steps 50 --eval-every 200 --eval-windows 0 \
+    --threads 1 $flags --seed "$seed" --out "$out" --json > "$out.train.json"
+}
+
+perplexities() {
+  local out=runs/moattn/lm/$1 split
+  # Brown valid perplexity over all its windows is in each run's metrics.jsonl (last step).
+  for split in brown-test:$brown/brown.test.txt wikitext2-valid:$wiki/wiki.valid.tokens wikitext2-test:$wiki/wiki.test.tokens; do
+    local file="$out/perplexity-${split%%:*}.json"
+    [ -s "$file" ] || { $ICLAB perplexity --model "$out" --data "${split#*:}" --max-length 256 \
+      --stride 256 --json > "$file.tmp" && mv "$file.tmp" "$file"; }
+  done
+}
+
+evaluations() {
+  local out=runs/moattn/lm/$1 task
+  for task in sst2 sst5 mr subj agnews cb; do
+    [ -f "$out/eval-$task/summary.json" ] || $ICLAB eval --model "$out" --task "$task" \
+      --shots 0,4 --seeds 1 --limit 100 --out "$out/eval-$task" > /dev/null
+  done
+}
+
+lm() {
+  mkdir -p runs/moattn/lm
+  for r in "${runs[@]}"; do train "$r"; done
+  for r in "${runs[@]}"; do perplexities "$r"; done
+  for r in "${runs[@]}"; do evaluations "$r"; done
+}
+
+emergence() {
+  $ICLAB emergence --preset quick --sweep attention=standard,momentum --sweep seed=1,2,3 \
+    --threads 1 --out runs/moattn/emergence-quick
+}
+
+"$@"
