@@ -33,7 +33,7 @@ class TuneConfigTest {
     assertEquals(8, json.path("train_limit").asInt());
     assertEquals(10, json.path("eval_every").asInt());
     assertEquals(1e-4, json.at("/training_flags/lr").asDouble());
-    assertEquals(8, json.at("/method_options/lora_r").asInt());
+    assertEquals(8, json.at("/method_options/lora/r").asInt());
     assertFalse(json.has("file"), "no text file with a task");
     JsonNode text =
         config("lora", task(null, null), new TuneConfig.TextData("a.jsonl", "text"), ADAMW)
