@@ -68,7 +68,7 @@ public final class IclBench extends CliCommand {
   @Option(names = "--shots", defaultValue = "16", description = "Shared demonstrations.")
   int shots;
 
-  @Option(names = "--queries", defaultValue = "32", description = "Queries per path.")
+  @Option(names = "--queries", defaultValue = "8", description = "Queries per path.")
   int queries;
 
   @Option(names = "--rounds", defaultValue = "3", description = "Timed rounds over the queries.")
@@ -76,7 +76,7 @@ public final class IclBench extends CliCommand {
 
   @Option(
       names = "--batch-sizes",
-      defaultValue = "8,32",
+      defaultValue = "4,8",
       description = "Batch sizes compared with one query at a time (default: ${DEFAULT-VALUE}).")
   String batchSizes;
 
