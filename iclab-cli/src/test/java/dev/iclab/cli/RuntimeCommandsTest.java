@@ -241,7 +241,9 @@ class RuntimeCommandsTest {
     CliRun badTemperature =
         CliRun.of("generate", "--model", tinyStories(), "--prompt", "a", "--temperature", "0");
     assertEquals(1, badTemperature.exitCode());
-    assertTrue(badTemperature.err().contains("--temperature must be a finite number > 0"), badTemperature.err());
+    assertTrue(
+        badTemperature.err().contains("--temperature must be a finite number > 0"),
+        badTemperature.err());
   }
 
   private static String[] concat(String[] args, String last) {
