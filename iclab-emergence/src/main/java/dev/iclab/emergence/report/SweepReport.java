@@ -27,13 +27,16 @@ public final class SweepReport {
   /** Writes icl.png, iwl.png, iwl_zero_shot.png and report.html into {@code folder}. */
   public static Path write(Path folder, String title, List<Entry> entries) {
     Map<String, List<Metrics>> curves = new LinkedHashMap<>();
-    double iwlChance = Double.NaN;
+    // One dashed IWL chance line only when every run shares it (a sweep over --labels does not);
+    // the table gives each run's own.
+    java.util.Set<Double> chances = new java.util.TreeSet<>();
     for (Entry e : entries) {
       curves.put(e.spec().name(), e.metrics());
       if (e.last() != null) {
-        iwlChance = e.last().iwlChance();
+        chances.add(e.last().iwlChance());
       }
     }
+    double iwlChance = chances.size() == 1 ? chances.iterator().next() : Double.NaN;
     Curves.write(
         folder.resolve("icl.png"),
         "ICL: 2-way few-shot accuracy on holdout classes",
@@ -60,12 +63,14 @@ public final class SweepReport {
         .append("text-align:right}th{background:#eee}</style></head><body><h1>")
         .append(escape(title))
         .append("</h1><p>ICL chance 0.5 (2-way); IWL chance ")
-        .append(fmt(iwlChance))
+        .append(
+            Double.isNaN(iwlChance) ? "per run, in the table (no IWL chance line)" : fmt(iwlChance))
         .append(". Dashed grey lines mark chance.</p>")
         .append("<img src=\"icl.png\"><img src=\"iwl.png\"><img src=\"iwl_zero_shot.png\">")
         .append("<h2>Final values</h2><table><tr><th>run</th><th>arch</th><th>format</th>")
         .append("<th>p_bursty</th><th>classes</th><th>zipf</th><th>steps</th><th>loss</th>")
-        .append("<th>ICL</th><th>IWL</th><th>0-shot IWL</th><th>wall s</th></tr>");
+        .append(
+            "<th>ICL</th><th>IWL</th><th>0-shot IWL</th><th>IWL chance</th><th>wall s</th></tr>");
     for (Entry e : entries) {
       Metrics m = e.last();
       RunSpec s = e.spec();
@@ -94,6 +99,8 @@ public final class SweepReport {
           .append(m == null ? "-" : fmt(m.iwlAcc()))
           .append("</td><td>")
           .append(m == null ? "-" : fmt(m.iwlZeroShotAcc()))
+          .append("</td><td>")
+          .append(m == null ? "-" : fmt(m.iwlChance()))
           .append("</td><td>")
           .append(fmt(e.wallSeconds()))
           .append("</td></tr>");
