@@ -3,7 +3,6 @@ package dev.iclab.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
@@ -20,20 +19,7 @@ final class KilledRun {
    */
   static boolean killWhen(List<String> args, Path log, IntSupplier progress, int atLeast)
       throws IOException, InterruptedException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName()));
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.redirectOutput(log.toFile());
-    builder.environment().put("DJL_OFFLINE", "true");
-    builder.environment().put("OPT_OUT_TRACKING", "true");
-    Process process = builder.start();
+    Process process = ChildIclab.start(log, 0, args);
     long deadline = System.nanoTime() + 120_000_000_000L;
     while (progress.getAsInt() < atLeast && System.nanoTime() < deadline && process.isAlive()) {
       Thread.sleep(5);

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.tensor.Ops;
 import dev.iclab.tune.optim.AdamW;
@@ -51,7 +53,24 @@ public final class Trainer implements AutoCloseable {
       double gradNorm,
       long tokens,
       double tokensPerSecond,
-      long batchHash) {}
+      long batchHash) {
+    /**
+     * The step's line of a run's metrics.jsonl (tune and pretrain): step, epoch, loss, lr,
+     * grad_norm, tokens (counted on from {@code tokensBefore}, a resumed run's count at its
+     * checkpoint) and tokens_per_s.
+     */
+    public ObjectNode metricsLine(long tokensBefore) {
+      ObjectNode line = JsonNodeFactory.instance.objectNode();
+      line.put("step", step);
+      line.put("epoch", epoch);
+      line.put("loss", loss);
+      line.put("lr", lr);
+      line.put("grad_norm", gradNorm);
+      line.put("tokens", tokensBefore + tokens);
+      line.put("tokens_per_s", tokensPerSecond);
+      return line;
+    }
+  }
 
   /** The losses of a run (mean loss of each optimizer step's tokens). */
   public record Result(int steps, long tokens, List<Double> losses, double seconds) {}

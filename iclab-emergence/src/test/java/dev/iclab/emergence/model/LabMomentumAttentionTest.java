@@ -1,6 +1,5 @@
 package dev.iclab.emergence.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,9 +85,9 @@ class LabMomentumAttentionTest {
     assertFalse(java.util.Arrays.equals(standard, ninety), "momentum changed nothing");
   }
 
+  /** eta 0 is standard attention: the settings resolve to the same spec, hence the same model. */
   @Test
-  void etaZeroIsStandardAttentionBitForBit() {
-    assertArrayEquals(layerZeroOutput(0), layerZeroOutput(0.0), 0f);
+  void etaZeroIsStandardAttention() {
     RunSpec standard = Settings.of(Preset.parse("quick")).toSpec("a");
     RunSpec etaZero =
         Settings.of(Preset.parse("quick"))

@@ -213,14 +213,7 @@ public final class TuneJob {
                   examples,
                   startStep,
                   p -> {
-                    ObjectNode line = JSON.createObjectNode();
-                    line.put("step", p.step());
-                    line.put("epoch", p.epoch());
-                    line.put("loss", p.loss());
-                    line.put("lr", p.lr());
-                    line.put("grad_norm", p.gradNorm());
-                    line.put("tokens", runTokens + p.tokens());
-                    line.put("tokens_per_s", p.tokensPerSecond());
+                    ObjectNode line = p.metricsLine(runTokens);
                     if (scorer != null
                         && (p.step() % evalEvery == 0 || p.step() == p.totalSteps())) {
                       devAccuracy[1] = trainer.evaluating(() -> scorer.accuracy(queries));

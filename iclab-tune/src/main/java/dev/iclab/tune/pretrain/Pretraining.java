@@ -227,14 +227,7 @@ public final class Pretraining {
               train.windows(),
               start,
               p -> {
-                ObjectNode line = JSON.createObjectNode();
-                line.put("step", p.step());
-                line.put("epoch", p.epoch());
-                line.put("loss", p.loss());
-                line.put("lr", p.lr());
-                line.put("grad_norm", p.gradNorm());
-                line.put("tokens", runTokens + p.tokens());
-                line.put("tokens_per_s", p.tokensPerSecond());
+                ObjectNode line = p.metricsLine(runTokens);
                 line.put("batch_hash", Long.toHexString(p.batchHash()));
                 double ppl = Double.NaN;
                 boolean last = p.step() == p.totalSteps();
