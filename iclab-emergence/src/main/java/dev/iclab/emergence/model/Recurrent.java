@@ -14,10 +14,7 @@ import dev.iclab.tensor.Ops;
  * that gives at least the parameter count of the transformer with the same config, so the
  * comparison is at matched size.
  */
-final class Recurrent implements SequenceModel {
-  private final ModelConfig config;
-  private final NDManager manager;
-  private final ParameterStore params;
+final class Recurrent extends AbstractSequenceModel {
   private final int hidden;
   private final InputEmbedding embedding;
   private final NDList cellParams; // per layer: w_ih [g * hidden, in], w_hh, b_ih, b_hh
@@ -25,9 +22,7 @@ final class Recurrent implements SequenceModel {
   private final NDArray headBias; // [labels]
 
   Recurrent(ModelConfig config, NDManager manager, long seed) {
-    this.config = config;
-    this.manager = manager;
-    this.params = new ParameterStore(manager, seed);
+    super(config, manager, seed);
     this.hidden = matchedHidden(config);
     int w = config.width();
     int gates = gates(config.arch());
@@ -112,25 +107,5 @@ final class Recurrent implements SequenceModel {
                     true);
     NDArray states = Predictions.select(out.get(0), positions); // [batch, (predictions,) hidden]
     return Ops.linear(states, headWeight, headBias); // [batch, (predictions,) labels]
-  }
-
-  @Override
-  public ModelConfig config() {
-    return config;
-  }
-
-  @Override
-  public ParameterStore parameters() {
-    return params;
-  }
-
-  @Override
-  public NDManager manager() {
-    return manager;
-  }
-
-  @Override
-  public void close() {
-    manager.close();
   }
 }

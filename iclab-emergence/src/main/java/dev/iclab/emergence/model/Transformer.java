@@ -14,12 +14,9 @@ import dev.iclab.tensor.Ops;
  * adds Dai et al.'s momentum term sum_{i<t} eta^(t-i) v_i to its attention output, as the LM
  * runtime does.
  */
-final class Transformer implements SequenceModel {
+final class Transformer extends AbstractSequenceModel {
   private static final double LN_EPS = 1e-5;
 
-  private final ModelConfig config;
-  private final NDManager manager;
-  private final ParameterStore params;
   private final InputEmbedding embedding;
   private final NDArray position; // [tokens, width]
   private final Block[] blocks;
@@ -43,9 +40,7 @@ final class Transformer implements SequenceModel {
       NDArray downBias) {} // [width]
 
   Transformer(ModelConfig config, NDManager manager, long seed) {
-    this.config = config;
-    this.manager = manager;
-    this.params = new ParameterStore(manager, seed);
+    super(config, manager, seed);
     int w = config.width();
     embedding = new InputEmbedding(params, config);
     position = params.normal("position", 0.1, config.tokens(), w);
@@ -128,25 +123,5 @@ final class Transformer implements SequenceModel {
     x = Predictions.select(x, positions); // [batch, width] or [batch, predictions, width]
     x = Ops.layerNorm(x, finalNormWeight, finalNormBias, LN_EPS);
     return Ops.linear(x, headWeight, headBias); // [batch, (predictions,) labels]
-  }
-
-  @Override
-  public ModelConfig config() {
-    return config;
-  }
-
-  @Override
-  public ParameterStore parameters() {
-    return params;
-  }
-
-  @Override
-  public NDManager manager() {
-    return manager;
-  }
-
-  @Override
-  public void close() {
-    manager.close();
   }
 }
