@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
+import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.cache.KvCache;
 import dev.iclab.lm.hooks.AttentionRecord;
 import dev.iclab.lm.hooks.AttentionRecorder;

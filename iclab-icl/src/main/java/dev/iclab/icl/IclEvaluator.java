@@ -1,11 +1,9 @@
 package dev.iclab.icl;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.arch.CausalLM;
-import dev.iclab.lm.arch.ForwardOptions;
-import dev.iclab.lm.cache.KvCache;
+import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.score.ContinuationTokens;
 import dev.iclab.lm.score.PackedScorer;
 import dev.iclab.lm.score.PaddedBatchScorer;
 import dev.iclab.lm.score.ScoreRequest;
@@ -76,27 +74,12 @@ public final class IclEvaluator {
   public record Scores(List<ContinuationScore> candidates, boolean prefixReused) {}
 
   public Tokens tokenize(Prompt prompt) {
-    String text = prompt.text();
-    String trimmed = text.stripTrailing();
-    String moved = text.substring(trimmed.length());
-    int[] context = tokenizer.encode(trimmed);
-    List<int[]> candidates = new ArrayList<>();
-    boolean[] merged = new boolean[prompt.labelWords().size()];
-    for (int label = 0; label < merged.length; label++) {
-      String continuation = moved + prompt.continuation(label);
-      int[] whole = tokenizer.encode(trimmed + continuation);
-      merged[label] =
-          whole.length < context.length
-              || !Arrays.equals(Arrays.copyOf(whole, context.length), context);
-      int[] tokens =
-          Arrays.copyOfRange(whole, Math.min(context.length, whole.length), whole.length);
-      if (tokens.length == 0) {
-        tokens = tokenizer.encode(continuation, false);
-        merged[label] = true;
-      }
-      candidates.add(tokens);
+    List<String> continuations = new ArrayList<>();
+    for (int label = 0; label < prompt.labelWords().size(); label++) {
+      continuations.add(prompt.continuation(label));
     }
-    return new Tokens(context, candidates, merged);
+    ContinuationTokens t = ContinuationTokens.of(tokenizer, prompt.text(), continuations);
+    return new Tokens(t.context(), t.continuations(), t.boundaryMerge());
   }
 
   /** Scores the whole prompt from scratch. */
@@ -113,34 +96,20 @@ public final class IclEvaluator {
    * Computes a prefix's KV cache once. The cache holds all of the prefix's ids but the last, since
    * the last token of a prefix ("\n") is the one a tokenizer may merge with what follows.
    */
-  public PrefixCache openPrefix(String prefixText) {
+  public CachedPrefix openPrefix(String prefixText) {
     int[] ids = tokenizer.encode(prefixText);
     int cached = ids.length - 1;
     if (cached < 1 || passOptions != null) {
-      return new PrefixCache(new int[0], null, null);
+      return CachedPrefix.of(model, new int[0]);
     }
-    int[] cachedIds = Arrays.copyOf(ids, cached);
-    NDManager manager = model.manager().newSubManager();
-    try {
-      KvCache cache = model.newCache(manager);
-      try (NDManager scope = manager.newSubManager()) {
-        model.forward(
-            scope,
-            scope.create(cachedIds, new Shape(1, cached)),
-            ForwardOptions.withCache(cache).lastOnly(true));
-      }
-      return new PrefixCache(cachedIds, cache, manager);
-    } catch (RuntimeException e) {
-      manager.close();
-      throw e;
-    }
+    return CachedPrefix.of(model, Arrays.copyOf(ids, cached));
   }
 
   /**
    * Scores a prompt whose prefix is {@code prefix}: {@link #scoreBatch} of one prompt; the naive
    * path when the prompt's ids do not start with the cached ones.
    */
-  public Scores scoreCached(PrefixCache prefix, Prompt prompt) {
+  public Scores scoreCached(CachedPrefix prefix, Prompt prompt) {
     return scoreBatch(prefix, List.of(prompt)).get(0);
   }
 
@@ -152,18 +121,18 @@ public final class IclEvaluator {
    *
    * @return one result per prompt, in order
    */
-  public List<Scores> scoreBatch(PrefixCache prefix, List<Prompt> prompts) {
+  public List<Scores> scoreBatch(CachedPrefix prefix, List<Prompt> prompts) {
     if (passOptions != null) {
       return prompts.stream().map(this::scoreNaive).toList();
     }
     Scores[] out = new Scores[prompts.size()];
     List<Integer> rows = new ArrayList<>();
     List<ScoreRequest> requests = new ArrayList<>();
-    int cached = prefix.ids.length;
+    int cached = prefix.length();
     for (int i = 0; i < prompts.size(); i++) {
       Tokens t = tokenize(prompts.get(i));
       int[] context = t.context();
-      if (context.length > cached && Arrays.equals(Arrays.copyOf(context, cached), prefix.ids)) {
+      if (prefix.startsWith(context)) {
         rows.add(i);
         requests.add(
             new ScoreRequest(Arrays.copyOfRange(context, cached, context.length), t.candidates()));
@@ -171,9 +140,9 @@ public final class IclEvaluator {
         out[i] = new Scores(scorer.score(context, t.candidates()), false);
       }
     }
-    List<List<ContinuationScore>> scores = packed.score(prefix.cache, requests);
+    List<List<ContinuationScore>> scores = packed.score(prefix.cache(), requests);
     for (int r = 0; r < rows.size(); r++) {
-      out[rows.get(r)] = new Scores(scores.get(r), prefix.cache != null);
+      out[rows.get(r)] = new Scores(scores.get(r), prefix.cache() != null);
     }
     return List.of(out);
   }
@@ -200,30 +169,5 @@ public final class IclEvaluator {
   int rowsPerForward(List<Tokens> tokens) {
     return padded.rowsPerForward(
         tokens.stream().map(t -> new ScoreRequest(t.context(), t.candidates())).toList());
-  }
-
-  /** A prefix's KV cache (batch 1); close it to free its native memory. */
-  public static final class PrefixCache implements AutoCloseable {
-    private final int[] ids;
-    private final KvCache cache;
-    private final NDManager manager;
-
-    private PrefixCache(int[] ids, KvCache cache, NDManager manager) {
-      this.ids = ids;
-      this.cache = cache;
-      this.manager = manager;
-    }
-
-    /** Number of cached positions (0 when the prefix is too short to cache). */
-    public int length() {
-      return ids.length;
-    }
-
-    @Override
-    public void close() {
-      if (manager != null) {
-        manager.close();
-      }
-    }
   }
 }

@@ -8,6 +8,7 @@ import dev.iclab.data.Example;
 import dev.iclab.data.Template;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.TestModels;
+import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.tensor.Tensors;
 import java.util.Arrays;
@@ -44,7 +45,7 @@ class CachedScoringTest {
               ex("c", 2, " leading space and trailing newline\n"),
               ex("d", 0, "N/A"));
       int reused = 0;
-      try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {
+      try (CachedPrefix prefix = evaluator.openPrefix(base.prefixText())) {
         assertTrue(prefix.length() > 10, "the prefix is cached");
         for (Example query : queries) {
           Prompt prompt = base.withQuery(query);
@@ -115,7 +116,7 @@ class CachedScoringTest {
               new Prompt("", List.of(), ex("q", 0, "x"), TEMPLATE, WORDS),
               new Prompt("Read each story.", List.of(), ex("q", 0, "x"), TEMPLATE, WORDS))) {
         List<Prompt> prompts = QUERIES.stream().map(base::withQuery).toList();
-        try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {
+        try (CachedPrefix prefix = evaluator.openPrefix(base.prefixText())) {
           List<IclEvaluator.Scores> batched = evaluator.scoreBatch(prefix, prompts);
           assertEqualsNaive(evaluator, prompts, batched, name + " [" + base.prefixText() + "]");
           if (prefix.length() > 0) {
@@ -178,7 +179,7 @@ class CachedScoringTest {
               WORDS);
       int before = lm.model().manager().getManagedArrays().size();
       for (int round = 0; round < 5; round++) {
-        try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(base.prefixText())) {
+        try (CachedPrefix prefix = evaluator.openPrefix(base.prefixText())) {
           for (int i = 0; i < 10; i++) {
             Prompt p = base.withQuery(ex("q" + i, 0, "Tom saw " + i + " birds."));
             evaluator.scoreCached(prefix, p);

@@ -1,19 +1,11 @@
 package dev.iclab.cli.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.iclab.AtomicFiles;
 import dev.iclab.cli.CliCommand;
-import dev.iclab.cli.Json;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.emergence.EmergenceRun;
 import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,8 +29,7 @@ public final class EmergenceBench extends CliCommand {
   @Option(names = "--steps", description = "Training steps (default 10000).")
   int steps = 10_000;
 
-  @Option(names = "--out", description = "Also write the JSON to this file.")
-  Path out;
+  @Mixin JsonCopyOption output;
 
   @Mixin ThreadsMixin threadsOption;
 
@@ -56,18 +47,13 @@ public final class EmergenceBench extends CliCommand {
             .toSpec("bench");
     Map<Long, Long> rss = new LinkedHashMap<>();
     List<Double> windows = new ArrayList<>();
-    Path folder;
-    try {
-      folder = Files.createTempDirectory("iclab-bench-emergence");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     EmergenceRun.Result result;
-    try {
+    // the run's checkpoint and plots are not part of the bench
+    try (ScratchFolder folder = new ScratchFolder("iclab-bench-emergence", err())) {
       result =
           EmergenceRun.run(
               runSpec,
-              folder,
+              folder.path(),
               false,
               Map.of(),
               new EmergenceRun.Listener() {
@@ -81,16 +67,10 @@ public final class EmergenceBench extends CliCommand {
                     windowStart = now;
                   }
                   if (step == 1 || step == 1_000 || step == 10_000 || step == steps) {
-                    rss.put(step, residentBytes());
+                    rss.put(step, ProcStatus.residentBytes());
                   }
                 }
               });
-    } finally {
-      try {
-        Json.deleteTree(folder); // the run's checkpoint and plots are not part of the bench
-      } catch (IOException e) {
-        spec.commandLine().getErr().println("warning: cannot delete " + folder + ": " + e);
-      }
     }
     Collections.sort(windows);
     Map<String, Object> json = new LinkedHashMap<>();
@@ -103,35 +83,12 @@ public final class EmergenceBench extends CliCommand {
     json.put("cpus", Runtime.getRuntime().availableProcessors());
     json.put("threads", threadsOption.threads());
     json.put("note", "shared machine: other processes may use the CPU during the run");
-    try {
-      String text =
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
-      spec.commandLine().getOut().println(text);
-      if (out != null) {
-        AtomicFiles.writeString(out, text + "\n");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    output.emit(out(), json);
   }
 
   private static Map<String, Double> toMegabytes(Map<Long, Long> rss) {
     Map<String, Double> mb = new LinkedHashMap<>();
     rss.forEach((step, bytes) -> mb.put(Long.toString(step), bytes / 1048576.0));
     return mb;
-  }
-
-  /** VmRSS of this process from /proc (Linux); -1 elsewhere. */
-  static long residentBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
-    }
-    return -1;
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.IclabException;
 import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.Json;
+import dev.iclab.cli.OptionDefaults;
 import dev.iclab.data.Dataset;
 import dev.iclab.data.Example;
 import dev.iclab.data.Task;
@@ -17,6 +18,7 @@ import dev.iclab.icl.embed.EmbeddingCache;
 import dev.iclab.icl.embed.MiniLmEncoder;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.lm.LanguageModel;
+import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.tensor.Tensors;
 import java.io.IOException;
@@ -25,7 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,13 +49,10 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "icl",
+    defaultValueProvider = IclBench.Defaults.class,
     description = "Benchmark in-context-learning scoring and kNN selection; writes JSON.")
 public final class IclBench extends CliCommand {
-  @Option(
-      names = "--out",
-      defaultValue = "runs/bench/icl.json",
-      description = "JSON result file (default: ${DEFAULT-VALUE}).")
-  Path out;
+  @Mixin ResultFile output;
 
   @Option(
       names = "--data-dir",
@@ -121,9 +122,7 @@ public final class IclBench extends CliCommand {
     } finally {
       Json.deleteTree(temp);
     }
-    Json.writeAtomically(out, result);
-    Json.print(spec.commandLine().getOut(), result);
-    log.println("wrote " + out);
+    output.write(spec, result);
   }
 
   private ObjectNode scoring(
@@ -157,7 +156,7 @@ public final class IclBench extends CliCommand {
       int reused = 0;
       for (int r = 0; r < rounds; r++) {
         long start = System.nanoTime();
-        try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(prompts.get(0).prefixText())) {
+        try (CachedPrefix prefix = evaluator.openPrefix(prompts.get(0).prefixText())) {
           prefixSeconds[r] = (System.nanoTime() - start) / 1e9;
           node.put("prefix_tokens", prefix.length());
           for (int i = 0; i < prompts.size(); i++) {
@@ -242,7 +241,7 @@ public final class IclBench extends CliCommand {
     }
     double[][] seconds = new double[sizes.size()][rounds];
     double maxDiff = 0;
-    try (IclEvaluator.PrefixCache prefix = evaluator.openPrefix(prompts.get(0).prefixText())) {
+    try (CachedPrefix prefix = evaluator.openPrefix(prompts.get(0).prefixText())) {
       List<IclEvaluator.Scores> reference = score(evaluator, prefix, prompts, 1); // warm-up
       for (int r = 0; r < rounds; r++) {
         for (int v = 0; v < sizes.size(); v++) {
@@ -274,7 +273,7 @@ public final class IclBench extends CliCommand {
   }
 
   private static List<IclEvaluator.Scores> score(
-      IclEvaluator evaluator, IclEvaluator.PrefixCache prefix, List<Prompt> prompts, int batch) {
+      IclEvaluator evaluator, CachedPrefix prefix, List<Prompt> prompts, int batch) {
     List<IclEvaluator.Scores> out = new ArrayList<>();
     for (int start = 0; start < prompts.size(); start += batch) {
       List<Prompt> chunk = prompts.subList(start, Math.min(prompts.size(), start + batch));
@@ -357,5 +356,11 @@ public final class IclBench extends CliCommand {
     node.put("retrieval_ms_per_query", perQuery * 1000);
     node.put("k", shots);
     return node;
+  }
+
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(Map.of("--out", "runs/bench/icl.json"));
+    }
   }
 }

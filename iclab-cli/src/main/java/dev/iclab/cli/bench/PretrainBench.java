@@ -1,9 +1,6 @@
 package dev.iclab.cli.bench;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import dev.iclab.cli.Json;
 import dev.iclab.cli.ThreadsMixin;
@@ -17,8 +14,6 @@ import dev.iclab.tune.full.FullTuner;
 import dev.iclab.tune.pretrain.Corpus;
 import dev.iclab.tune.pretrain.PretrainConfig;
 import dev.iclab.tune.pretrain.Pretraining;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,8 +64,7 @@ public final class PretrainBench implements Runnable {
   @Option(names = "--momentum-eta", description = "Momentum decay (default 0.9).")
   double eta = 0.9;
 
-  @Option(names = "--out", description = "Also write the JSON to this file.")
-  Path out;
+  @Mixin JsonCopyOption output;
 
   @Mixin ThreadsMixin threadsOption;
 
@@ -117,16 +111,7 @@ public final class PretrainBench implements Runnable {
         "note",
         "median over steps after the first %d, the faster of two alternating runs per variant; forward-only = the same windows scored without gradients"
             .formatted(SKIPPED_STEPS));
-    try {
-      String text =
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json);
-      spec.commandLine().getOut().println(text);
-      if (out != null) {
-        AtomicFiles.writeString(out, text + "\n");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    output.emit(spec.commandLine().getOut(), json);
   }
 
   private record Measured(long parameters, double tokensPerSecond, double forwardTokensPerSecond) {
@@ -139,13 +124,8 @@ public final class PretrainBench implements Runnable {
   }
 
   private Measured train(AttentionVariant attention) {
-    Path folder;
-    try {
-      folder = Files.createTempDirectory("iclab-bench-pretrain");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    try {
+    try (ScratchFolder folder =
+        new ScratchFolder("iclab-bench-pretrain", spec.commandLine().getErr())) {
       PretrainConfig config =
           new PretrainConfig(
               "llama", LAYERS, HIDDEN, HEADS, CONTEXT, attention, tokenizer, data, null, steps,
@@ -154,7 +134,7 @@ public final class PretrainBench implements Runnable {
       long[] parameters = {0};
       Pretraining.run(
           config,
-          folder.resolve("run"),
+          folder.path().resolve("run"),
           false,
           Device.cpu(),
           Json.object(),
@@ -177,13 +157,8 @@ public final class PretrainBench implements Runnable {
             }
           });
       double train = BATCH * CONTEXT / median(stepSeconds);
-      return new Measured(parameters[0], train, forwardTokensPerSecond(folder.resolve("run")));
-    } finally {
-      try {
-        Json.deleteTree(folder);
-      } catch (IOException e) {
-        spec.commandLine().getErr().println("warning: cannot delete " + folder + ": " + e);
-      }
+      return new Measured(
+          parameters[0], train, forwardTokensPerSecond(folder.path().resolve("run")));
     }
   }
 

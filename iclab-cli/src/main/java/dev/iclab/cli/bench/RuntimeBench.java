@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.FlagChecks;
 import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.Json;
+import dev.iclab.cli.OptionDefaults;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
@@ -20,8 +21,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,13 +32,12 @@ import picocli.CommandLine.Option;
  * latency with and without the KV cache, and memory (load size, growth over many forwards), on
  * random-weight checkpoints of real shapes written to a temporary directory.
  */
-@Command(name = "runtime", description = "Benchmark the model runtime and write JSON results.")
+@Command(
+    name = "runtime",
+    defaultValueProvider = RuntimeBench.Defaults.class,
+    description = "Benchmark the model runtime and write JSON results.")
 public final class RuntimeBench extends CliCommand {
-  @Option(
-      names = "--out",
-      defaultValue = "runs/bench/runtime.json",
-      description = "JSON result file (default: ${DEFAULT-VALUE}).")
-  Path out;
+  @Mixin ResultFile output;
 
   @Option(
       names = "--forwards",
@@ -64,7 +66,7 @@ public final class RuntimeBench extends CliCommand {
     result.put("cores", Runtime.getRuntime().availableProcessors());
     result.put("java", Runtime.version().toString());
     result.put("djl", ai.djl.engine.Engine.getDjlVersion());
-    result.put("load_average_at_start", loadAverage());
+    result.put("load_average_at_start", ProcStatus.loadAverage());
     Path temp = Files.createTempDirectory("iclab-bench-");
     try {
       double ceiling = matmulCeiling();
@@ -85,9 +87,7 @@ public final class RuntimeBench extends CliCommand {
     } finally {
       Json.deleteTree(temp);
     }
-    Json.writeAtomically(out, result);
-    Json.print(spec.commandLine().getOut(), result);
-    log.println("wrote " + out);
+    output.write(spec, result);
   }
 
   private double median(double[] values) {
@@ -247,7 +247,7 @@ public final class RuntimeBench extends CliCommand {
 
   private static ObjectNode memorySample(CausalLM model) {
     System.gc();
-    long rss = residentBytes();
+    long rss = ProcStatus.residentBytes();
     long heap = Runtime.getRuntime().totalMemory();
     ObjectNode sample = Json.object();
     sample.put("rss_bytes", rss);
@@ -261,10 +261,10 @@ public final class RuntimeBench extends CliCommand {
     log.println("writing a ~500M-parameter FP16 Llama-shaped checkpoint ...");
     RandomCheckpoints.llama(dir, 14, 1536, 12, 4, 4096, 32000, DType.F16);
     System.gc();
-    long before = residentBytes();
+    long before = ProcStatus.residentBytes();
     ObjectNode node = Json.object();
     try (CausalLM model = ModelLoader.standard().load(dir)) {
-      long after = residentBytes();
+      long after = ProcStatus.residentBytes();
       long parameters = model.parameterCount();
       long fp32 = parameters * 4;
       node.put("parameters", parameters);
@@ -286,26 +286,9 @@ public final class RuntimeBench extends CliCommand {
     return new SplittableRandom(n).ints(n, 0, vocab).toArray();
   }
 
-  /** The 1-minute load average: other work on the machine skews every timing here. */
-  static double loadAverage() {
-    try {
-      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
-    } catch (IOException | RuntimeException e) {
-      return -1;
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(Map.of("--out", "runs/bench/runtime.json"));
     }
-  }
-
-  /** Resident set size of this process (Linux /proc), in bytes. */
-  static long residentBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException e) {
-      return -1;
-    }
-    return -1;
   }
 }

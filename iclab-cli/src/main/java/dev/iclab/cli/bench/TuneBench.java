@@ -155,7 +155,7 @@ public final class TuneBench extends CliCommand {
     result.put("optimizer", "adamw");
     result.put("threads", threads.threads());
     result.put("cpus", Runtime.getRuntime().availableProcessors());
-    result.put("load_average_at_start", RuntimeBench.loadAverage());
+    result.put("load_average_at_start", ProcStatus.loadAverage());
     List<Map<String, Object>> phases = new ArrayList<>();
     result.put("phases", phases);
     try {
@@ -190,7 +190,7 @@ public final class TuneBench extends CliCommand {
       } finally {
         Json.deleteTree(temp);
       }
-      result.put("load_average_at_end", RuntimeBench.loadAverage());
+      result.put("load_average_at_end", ProcStatus.loadAverage());
       Json.writeAtomically(out, result);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -223,22 +223,22 @@ public final class TuneBench extends CliCommand {
   private Map<String, Object> phase(
       String modelName, Path dir, String method, int timedSteps, List<Integer> marks) {
     System.gc();
-    resetPeak();
+    ProcStatus.resetPeak();
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("model", modelName);
-    p.put("load_average_at_start", RuntimeBench.loadAverage());
+    p.put("load_average_at_start", ProcStatus.loadAverage());
     p.put("method", method);
-    p.put("rss_before_mb", mb(RuntimeBench.residentBytes()));
+    p.put("rss_before_mb", mb(ProcStatus.residentBytes()));
     long loadStart = System.nanoTime();
     try (CausalLM model = ModelLoader.standard().load(dir, Device.cpu(), true)) {
       p.put("parameters", model.parameterCount());
-      p.put("rss_loaded_mb", mb(RuntimeBench.residentBytes()));
+      p.put("rss_loaded_mb", mb(ProcStatus.residentBytes()));
       try (Tuner tuner = create(method, model)) {
         p.put("setup_s", (System.nanoTime() - loadStart) / 1e9);
         p.put(
             "trainable_parameters",
             tuner.parameters().stream().mapToLong(dev.iclab.tune.TrainableParameter::size).sum());
-        p.put("rss_ready_mb", mb(RuntimeBench.residentBytes()));
+        p.put("rss_ready_mb", mb(ProcStatus.residentBytes()));
         if (tuner instanceof QloraTuner q) {
           p.put("quantized_weights_mb", mb(q.quantizedBytes()));
         }
@@ -256,7 +256,7 @@ public final class TuneBench extends CliCommand {
                 stepSeconds.add((now - last[0]) / 1e9);
                 last[0] = now;
                 if (marks.contains(progress.step())) {
-                  rssAt.put(Integer.toString(progress.step()), mb(RuntimeBench.residentBytes()));
+                  rssAt.put(Integer.toString(progress.step()), mb(ProcStatus.residentBytes()));
                 }
               });
         }
@@ -273,8 +273,8 @@ public final class TuneBench extends CliCommand {
         }
       }
     }
-    p.put("peak_rss_mb", mb(peakBytes()));
-    p.put("load_average_at_end", RuntimeBench.loadAverage());
+    p.put("peak_rss_mb", mb(ProcStatus.peakBytes()));
+    p.put("load_average_at_end", ProcStatus.loadAverage());
     System.err.println("bench tune: " + p);
     return p;
   }
@@ -299,29 +299,6 @@ public final class TuneBench extends CliCommand {
       data.add(TrainingExample.of(ids));
     }
     return data;
-  }
-
-  /** Resets VmHWM to the current resident size (Linux 4.0+); ignored elsewhere. */
-  private static void resetPeak() {
-    try {
-      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-    } catch (IOException | RuntimeException e) {
-      // the peak then covers the whole process; rss_before_mb tells
-    }
-  }
-
-  /** VmHWM (peak resident set) of this process from /proc; -1 elsewhere. */
-  private static long peakBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
-    }
-    return -1;
   }
 
   private static double mb(long bytes) {

@@ -2,7 +2,6 @@ package dev.iclab.experiments.dai;
 
 import dev.iclab.IclabException;
 import dev.iclab.analysis.AnswerScore;
-import dev.iclab.analysis.CachedPrefix;
 import dev.iclab.analysis.DaiConfig;
 import dev.iclab.analysis.DaiVariants;
 import dev.iclab.analysis.LrTrial;
@@ -24,6 +23,7 @@ import dev.iclab.icl.DemoSelector;
 import dev.iclab.icl.Prompt;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.tune.TrainingExample;
 import java.nio.file.Path;

@@ -17,6 +17,7 @@ import dev.iclab.icl.PromptBuilder;
 import dev.iclab.icl.Scoring;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.lm.score.Scorer;
 import dev.iclab.lm.tokenizer.Tokenizer;
@@ -200,7 +201,7 @@ public final class ExperimentRunner {
         for (int q = 0; q < chunk.size(); q++) {
           if (!done(settings, samples, chunk.get(q))) {
             Prompt prompt = prompts.get(q);
-            IclEvaluator.PrefixCache prefix = shared ? prefixes.of(prompt) : null;
+            CachedPrefix prefix = shared ? prefixes.of(prompt) : null;
             List<List<ContinuationScore>> contentFree = null;
             if (plan.config().calibrate().contains(Calibration.CONTEXTUAL)) {
               contentFree =
@@ -239,8 +240,7 @@ public final class ExperimentRunner {
    * Zhao et al.: the content-free inputs scored with the same demonstrations (on the prefix cache
    * when there is one).
    */
-  private List<List<ContinuationScore>> contentFreeScores(
-      Prompt prompt, IclEvaluator.PrefixCache prefix) {
+  private List<List<ContinuationScore>> contentFreeScores(Prompt prompt, CachedPrefix prefix) {
     List<Prompt> inputs = new ArrayList<>();
     for (String input : Calibrator.CONTENT_FREE) {
       inputs.add(prompt.withQuery(prompt.query().withAllFields(input)));

@@ -2,6 +2,7 @@ package dev.iclab.icl.run;
 
 import dev.iclab.icl.IclEvaluator;
 import dev.iclab.icl.Prompt;
+import dev.iclab.lm.cache.CachedPrefix;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,16 +18,16 @@ final class PrefixCaches implements AutoCloseable {
   static final int HELD = 3;
 
   private final IclEvaluator evaluator;
-  private final Map<Integer, IclEvaluator.PrefixCache> caches = new LinkedHashMap<>();
+  private final Map<Integer, CachedPrefix> caches = new LinkedHashMap<>();
 
   PrefixCaches(IclEvaluator evaluator) {
     this.evaluator = evaluator;
   }
 
   /** The cache of this prompt's prefix, opened on first use. */
-  IclEvaluator.PrefixCache of(Prompt prompt) {
+  CachedPrefix of(Prompt prompt) {
     int used = prompt.demos().size();
-    IclEvaluator.PrefixCache cache = caches.remove(used);
+    CachedPrefix cache = caches.remove(used);
     if (cache == null) {
       if (caches.size() >= HELD) {
         Integer oldest = caches.keySet().iterator().next();
@@ -60,6 +61,6 @@ final class PrefixCaches implements AutoCloseable {
 
   @Override
   public void close() {
-    caches.values().forEach(IclEvaluator.PrefixCache::close);
+    caches.values().forEach(CachedPrefix::close);
   }
 }

@@ -1,14 +1,15 @@
-package dev.iclab.analysis;
+package dev.iclab.lm.cache;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
-import dev.iclab.lm.cache.KvCache;
+import java.util.Arrays;
 
 /**
- * The KV cache of the token ids every query of a setting starts with (BOS, instruction,
- * demonstrations), computed once; each query then runs on a copy of it.
+ * The KV cache (batch 1) of the token ids every query of a setting starts with (BOS, instruction,
+ * demonstrations), computed once; each query then runs on it or on a copy of it. Close it to free
+ * its native memory.
  */
 public final class CachedPrefix implements AutoCloseable {
   private final int[] ids;
@@ -21,6 +22,7 @@ public final class CachedPrefix implements AutoCloseable {
     this.cache = cache;
   }
 
+  /** Runs {@code ids} through {@code model} once; an empty {@code ids} caches nothing. */
   public static CachedPrefix of(CausalLM model, int[] ids) {
     if (ids.length == 0) {
       return new CachedPrefix(ids, null, null);
@@ -41,12 +43,24 @@ public final class CachedPrefix implements AutoCloseable {
     }
   }
 
+  /** Number of cached positions (0 when nothing is cached). */
   public int length() {
     return ids.length;
   }
 
+  /** Whether the prefix's ids are the first ids of {@code ids} (and some follow). */
+  public boolean startsWith(int[] ids) {
+    return ids.length > this.ids.length
+        && Arrays.equals(Arrays.copyOf(ids, this.ids.length), this.ids);
+  }
+
+  /** The cache itself, or null when the prefix is empty. */
+  public KvCache cache() {
+    return cache;
+  }
+
   /** A copy of the cache owned by {@code scope}, or null when the prefix is empty. */
-  KvCache copy(NDManager scope) {
+  public KvCache copy(NDManager scope) {
     return cache == null ? null : cache.repeatBatch(scope, 1);
   }
 
