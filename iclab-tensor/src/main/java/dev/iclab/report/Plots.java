@@ -1,5 +1,6 @@
 package dev.iclab.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import java.awt.BasicStroke;
@@ -7,12 +8,14 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BoxChart;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.Marker;
 
 /** What the reports' PNG plots share: the chart's frame, the dashed line, the atomic file. */
 public final class Plots {
@@ -47,6 +50,23 @@ public final class Plots {
     chart.setYAxisTitle(yAxisTitle);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     return chart;
+  }
+
+  /**
+   * Adds a line through {@code points}' ({@code xKey}, {@code yKey}) values, if there are any.
+   *
+   * @param points JSON objects, each with both keys (a metrics log's lines)
+   */
+  public static void addLine(
+      XYChart chart, String name, List<JsonNode> points, String xKey, String yKey, Marker marker) {
+    if (!points.isEmpty()) {
+      chart
+          .addSeries(
+              name,
+              points.stream().mapToDouble(m -> m.get(xKey).asDouble()).toArray(),
+              points.stream().mapToDouble(m -> m.get(yKey).asDouble()).toArray())
+          .setMarker(marker);
+    }
   }
 
   /** The dashed stroke of baselines, chance levels and marks. */

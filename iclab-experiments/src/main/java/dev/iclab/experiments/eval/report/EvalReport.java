@@ -173,7 +173,7 @@ public final class EvalReport {
       if (runs.stream().map(r -> r.setting().shots()).distinct().count() < 2 || demos.isEmpty()) {
         return List.of();
       }
-      Set<Dim> named = varying.isEmpty() ? Set.of(Dim.SELECT, Dim.ORDER, Dim.LABELS) : varying;
+      Set<Dim> named = varying.isEmpty() ? EnumSet.of(Dim.SELECT, Dim.ORDER, Dim.LABELS) : varying;
       Map<String, Setting> series = new LinkedHashMap<>();
       demos.forEach(r -> series.putIfAbsent(name(r.setting(), named, false), r.setting()));
       List<ShotPoint> points = new ArrayList<>();
