@@ -14,6 +14,8 @@ import org.knowm.xchart.BoxChart;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -157,6 +159,7 @@ public final class EvalPlots {
     chart.getStyler().setErrorBarsColorSeriesColor(false);
     chart.getStyler().setErrorBarsColor(Color.DARK_GRAY);
     List<String> bars = points.stream().map(BarPoint::bar).distinct().toList();
+    slantLongLabels(chart, bars);
     barSpreads(points)
         .forEach(
             (group, spreads) -> {
@@ -179,7 +182,17 @@ public final class EvalPlots {
       byBox.computeIfAbsent(p.box(), b -> new ArrayList<>()).add(100 * p.accuracy());
     }
     byBox.forEach(chart::addSeries);
+    slantLongLabels(chart, List.copyOf(byBox.keySet()));
     return chart;
+  }
+
+  /** Slants the x axis's category labels when they are too long to stand side by side. */
+  private static void slantLongLabels(
+      Chart<? extends AxesChartStyler, ?> chart, List<String> labels) {
+    int room = (WIDTH - 200) / Math.max(1, labels.size());
+    if (labels.stream().anyMatch(l -> 7 * l.length() > room)) {
+      chart.getStyler().setXAxisLabelRotation(20);
+    }
   }
 
   private static List<Double> boxed(double[] values) {

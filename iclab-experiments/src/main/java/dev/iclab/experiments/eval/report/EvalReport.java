@@ -99,7 +99,7 @@ public final class EvalReport {
       pngs.add(ORDERS_PNG);
       body.append("<h2>Demonstration orders (Lu et al. 2022)</h2>\n")
           .append(
-              "<p>One box per setting over its runs (seeds and orders): quartiles, whiskers to the extremes.</p>\n")
+              "<p>One box per setting over its runs (seeds and orders): median and quartiles, whiskers to the farthest run within 1.5 interquartile ranges, runs beyond as crosses.</p>\n")
           .append(Html.image(ORDERS_PNG, "accuracy spread over orders"));
     }
     List<BarPoint> calibration = grid.calibrationPoints();
