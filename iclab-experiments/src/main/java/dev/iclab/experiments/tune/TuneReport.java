@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
+import dev.iclab.report.Figures;
 import dev.iclab.report.Html;
 import dev.iclab.report.Plots;
 import java.io.IOException;
@@ -54,53 +55,81 @@ final class TuneReport {
                 summary.path("steps").asInt(),
                 summary.path("examples").asInt(),
                 String.format(Locale.ROOT, "%,d", summary.path("trainable_parameters").asLong())));
-    List<String> pngs = new ArrayList<>();
-    if (!steps.isEmpty()) {
-      XYChart loss = Plots.chart(720, 420, method + ": training loss", "step", "loss (nats)");
-      Plots.addLine(loss, "training loss", steps, "step", "loss", SeriesMarkers.NONE);
-      Plots.writePng(dir.resolve(LOSS_PNG), loss);
-      pngs.add(LOSS_PNG);
-      body.append("<h2>Training loss</h2>\n")
-          .append(
-              String.format(
-                  Locale.ROOT,
-                  "<p>Mean loss of each step's batch: %.4f at step %d, %.4f at step %d.</p>\n",
-                  steps.get(0).get("loss").asDouble(),
-                  steps.get(0).get("step").asInt(),
-                  steps.get(steps.size() - 1).get("loss").asDouble(),
-                  steps.get(steps.size() - 1).get("step").asInt()))
-          .append(Html.image(LOSS_PNG, "training loss per step"));
-    }
-    if (!evals.isEmpty()) {
-      XYChart dev =
-          Plots.chart(720, 420, method + ": zero-shot dev accuracy", "step", "accuracy (%)");
-      List<JsonNode> percent =
-          evals.stream()
-              .map(
-                  l ->
-                      (JsonNode)
-                          JSON.createObjectNode()
-                              .put("step", l.get("step").asInt())
-                              .put("percent", 100 * l.get("dev_accuracy").asDouble()))
-              .toList();
-      Plots.addLine(dev, "dev accuracy", percent, "step", "percent", SeriesMarkers.CIRCLE);
-      Plots.writePng(dir.resolve(DEV_PNG), dev);
-      pngs.add(DEV_PNG);
-      body.append("<h2>Dev accuracy</h2>\n")
-          .append(
-              String.format(
-                  Locale.ROOT,
-                  "<p>Zero-shot accuracy on %d dev queries: %.1f%% at step %d, %.1f%% at step %d (step 0 is before training).</p>\n",
-                  summary.path("dev_queries").asInt(),
-                  100 * evals.get(0).get("dev_accuracy").asDouble(),
-                  evals.get(0).get("step").asInt(),
-                  100 * evals.get(evals.size() - 1).get("dev_accuracy").asDouble(),
-                  evals.get(evals.size() - 1).get("step").asInt()))
-          .append(Html.image(DEV_PNG, "dev accuracy per evaluation"));
-    }
+    Figures figures = new Figures(dir);
+    figures.add(
+        !steps.isEmpty(),
+        LOSS_PNG,
+        () -> line(method + ": training loss", "loss (nats)", "training loss", steps, "loss", 1),
+        "Training loss",
+        "Mean loss of each step's batch: " + firstAndLast(steps, "loss", 1, "%.4f") + ".");
+    figures.add(
+        !evals.isEmpty(),
+        DEV_PNG,
+        () ->
+            line(
+                method + ": zero-shot dev accuracy",
+                "accuracy (%)",
+                "dev accuracy",
+                evals,
+                "dev_accuracy",
+                100),
+        "Dev accuracy",
+        "Zero-shot accuracy on %d dev queries: %s (step 0 is before training)."
+            .formatted(
+                summary.path("dev_queries").asInt(),
+                firstAndLast(evals, "dev_accuracy", 100, "%.1f%%")));
+    body.append(figures.html());
     body.append(
         "<p>Every step is in <code>metrics.jsonl</code>, the totals in <code>tune_summary.json</code>, the settings in <code>run.json</code>.</p>\n");
     AtomicFiles.writeString(dir.resolve(HTML), Html.page("iclab tune: " + method, body.toString()));
-    return pngs;
+    return figures.written();
+  }
+
+  /** A line of {@code scale} times {@code key} against the step. */
+  private static XYChart line(
+      String title,
+      String yAxisTitle,
+      String name,
+      List<JsonNode> lines,
+      String key,
+      double scale) {
+    XYChart chart = Plots.chart(720, 420, title, "step", yAxisTitle);
+    List<JsonNode> points =
+        lines.stream()
+            .map(
+                l ->
+                    (JsonNode)
+                        JSON.createObjectNode()
+                            .put("step", l.get("step").asInt())
+                            .put("y", scale * l.get(key).asDouble()))
+            .toList();
+    Plots.addLine(
+        chart,
+        name,
+        points,
+        "step",
+        "y",
+        points.size() > 50 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+    return chart;
+  }
+
+  /**
+   * "V at step S, V at step S" of the first and last line, V being {@code scale} times key; "" for
+   * no lines.
+   */
+  private static String firstAndLast(
+      List<JsonNode> lines, String key, double scale, String format) {
+    if (lines.isEmpty()) {
+      return "";
+    }
+    JsonNode first = lines.get(0);
+    JsonNode last = lines.get(lines.size() - 1);
+    return String.format(
+        Locale.ROOT,
+        format + " at step %d, " + format + " at step %d",
+        scale * first.get(key).asDouble(),
+        first.get("step").asInt(),
+        scale * last.get(key).asDouble(),
+        last.get("step").asInt());
   }
 }

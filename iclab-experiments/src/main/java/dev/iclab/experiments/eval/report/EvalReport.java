@@ -7,8 +7,8 @@ import dev.iclab.experiments.eval.report.EvalPlots.ShotPoint;
 import dev.iclab.icl.run.Summary;
 import dev.iclab.icl.run.Summary.Run;
 import dev.iclab.icl.run.Summary.Setting;
+import dev.iclab.report.Figures;
 import dev.iclab.report.Html;
-import dev.iclab.report.Plots;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -71,48 +71,37 @@ public final class EvalReport {
     body.append(
         "<p>%d settings, %d runs (a run is a seed, and for <code>--order permutations</code>, globale or locale one order of its demonstrations). Accuracy is the share of evaluation queries whose best-scoring label word is the gold one; zero-shot runs once (the first seed). Every query is in <code>samples.jsonl</code>, the table in <code>summary.json</code>, the settings in <code>run.json</code>.</p>\n"
             .formatted(rows.size(), runs.size()));
-    List<String> pngs = new ArrayList<>();
+    Figures figures = new Figures(dir);
     List<ShotPoint> shots = grid.shotPoints();
-    if (!shots.isEmpty()) {
-      Plots.writePng(dir.resolve(SHOTS_PNG), EvalPlots.accuracyByShots(task, shots));
-      pngs.add(SHOTS_PNG);
-      body.append("<h2>Accuracy against shots</h2>\n")
-          .append(
-              "<p>Mean over runs with &plusmn; sample std as error bars; each run is a dot. Zero-shot accuracy (if run) starts every line of the same scoring and calibration.</p>\n")
-          .append(Html.image(SHOTS_PNG, "accuracy against shots"));
-    }
+    figures.add(
+        !shots.isEmpty(),
+        SHOTS_PNG,
+        () -> EvalPlots.accuracyByShots(task, shots),
+        "Accuracy against shots",
+        "Mean over runs with &plusmn; sample std as error bars; each run is a dot. Zero-shot accuracy (if run) starts every line of the same scoring and calibration.");
     List<BarPoint> labels = grid.labelPoints();
-    if (!labels.isEmpty()) {
-      Plots.writePng(
-          dir.resolve(LABELS_PNG),
-          EvalPlots.bars(task + ": demonstration labels", "label variant", labels));
-      pngs.add(LABELS_PNG);
-      body.append("<h2>Label variants (Min et al. 2022)</h2>\n")
-          .append("<p>Mean accuracy with &plusmn; sample std over runs, per label variant.</p>\n")
-          .append(Html.image(LABELS_PNG, "accuracy per label variant"));
-    }
+    figures.add(
+        !labels.isEmpty(),
+        LABELS_PNG,
+        () -> EvalPlots.bars(task + ": demonstration labels", "label variant", labels),
+        "Label variants (Min et al. 2022)",
+        "Mean accuracy with &plusmn; sample std over runs, per label variant.");
     List<BoxPoint> orders = grid.orderPoints();
-    if (!orders.isEmpty()) {
-      Plots.writePng(
-          dir.resolve(ORDERS_PNG),
-          EvalPlots.boxes(task + ": spread over orders", "setting", orders));
-      pngs.add(ORDERS_PNG);
-      body.append("<h2>Demonstration orders (Lu et al. 2022)</h2>\n")
-          .append(
-              "<p>One box per setting over its runs (seeds and orders): median and quartiles, whiskers to the farthest run within 1.5 interquartile ranges, runs beyond as crosses.</p>\n")
-          .append(Html.image(ORDERS_PNG, "accuracy spread over orders"));
-    }
+    figures.add(
+        !orders.isEmpty(),
+        ORDERS_PNG,
+        () -> EvalPlots.boxes(task + ": spread over orders", "setting", orders),
+        "Demonstration orders (Lu et al. 2022)",
+        "One box per setting over its runs (seeds and orders): median and quartiles, whiskers to the farthest run within 1.5 interquartile ranges, runs beyond as crosses.");
     List<BarPoint> calibration = grid.calibrationPoints();
-    if (!calibration.isEmpty()) {
-      Plots.writePng(
-          dir.resolve(CALIBRATION_PNG),
-          EvalPlots.bars(task + ": contextual calibration", "setting", calibration));
-      pngs.add(CALIBRATION_PNG);
-      body.append("<h2>Calibration (Zhao et al. 2021)</h2>\n")
-          .append(
-              "<p>Mean accuracy with &plusmn; sample std over runs, before (none) and after contextual calibration.</p>\n")
-          .append(Html.image(CALIBRATION_PNG, "accuracy before and after calibration"));
-    }
+    figures.add(
+        !calibration.isEmpty(),
+        CALIBRATION_PNG,
+        () -> EvalPlots.bars(task + ": contextual calibration", "setting", calibration),
+        "Calibration (Zhao et al. 2021)",
+        "Mean accuracy with &plusmn; sample std over runs, before (none) and after contextual calibration.");
+    List<String> pngs = figures.written();
+    body.append(figures.html());
     if (pngs.isEmpty()) {
       body.append(
           "<p>One shot count, one label variant, one order and no calibration to compare: the table is the whole result.</p>\n");
