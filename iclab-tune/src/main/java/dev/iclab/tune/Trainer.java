@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.tensor.Ops;
 import dev.iclab.tune.optim.AdamW;
 import dev.iclab.tune.optim.LrSchedule;
@@ -340,6 +341,11 @@ public final class Trainer implements AutoCloseable {
   public static NDArray batchLoss(
       NDManager scope, Tuner tuner, List<TrainingExample> batch, double labelSmoothing) {
     int rows = batch.size();
+    ForwardOptions options = tuner.forwardOptions(scope, rows);
+    if (options.onlySharedPrefix()) {
+      return SharedPromptLoss.of(
+          scope, tuner.model(), options.inputPrefix(), batch, labelSmoothing);
+    }
     int length = batch.stream().mapToInt(e -> e.ids().length).max().orElseThrow();
     long[] ids = new long[rows * length];
     long[] targets = new long[rows * (length - 1)];
@@ -355,8 +361,7 @@ public final class Trainer implements AutoCloseable {
       }
     }
     NDArray input = scope.create(ids, new Shape(rows, length)); // [b, T]
-    NDArray logits =
-        tuner.model().forward(scope, input, tuner.forwardOptions(scope, rows)); // [b, T, V]
+    NDArray logits = tuner.model().forward(scope, input, options); // [b, T, V]
     NDArray target = scope.create(targets, new Shape(rows, length - 1, 1)); // [b, T-1, 1]
     NDArray weights = scope.create(mask, new Shape(rows, length - 1)); // [b, T-1]
     NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // [b, T-1, V]
