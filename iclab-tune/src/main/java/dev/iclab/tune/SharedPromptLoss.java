@@ -10,13 +10,13 @@ import dev.iclab.tensor.Ops;
 import java.util.List;
 
 /**
- * {@link Trainer#batchLoss} for a batch behind one shared soft prompt (prompt tuning, IPT), without
- * running the prompt once per row: the prompt is {@link CausalLM#prefill prefilled} into a cache
- * once, the rows' tokens follow it as the chains of one {@link ForwardOptions#tree token tree}, and
- * the vocabulary projection runs only where an answer token is predicted. The same loss as the
- * right-padded batch within float rounding (each token sees the prompt and its own row, at the same
- * positions), with the prompt's share of the work divided by the batch size; gradients reach the
- * prompt through the cached keys and values.
+ * {@link BatchLoss#batchLoss} for a batch behind one shared soft prompt (prompt tuning, IPT),
+ * without running the prompt once per row: the prompt is {@link CausalLM#prefill prefilled} into a
+ * cache once, the rows' tokens follow it as the chains of one {@link ForwardOptions#tree token
+ * tree}, and the vocabulary projection runs only where an answer token is predicted. The same loss
+ * as the right-padded batch within float rounding (each token sees the prompt and its own row, at
+ * the same positions), with the prompt's share of the work divided by the batch size; gradients
+ * reach the prompt through the cached keys and values.
  */
 final class SharedPromptLoss {
   private SharedPromptLoss() {}

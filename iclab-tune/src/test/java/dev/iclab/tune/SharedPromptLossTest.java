@@ -105,12 +105,12 @@ class SharedPromptLossTest {
       assertTrue(shared.forwardOptions(scope, 4).onlySharedPrefix());
       assertFalse(padded.forwardOptions(scope, 4).onlySharedPrefix());
       for (double smoothing : new double[] {0, 0.1}) {
-        double a = Trainer.batchLoss(scope, shared, batch, smoothing).getFloat();
-        double b = Trainer.batchLoss(scope, padded, batch, smoothing).getFloat();
+        double a = BatchLoss.batchLoss(scope, shared, batch, smoothing).getFloat();
+        double b = BatchLoss.batchLoss(scope, padded, batch, smoothing).getFloat();
         assertEquals(b, a, 1e-5 * Math.abs(b), "loss, smoothing " + smoothing);
       }
-      float[] ga = Trainer.gradients(shared, batch).get("prompt");
-      float[] gb = Trainer.gradients(padded, batch).get("prompt");
+      float[] ga = BatchLoss.gradients(shared, batch).get("prompt");
+      float[] gb = BatchLoss.gradients(padded, batch).get("prompt");
       double scale = 0;
       for (float g : gb) {
         scale = Math.max(scale, Math.abs(g));
