@@ -3,8 +3,6 @@ package dev.iclab.tune;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,9 +13,7 @@ import dev.iclab.tune.optim.LrSchedule;
 import dev.iclab.tune.optim.Optimizer;
 import dev.iclab.tune.optim.Sgd;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -270,7 +266,7 @@ public final class Trainer implements AutoCloseable {
   private double accumulate(List<TrainingExample> batch, double weight, int step) {
     try (NDManager scope = model.manager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray loss = batchLoss(scope, tuner, batch, config.labelSmoothing());
+      NDArray loss = BatchLoss.batchLoss(scope, tuner, batch, config.labelSmoothing());
       double value = loss.getFloat();
       if (!Double.isFinite(value)) {
         throw nonFiniteLoss(value, step);
@@ -330,83 +326,6 @@ public final class Trainer implements AutoCloseable {
       grads.add(g);
     }
     return grads;
-  }
-
-  /**
-   * Mean causal-LM loss over the chosen tokens of a right-padded batch.
-   *
-   * @return a scalar owned by {@code scope}
-   */
-  public static NDArray batchLoss(
-      NDManager scope, Tuner tuner, List<TrainingExample> batch, double labelSmoothing) {
-    int rows = batch.size();
-    int length = batch.stream().mapToInt(e -> e.ids().length).max().orElseThrow();
-    long[] ids = new long[rows * length];
-    long[] targets = new long[rows * (length - 1)];
-    float[] mask = new float[rows * (length - 1)];
-    for (int r = 0; r < rows; r++) {
-      TrainingExample e = batch.get(r);
-      for (int t = 0; t < e.ids().length; t++) {
-        ids[r * length + t] = e.ids()[t];
-        if (t >= 1) {
-          targets[r * (length - 1) + t - 1] = e.ids()[t];
-          mask[r * (length - 1) + t - 1] = t >= e.lossFrom() ? 1 : 0;
-        }
-      }
-    }
-    NDArray input = scope.create(ids, new Shape(rows, length)); // [b, T]
-    NDArray logits =
-        tuner.model().forward(scope, input, tuner.forwardOptions(scope, rows)); // [b, T, V]
-    NDArray target = scope.create(targets, new Shape(rows, length - 1, 1)); // [b, T-1, 1]
-    NDArray weights = scope.create(mask, new Shape(rows, length - 1)); // [b, T-1]
-    NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // [b, T-1, V]
-    NDArray tokenLoss = logp.gather(target, 2).squeeze(2).neg(); // [b, T-1]
-    if (labelSmoothing > 0) {
-      NDArray uniform = logp.mean(new int[] {2}).neg(); // [b, T-1]
-      tokenLoss =
-          Ops.scale(tokenLoss, (float) (1 - labelSmoothing))
-              .add(Ops.scale(uniform, (float) labelSmoothing));
-    }
-    return tokenLoss.mul(weights).sum().div(weights.sum()); // []
-  }
-
-  /** Token-weighted mean loss of {@code data} without training (no dropout, no gradients). */
-  public static double evaluate(Tuner tuner, List<TrainingExample> data, int batchSize) {
-    double total = 0;
-    long count = 0;
-    tuner.setTraining(false);
-    for (int i = 0; i < data.size(); i += batchSize) {
-      List<TrainingExample> batch = data.subList(i, Math.min(data.size(), i + batchSize));
-      long n = batch.stream().mapToLong(TrainingExample::predictedTokens).sum();
-      try (NDManager scope = tuner.model().manager().newSubManager()) {
-        total += batchLoss(scope, tuner, batch, 0).getFloat() * n;
-      }
-      count += n;
-    }
-    return total / count;
-  }
-
-  /**
-   * The (masked) gradients of the tuner's parameters for one batch, copied out; used by gradient
-   * checks. Leaves no gradient behind.
-   */
-  public static Map<String, float[]> gradients(Tuner tuner, List<TrainingExample> batch) {
-    List<TrainableParameter> parameters = tuner.parameters();
-    parameters.forEach(p -> p.array().setRequiresGradient(true));
-    try (NDManager scope = tuner.model().manager().newSubManager()) {
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        collector.backward(batchLoss(scope, tuner, batch, 0));
-      }
-      List<NDArray> grads = readGradients(scope, parameters);
-      Map<String, float[]> out = new LinkedHashMap<>();
-      for (int i = 0; i < grads.size(); i++) {
-        out.put(
-            parameters.get(i).name(), grads.get(i).toType(DataType.FLOAT32, false).toFloatArray());
-      }
-      return out;
-    } finally {
-      parameters.forEach(p -> p.array().setRequiresGradient(false));
-    }
   }
 
   @Override

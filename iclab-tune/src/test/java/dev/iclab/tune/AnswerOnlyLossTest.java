@@ -45,11 +45,11 @@ class AnswerOnlyLossTest {
       double expectedB = reference(TunerTest.logits(tuner, b), b, vocab, fromB);
       try (NDManager scope = model.manager().newSubManager()) {
         double one =
-            Trainer.batchLoss(scope, tuner, List.of(new TrainingExample(a, fromA)), 0).getFloat();
+            BatchLoss.batchLoss(scope, tuner, List.of(new TrainingExample(a, fromA)), 0).getFloat();
         assertEquals(expectedA, one, 1e-5);
         // two rows of different lengths: the mean over the 3 + 1 answer tokens, padding ignored
         double both =
-            Trainer.batchLoss(
+            BatchLoss.batchLoss(
                     scope,
                     tuner,
                     List.of(new TrainingExample(a, fromA), new TrainingExample(b, fromB)),
@@ -57,7 +57,7 @@ class AnswerOnlyLossTest {
                 .getFloat();
         assertEquals((3 * expectedA + expectedB) / 4, both, 1e-5);
         double whole =
-            Trainer.batchLoss(scope, tuner, List.of(TrainingExample.of(a)), 0).getFloat();
+            BatchLoss.batchLoss(scope, tuner, List.of(TrainingExample.of(a)), 0).getFloat();
         assertEquals(reference(TunerTest.logits(tuner, a), a, vocab, 0), whole, 1e-5);
       }
     }

@@ -104,7 +104,7 @@ class TunerTest {
         Tuner tuner = method.attach(model)) {
       perturbZeros(tuner);
       List<TrainingExample> batch = data(modelName, model).subList(0, 2);
-      Map<String, float[]> grads = Trainer.gradients(tuner, batch);
+      Map<String, float[]> grads = BatchLoss.gradients(tuner, batch);
       double worst = 0;
       int checked = 0;
       for (TrainableParameter p :
@@ -152,7 +152,7 @@ class TunerTest {
 
   private static double loss(Tuner tuner, List<TrainingExample> batch) {
     try (NDManager scope = tuner.model().manager().newSubManager()) {
-      return Trainer.batchLoss(scope, tuner, batch, 0).getFloat();
+      return BatchLoss.batchLoss(scope, tuner, batch, 0).getFloat();
     }
   }
 
@@ -195,9 +195,9 @@ class TunerTest {
     try (CausalLM model = Methods.load("tinystories-656k");
         Tuner tuner = method.attach(model);
         Trainer trainer = new Trainer(tuner, method.training(), data.size())) {
-      double before = Trainer.evaluate(tuner, data, 4);
+      double before = BatchLoss.evaluate(tuner, data, 4);
       var result = trainer.train(data, p -> {});
-      double after = Trainer.evaluate(tuner, data, 4);
+      double after = BatchLoss.evaluate(tuner, data, 4);
       System.out.printf(
           "learning %s: loss %.4f -> %.4f in %d steps (%.2f s)%n",
           method, before, after, result.steps(), result.seconds());

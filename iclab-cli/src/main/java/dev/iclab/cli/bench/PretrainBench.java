@@ -8,6 +8,7 @@ import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.config.AttentionVariant;
 import dev.iclab.lm.tokenizer.HfTokenizer;
+import dev.iclab.tune.BatchLoss;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.full.FullConfig;
 import dev.iclab.tune.full.FullTuner;
@@ -173,7 +174,7 @@ public final class PretrainBench implements Runnable {
         int from = (b * BATCH) % Math.max(1, windows.size() - BATCH);
         var batch = windows.subList(from, Math.min(windows.size(), from + BATCH));
         long start = System.nanoTime();
-        Trainer.evaluate(tuner, batch, BATCH);
+        BatchLoss.evaluate(tuner, batch, BATCH);
         if (b >= SKIPPED_STEPS) {
           seconds.add((System.nanoTime() - start) / 1e9);
         }

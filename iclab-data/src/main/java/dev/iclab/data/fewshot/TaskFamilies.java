@@ -70,13 +70,22 @@ public final class TaskFamilies {
     this.families = families;
   }
 
-  /** The built-in tasks, dbpedia, and the pair families of trec, agnews, sst5 and dbpedia. */
+  /**
+   * The built-in tasks, dbpedia, cr and mpqa (Lu et al.'s files), and the pair families of trec,
+   * agnews, sst5 and dbpedia.
+   */
   public static TaskFamilies standard() {
     TaskRegistry builtIn = TaskRegistry.builtIn();
     Map<String, Task> whole = new LinkedHashMap<>();
     builtIn.names().forEach(n -> whole.put(n, builtIn.get(n)));
     Task dbpedia = dbpedia();
     whole.put(dbpedia.name(), dbpedia);
+    for (Task lu :
+        List.of(
+            binaryLu("cr", "Review: {text} Sentiment:"),
+            binaryLu("mpqa", "Phrase: {text} Sentiment:"))) {
+      whole.put(lu.name(), lu);
+    }
     Map<String, Family> families = new LinkedHashMap<>();
     for (String name : List.of("trec", "agnews", "sst5")) {
       Task base = whole.get(name);
@@ -110,16 +119,7 @@ public final class TaskFamilies {
     for (int i = 1; i <= DBPEDIA_WORDS.size(); i++) {
       ids.add(Integer.toString(i));
     }
-    DataSource sample =
-        new DataSource(
-            "lu2022_ordered_prompt/dbpedia/dev_subsample.jsonl",
-            DataSource.Format.JSONL,
-            StandardCharsets.UTF_8,
-            Map.of("text", "sentence"),
-            "label",
-            null,
-            true,
-            false);
+    DataSource sample = luJsonl("dbpedia/dev_subsample.jsonl");
     return new Task(
         "dbpedia",
         ids,
@@ -129,6 +129,34 @@ public final class TaskFamilies {
         sample,
         sample,
         null);
+  }
+
+  /**
+   * A binary sentiment task of Lu et al.'s files (CR, MPQA: labels "0" negative, "1" positive):
+   * train.jsonl the training pool, test.jsonl the evaluation set.
+   */
+  static Task binaryLu(String name, String template) {
+    return new Task(
+        name,
+        List.of("0", "1"),
+        List.of("Negative", "Positive"),
+        Template.of(template),
+        "",
+        luJsonl(name + "/train.jsonl"),
+        luJsonl(name + "/test.jsonl"),
+        null);
+  }
+
+  private static DataSource luJsonl(String file) {
+    return new DataSource(
+        "lu2022_ordered_prompt/" + file,
+        DataSource.Format.JSONL,
+        StandardCharsets.UTF_8,
+        Map.of("text", "sentence"),
+        "label",
+        null,
+        true,
+        false);
   }
 
   /** Names of the families that derive pairs. */

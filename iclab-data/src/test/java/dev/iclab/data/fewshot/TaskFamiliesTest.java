@@ -144,6 +144,21 @@ class TaskFamiliesTest {
         splits.eval().examples().stream().map(Example::text).toList().containsAll(testTexts));
   }
 
+  @ParameterizedTest
+  @CsvSource({"cr, 1775, 2000", "mpqa, 8603, 2000"})
+  void luBinaryTasksReadTheirTrainAndTestFiles(String name, int train, int test) {
+    Path data = SharedAssets.requireShared("data");
+    FewShotTask task = TaskFamilies.standard().resolve(name);
+    assertEquals(List.of("Negative", "Positive"), task.task().labelWords());
+    DatasetLoader.Splits splits = new DatasetLoader(data, false).load(task.base());
+    assertEquals(train, splits.train().examples().size());
+    assertEquals(test, splits.eval().examples().size());
+    FewShotSplits s = FewShotSampler.sample(task, splits, 16, 200, 1);
+    assertEquals(Map.of(0, 16L, 1, 16L), counts(s.train()));
+    assertEquals(Map.of(0, 16L, 1, 16L), counts(s.dev()));
+    assertEquals(200, s.test().size());
+  }
+
   private static Map<Integer, Long> counts(List<Example> examples) {
     return examples.stream().collect(Collectors.groupingBy(Example::label, Collectors.counting()));
   }

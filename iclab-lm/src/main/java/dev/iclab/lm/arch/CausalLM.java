@@ -29,6 +29,17 @@ public interface CausalLM extends AutoCloseable {
    */
   NDArray forward(NDManager scope, NDArray inputIds, ForwardOptions options);
 
+  /**
+   * Runs embeddings in place of token embeddings (a soft prompt, Hugging Face's {@code
+   * inputs_embeds}) into {@code cache}, computing no logits: afterwards the cache holds their keys
+   * and values as if they were tokens at the next positions, so later passes (a token tree of many
+   * queries, say) read them once instead of recomputing them per query. Gradients flow from what
+   * later passes compute back into {@code embeddings}.
+   *
+   * @param embeddings [batch, seq, hidden]
+   */
+  void prefill(NDManager scope, NDArray embeddings, KvCache cache);
+
   /** An empty KV cache for this model, owned by {@code parent}. */
   default KvCache newCache(NDManager parent) {
     return new KvCache(parent, config().numLayers());

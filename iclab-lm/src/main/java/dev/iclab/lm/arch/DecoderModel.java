@@ -104,10 +104,26 @@ public abstract class DecoderModel implements CausalLM {
     if (shape.dimension() != 2 || shape.get(1) < 1) {
       throw new IllegalArgumentException("input ids must be [batch, seq>0], got " + shape);
     }
-    int batch = (int) shape.get(0);
+    return run(scope, embedTokens(inputIds.toType(DataType.INT64, false)), options, true);
+  }
+
+  @Override
+  public final void prefill(NDManager scope, NDArray embeddings, KvCache cache) {
+    if (embeddings.getShape().dimension() != 3 || embeddings.getShape().get(1) < 1) {
+      throw new IllegalArgumentException(
+          "embeddings must be [batch, seq>0, hidden], got " + embeddings.getShape());
+    }
+    run(scope, embeddings, ForwardOptions.withCache(cache), false);
+  }
+
+  /**
+   * The pass over token (or given) embeddings [batch, seq, hidden]; the logits only when {@code
+   * project}, else null.
+   */
+  private NDArray run(NDManager scope, NDArray hidden, ForwardOptions options, boolean project) {
+    int batch = (int) hidden.getShape().get(0);
     KvCache cache = options.cache();
     int past = cache == null ? 0 : cache.length();
-    NDArray hidden = embedTokens(inputIds.toType(DataType.INT64, false)); // [batch, seq, hidden]
     NDArray padding = options.attentionMask();
     int prefix = 0;
     if (options.inputPrefix() != null && past == 0 && options.inputPrefix().getShape().get(1) > 0) {
@@ -173,6 +189,9 @@ public abstract class DecoderModel implements CausalLM {
     }
     if (cache != null && tree == null) {
       cache.advance(seq);
+    }
+    if (!project) {
+      return null;
     }
     if (options.outputRows() != null) {
       hidden = rows(scope, hidden, prefix, options.outputRows()); // [batch, rows, hidden]

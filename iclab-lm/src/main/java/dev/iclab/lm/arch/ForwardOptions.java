@@ -72,4 +72,21 @@ public record ForwardOptions(
     return new ForwardOptions(
         cache, attentionMask, observer, lastOnly, inputPrefix, tree, rows.clone());
   }
+
+  /**
+   * Whether these options only put one soft prompt ({@link #inputPrefix} of batch 1) before every
+   * row: then the prompt's keys and values are the same for all rows, and a caller may {@link
+   * CausalLM#prefill} them once and run the rows after them (a token tree) instead.
+   */
+  public boolean onlySharedPrefix() {
+    return inputPrefix != null
+        && inputPrefix.getShape().get(0) == 1
+        && inputPrefix.getShape().get(1) > 0
+        && cache == null
+        && attentionMask == null
+        && observer == null
+        && !lastOnly
+        && tree == null
+        && outputRows == null;
+  }
 }

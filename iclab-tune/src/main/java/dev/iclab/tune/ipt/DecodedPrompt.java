@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * A tuner view whose soft prompt is an array computed in the current scope (a reconstruction during
- * MSF): it lets {@link dev.iclab.tune.Trainer#batchLoss} run the LM with that prompt, gradients
+ * MSF): it lets {@link dev.iclab.tune.BatchLoss#batchLoss} run the LM with that prompt, gradients
  * flowing back into whatever computed it. It trains nothing itself and saves nothing.
  */
 final class DecodedPrompt extends AbstractTuner {

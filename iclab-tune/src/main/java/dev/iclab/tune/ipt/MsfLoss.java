@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.tensor.Ops;
-import dev.iclab.tune.Trainer;
+import dev.iclab.tune.BatchLoss;
 import dev.iclab.tune.TrainingExample;
 import java.util.List;
 
@@ -16,8 +16,8 @@ import java.util.List;
  * loss = LM(P'; batch, label smoothing) + alpha * MSE(P, P')
  * </pre>
  *
- * where LM is the frozen model's mean answer-token loss ({@link Trainer#batchLoss}) with P' as its
- * soft prompt and MSE the mean over all P*d numbers of the squared difference.
+ * where LM is the frozen model's mean answer-token loss ({@link BatchLoss#batchLoss}) with P' as
+ * its soft prompt and MSE the mean over all P*d numbers of the squared difference.
  *
  * @param total the loss, a scalar owned by the scope it was computed in
  * @param lm the task term
@@ -40,7 +40,7 @@ public record MsfLoss(NDArray total, NDArray lm, NDArray mse) {
         autoEncoder.decode(scope, autoEncoder.encode(scope, prompt)); // [1, P*d]
     NDArray asPrompt = reconstructed.reshape(1, s.promptLength(), s.tokenDim()); // [1, P, d]
     NDArray lm =
-        Trainer.batchLoss(scope, new DecodedPrompt(model, asPrompt), batch, labelSmoothing);
+        BatchLoss.batchLoss(scope, new DecodedPrompt(model, asPrompt), batch, labelSmoothing);
     NDArray mse = reconstructed.sub(prompt).square().mean(); // []
     return new MsfLoss(lm.add(Ops.scale(mse, (float) alpha)), lm, mse);
   }

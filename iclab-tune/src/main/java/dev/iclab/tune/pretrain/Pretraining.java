@@ -10,6 +10,7 @@ import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.tokenizer.HfTokenizer;
 import dev.iclab.run.RunFolder;
+import dev.iclab.tune.BatchLoss;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingCheckpoint;
 import dev.iclab.tune.TrainingConfig;
@@ -273,7 +274,7 @@ public final class Pretraining {
 
   /** exp of the token-weighted mean loss over the windows (every position after the first). */
   static double perplexity(FullTuner tuner, Corpus corpus, int batchSize) {
-    return Math.exp(Trainer.evaluate(tuner, corpus.windows(), batchSize));
+    return Math.exp(BatchLoss.evaluate(tuner, corpus.windows(), batchSize));
   }
 
   private static void putValid(ObjectNode line, double perplexity) {

@@ -16,6 +16,7 @@ import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.config.ConfigException;
 import dev.iclab.lm.score.ContinuationScore;
 import dev.iclab.lm.score.Scorer;
+import dev.iclab.tune.BatchLoss;
 import dev.iclab.tune.MethodOptions;
 import dev.iclab.tune.Trainer;
 import dev.iclab.tune.TrainingConfig;
@@ -148,8 +149,10 @@ class IptCoreTest {
       NDArray p = scope.create(prompt, new Shape(1, flat));
       MsfLoss loss = MsfLoss.of(scope, model, ae, p, batch, 200, 0.1);
       NDArray fixed = scope.create(reconstruction, new Shape(1, P, 128));
-      double lm = Trainer.batchLoss(scope, new DecodedPrompt(model, fixed), batch, 0.1).getFloat();
-      double plain = Trainer.batchLoss(scope, new DecodedPrompt(model, fixed), batch, 0).getFloat();
+      double lm =
+          BatchLoss.batchLoss(scope, new DecodedPrompt(model, fixed), batch, 0.1).getFloat();
+      double plain =
+          BatchLoss.batchLoss(scope, new DecodedPrompt(model, fixed), batch, 0).getFloat();
       assertTrue(Math.abs(lm - plain) > 1e-3, "label smoothing 0.1 is in the LM term");
       assertEquals(mse, loss.mse().getFloat(), 1e-8);
       assertEquals(lm, loss.lm().getFloat(), 1e-5);
@@ -167,11 +170,11 @@ class IptCoreTest {
       Map<String, float[]> weights = new LinkedHashMap<>();
       model.parameters().forEach((k, v) -> weights.put(k, v.toFloatArray()));
       Map<String, float[]> decoder = ae.values();
-      double before = Trainer.evaluate(ist, data, 6);
+      double before = BatchLoss.evaluate(ist, data, 6);
       try (Trainer trainer = new Trainer(ist, TrainingConfig.adamw(0.1, 2, 1), data.size())) {
         trainer.train(data, p -> {});
       }
-      double after = Trainer.evaluate(ist, data, 6);
+      double after = BatchLoss.evaluate(ist, data, 6);
       assertTrue(after < before, "IST lowers the loss: " + before + " -> " + after);
       assertFalse(java.util.Arrays.equals(new float[4], ist.vector()), "z moved");
       model.parameters().forEach((k, v) -> assertArrayEquals(weights.get(k), v.toFloatArray(), k));
@@ -208,18 +211,18 @@ class IptCoreTest {
       float[] start;
       try (Tuner pt = TunerRegistry.standard().create("prompt", model, options)) {
         start = pt.parameters().get(0).array().toFloatArray();
-        initialLoss = Trainer.evaluate(pt, data, 8);
+        initialLoss = BatchLoss.evaluate(pt, data, 8);
         try (Trainer trainer = new Trainer(pt, training, data.size())) {
           trainer.train(data, p -> {});
         }
-        ptLoss = Trainer.evaluate(pt, data, 8);
+        ptLoss = BatchLoss.evaluate(pt, data, 8);
       }
       try (IntrinsicTuner ist = new IntrinsicTuner(model, identity, start)) {
-        assertEquals(initialLoss, Trainer.evaluate(ist, data, 8), 1e-3, "same start");
+        assertEquals(initialLoss, BatchLoss.evaluate(ist, data, 8), 1e-3, "same start");
         try (Trainer trainer = new Trainer(ist, training, data.size())) {
           trainer.train(data, p -> {});
         }
-        double istLoss = Trainer.evaluate(ist, data, 8);
+        double istLoss = BatchLoss.evaluate(ist, data, 8);
         assertTrue(ptLoss < initialLoss - 0.05, "PT learns: " + initialLoss + " -> " + ptLoss);
         assertEquals(ptLoss, istLoss, 0.02 * initialLoss, "IST " + istLoss + " vs PT " + ptLoss);
       }
