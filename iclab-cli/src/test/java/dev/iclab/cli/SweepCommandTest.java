@@ -199,6 +199,47 @@ class SweepCommandTest {
     assertEquals(files(whole.resolve("cells")), files(out.resolve("cells")));
   }
 
+  @Test
+  void theSlurmScriptNamesEveryCellAndItsArrayTaskReproducesItsCell() throws Exception {
+    Path grid = write("grid.yaml", evalGrid(4));
+    Path out = dir.resolve("slurm");
+    CliRun emit = CliRun.of("sweep", grid.toString(), "--out", out.toString(), "--emit", "slurm");
+    assertEquals(0, emit.exitCode(), emit.err());
+    Path script = out.resolve("sweep.sbatch");
+    String text = Files.readString(script);
+    assertTrue(text.contains("#SBATCH --array=0-3\n"), text);
+    assertEquals(0, new ProcessBuilder("bash", "-n", script.toString()).start().waitFor());
+
+    // The array task's command, as bash runs it: a stand-in `iclab` on PATH records its arguments.
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path argsFile = dir.resolve("args.txt");
+    Path fake = bin.resolve("iclab");
+    Files.writeString(fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > " + argsFile + "\n");
+    fake.toFile().setExecutable(true);
+    ProcessBuilder task = new ProcessBuilder("bash", script.toString()).inheritIO();
+    task.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+    task.environment().put("SLURM_ARRAY_TASK_ID", "2");
+    task.environment().remove("ICLAB_LAUNCHER");
+    assertEquals(0, task.start().waitFor());
+    List<String> args = Files.readAllLines(argsFile);
+    assertEquals(List.of("sweep", grid.toAbsolutePath().toString(), "--out", out.toAbsolutePath().toString(), "--cell", "2"), args);
+
+    CliRun cell = CliRun.of(args.toArray(String[]::new));
+    assertEquals(0, cell.exitCode(), cell.err());
+    JsonNode result = Json.MAPPER.readTree(cell.out());
+    assertEquals(2, result.path("index").asInt());
+    Path alone = dir.resolve("alone");
+    assertEquals(0, CliRun.of(evalAlone(result.path("values"), alone).toArray(String[]::new)).exitCode());
+    assertArrayEquals(
+        Files.readAllBytes(alone.resolve("samples.jsonl")),
+        Files.readAllBytes(out.resolve("cells").resolve(result.path("id").asText()).resolve("samples.jsonl")));
+    // After the array: --resume gathers, running only what is missing.
+    CliRun gather = CliRun.of("sweep", grid.toString(), "--out", out.toString(), "--resume");
+    assertEquals(0, gather.exitCode(), gather.err());
+    assertTrue(gather.err().contains("1 finished before, 3 to run"), gather.err());
+    assertEquals(4, lines(out.resolve("sweep.jsonl")).size());
+  }
+
   /** Cells whose end is recorded: their cells/ID.json. */
   static int finishedCells(Path out) {
     Path cells = out.resolve("cells");

@@ -136,9 +136,8 @@ public final class Sweep {
           (index, error) -> {
             Cell cell = grid.cell(index);
             Optional<CellResult> saved = CellResult.read(statusFile(dir, cell.id()));
-            if (saved.isEmpty() || !saved.get().finished()) {
-              CellResult.failed(cell, saved.map(CellResult::seconds).orElse(0.0), oneLine(error))
-                  .write(statusFile(dir, cell.id()));
+            if (saved.isEmpty()) { // the cell's own record of its failure says more
+              CellResult.failed(cell, 0, oneLine(error)).write(statusFile(dir, cell.id()));
             }
           });
       List<CellResult> results = gather(grid, dir);
