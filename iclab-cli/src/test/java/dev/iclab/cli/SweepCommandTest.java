@@ -222,17 +222,27 @@ class SweepCommandTest {
     task.environment().remove("ICLAB_LAUNCHER");
     assertEquals(0, task.start().waitFor());
     List<String> args = Files.readAllLines(argsFile);
-    assertEquals(List.of("sweep", grid.toAbsolutePath().toString(), "--out", out.toAbsolutePath().toString(), "--cell", "2"), args);
+    assertEquals(
+        List.of(
+            "sweep",
+            grid.toAbsolutePath().toString(),
+            "--out",
+            out.toAbsolutePath().toString(),
+            "--cell",
+            "2"),
+        args);
 
     CliRun cell = CliRun.of(args.toArray(String[]::new));
     assertEquals(0, cell.exitCode(), cell.err());
     JsonNode result = Json.MAPPER.readTree(cell.out());
     assertEquals(2, result.path("index").asInt());
     Path alone = dir.resolve("alone");
-    assertEquals(0, CliRun.of(evalAlone(result.path("values"), alone).toArray(String[]::new)).exitCode());
+    assertEquals(
+        0, CliRun.of(evalAlone(result.path("values"), alone).toArray(String[]::new)).exitCode());
     assertArrayEquals(
         Files.readAllBytes(alone.resolve("samples.jsonl")),
-        Files.readAllBytes(out.resolve("cells").resolve(result.path("id").asText()).resolve("samples.jsonl")));
+        Files.readAllBytes(
+            out.resolve("cells").resolve(result.path("id").asText()).resolve("samples.jsonl")));
     // After the array: --resume gathers, running only what is missing.
     CliRun gather = CliRun.of("sweep", grid.toString(), "--out", out.toString(), "--resume");
     assertEquals(0, gather.exitCode(), gather.err());

@@ -8,8 +8,8 @@ import org.apache.spark.api.java.function.Function;
 
 /**
  * A Spark task: {@code iclab sweep GRID --out DIR --cell K} in the executor's JVM. It returns the
- * cell's result line; a failed cell throws, so Spark retries it up to {@code spark.task.maxFailures}
- * (the cell records its error in {@code cells/ID.json} each time).
+ * cell's result line; a failed cell throws, so Spark retries it up to {@code
+ * spark.task.maxFailures} (the cell records its error in {@code cells/ID.json} each time).
  */
 final class CellTask implements Function<Integer, String> {
   private static final long serialVersionUID = 1L;

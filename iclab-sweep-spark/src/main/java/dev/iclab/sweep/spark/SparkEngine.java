@@ -20,11 +20,11 @@ import org.apache.spark.api.java.JavaSparkContext;
  * {@code iclab sweep --engine spark}: one Spark job of one task per cell, all submitted at once, so
  * a cell whose task fails (after Spark's retries) fails alone while the others run on.
  *
- * <p>Settings: {@code --master} (default {@code local[2]}); any {@code spark.*} Java system property
- * (e.g. {@code ICLAB_JAVA_OPTS=-Dspark.executor.memory=8g}). On a local master the driver binds to
- * 127.0.0.1 and the web UI is off. On a cluster master, unless {@code spark.jars} is given, the jars
- * this class and iclab's command line were loaded from are shipped to the executors. Executors run
- * DJL offline.
+ * <p>Settings: {@code --master} (default {@code local[2]}); any {@code spark.*} Java system
+ * property (e.g. {@code ICLAB_JAVA_OPTS=-Dspark.executor.memory=8g}). On a local master the driver
+ * binds to 127.0.0.1 and the web UI is off. On a cluster master, unless {@code spark.jars} is
+ * given, the jars this class and iclab's command line were loaded from are shipped to the
+ * executors. Executors run DJL offline.
  */
 public final class SparkEngine implements SweepEngine {
   static final String DEFAULT_MASTER = "local[2]";
@@ -58,10 +58,12 @@ public final class SparkEngine implements SweepEngine {
           outcome = "failed: " + error;
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while waiting for cell " + entry.getKey(), e);
+          throw new IllegalStateException(
+              "interrupted while waiting for cell " + entry.getKey(), e);
         }
         done++;
-        job.log().printf("sweep: [%d/%d] cell %d %s%n", done, cells.size(), entry.getKey(), outcome);
+        job.log()
+            .printf("sweep: [%d/%d] cell %d %s%n", done, cells.size(), entry.getKey(), outcome);
         job.log().flush();
       }
     }
