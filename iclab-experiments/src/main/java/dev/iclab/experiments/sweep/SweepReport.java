@@ -9,15 +9,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The sweep's report.html: a table of the cells, and for eval accuracy against shots per model and
@@ -26,7 +26,6 @@ import org.knowm.xchart.XYChart;
  */
 final class SweepReport {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern SHOTS = Pattern.compile("(?:^| )shots=(\\d+)");
 
   /** Keys the eval summary's setting already names, or that make the chart or the x axis. */
   private static final Set<String> NOT_IN_SERIES =
@@ -122,47 +121,41 @@ final class SweepReport {
     html.append("</table>\n");
   }
 
-  /** Accuracy against shots: one chart per model and task, one line per other setting. */
+  /** One row of one cell's summary: a point of the accuracy-against-shots chart. */
+  private record Point(String chart, String series, String zeroShotKey, int shots, double[] acc) {}
+
+  /**
+   * Accuracy against shots: one chart per model and task, one line per other setting. A zero-shot
+   * row (no demonstrations to select, order or label) starts every line of its scoring and
+   * calibration.
+   */
   private static void evalPlots(Path dir, Grid grid, List<CellResult> results, StringBuilder html) {
+    List<Point> points = new ArrayList<>();
+    for (CellResult r : results) {
+      if (r.finished()) {
+        points.addAll(points(dir, grid, r));
+      }
+    }
     // chart -> series -> shots -> (mean, std) of each cell's row
     Map<String, Map<String, TreeMap<Integer, List<double[]>>>> charts = new TreeMap<>();
-    for (CellResult r : results) {
-      if (!r.finished()) {
-        continue;
+    for (Point p : points) {
+      if (p.shots() > 0) {
+        add(charts, p, p.series());
       }
-      JsonNode summary;
-      try {
-        summary = JSON.readTree(Sweep.cellFolder(dir, r.id()).resolve("summary.json").toFile());
-      } catch (IOException e) {
-        continue; // a cell without a summary has no point to plot
-      }
-      String chart =
-          "model " + lastPart(setting(grid, r, "model")) + ", task " + taskName(grid, r, summary);
-      StringBuilder extra = new StringBuilder();
-      r.values()
-          .fields()
-          .forEachRemaining(
-              e -> {
-                if (!NOT_IN_SERIES.contains(e.getKey())) {
-                  extra.append(' ').append(e.getKey()).append('=').append(Cell.text(e.getValue()));
-                }
-              });
-      for (JsonNode row : summary.path("rows")) {
-        String setting = row.path("setting").asText();
-        Matcher m = SHOTS.matcher(setting);
-        if (!m.find()) {
-          continue;
-        }
-        int shots = Integer.parseInt(m.group(1));
-        String series = (m.replaceFirst("").strip() + extra).strip();
-        charts
-            .computeIfAbsent(chart, c -> new TreeMap<>())
-            .computeIfAbsent(series, s -> new TreeMap<>())
-            .computeIfAbsent(shots, s -> new ArrayList<>())
-            .add(
-                new double[] {
-                  row.path("accuracy_mean").asDouble(), row.path("accuracy_std").asDouble()
-                });
+    }
+    for (Point p : points) {
+      if (p.shots() == 0) {
+        List<String> joined =
+            points.stream()
+                .filter(
+                    q ->
+                        q.shots() > 0
+                            && q.chart().equals(p.chart())
+                            && q.zeroShotKey().equals(p.zeroShotKey()))
+                .map(Point::series)
+                .distinct()
+                .toList();
+        (joined.isEmpty() ? List.of(p.series()) : joined).forEach(series -> add(charts, p, series));
       }
     }
     if (charts.isEmpty()) {
@@ -172,7 +165,10 @@ final class SweepReport {
         .append(" over seeds.</p>\n<div class=\"row\">");
     int n = 0;
     for (var chart : charts.entrySet()) {
-      XYChart plot = Plots.chart(640, 420, chart.getKey(), "shots", "accuracy");
+      XYChart plot = Plots.chart(720, 480, chart.getKey(), "shots", "accuracy");
+      plot.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+      plot.getStyler().setYAxisMin(0.0);
+      plot.getStyler().setYAxisMax(1.0);
       for (var series : chart.getValue().entrySet()) {
         int size = series.getValue().size();
         double[] x = new double[size];
@@ -197,6 +193,71 @@ final class SweepReport {
           .append("\"></figure>");
     }
     html.append("</div>\n");
+  }
+
+  private static void add(
+      Map<String, Map<String, TreeMap<Integer, List<double[]>>>> charts, Point p, String series) {
+    charts
+        .computeIfAbsent(p.chart(), c -> new TreeMap<>())
+        .computeIfAbsent(series, s -> new TreeMap<>())
+        .computeIfAbsent(p.shots(), s -> new ArrayList<>())
+        .add(p.acc());
+  }
+
+  /** The rows of a finished eval cell's summary.json. */
+  private static List<Point> points(Path dir, Grid grid, CellResult r) {
+    JsonNode summary;
+    try {
+      summary = JSON.readTree(Sweep.cellFolder(dir, r.id()).resolve("summary.json").toFile());
+    } catch (IOException e) {
+      return List.of(); // a cell without a summary has no point to plot
+    }
+    String chart =
+        "model " + lastPart(setting(grid, r, "model")) + ", task " + taskName(grid, r, summary);
+    StringBuilder extra = new StringBuilder();
+    r.values()
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (!NOT_IN_SERIES.contains(e.getKey())) {
+                extra.append(' ').append(e.getKey()).append('=').append(Cell.text(e.getValue()));
+              }
+            });
+    List<Point> points = new ArrayList<>();
+    for (JsonNode row : summary.path("rows")) {
+      Map<String, String> parts = new LinkedHashMap<>();
+      for (String part : row.path("setting").asText().split(" ")) {
+        int eq = part.indexOf('=');
+        if (eq > 0) {
+          parts.put(part.substring(0, eq), part.substring(eq + 1));
+        }
+      }
+      String shots = parts.remove("shots");
+      if (shots == null || !shots.matches("\\d+")) {
+        continue;
+      }
+      StringBuilder series = new StringBuilder();
+      StringBuilder zeroShotKey = new StringBuilder(extra);
+      parts.forEach(
+          (key, value) -> {
+            if (!value.equals("-")) {
+              series.append(key).append('=').append(value).append(' ');
+            }
+            if (key.equals("scoring") || key.equals("calibrate")) {
+              zeroShotKey.append(' ').append(key).append('=').append(value);
+            }
+          });
+      points.add(
+          new Point(
+              chart,
+              (series.toString().strip() + extra).strip(),
+              zeroShotKey.toString(),
+              Integer.parseInt(shots),
+              new double[] {
+                row.path("accuracy_mean").asDouble(), row.path("accuracy_std").asDouble()
+              }));
+    }
+    return points;
   }
 
   /**

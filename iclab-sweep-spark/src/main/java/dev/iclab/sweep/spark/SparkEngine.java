@@ -2,15 +2,9 @@ package dev.iclab.sweep.spark;
 
 import dev.iclab.experiments.sweep.SweepEngine;
 import dev.iclab.experiments.sweep.SweepJob;
-import java.io.File;
-import java.net.URISyntaxException;
-import java.security.CodeSource;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
@@ -75,11 +69,6 @@ public final class SparkEngine implements SweepEngine {
     if (isLocal(master)) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
-    } else if (!conf.contains("spark.jars")) {
-      List<String> jars = ownJars();
-      if (!jars.isEmpty()) {
-        conf.set("spark.jars", String.join(",", jars));
-      }
     }
     conf.setIfMissing("spark.ui.enabled", "false");
     conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
@@ -94,26 +83,6 @@ public final class SparkEngine implements SweepEngine {
     return master.startsWith("local")
         || master.startsWith("spark://127.0.0.1:")
         || master.startsWith("spark://localhost:");
-  }
-
-  /** The jars iclab's command line and this engine come from, when they are jars. */
-  private static List<String> ownJars() {
-    Set<String> jars = new LinkedHashSet<>();
-    for (Class<?> c : List.of(SparkEngine.class, dev.iclab.cli.IclabCommand.class)) {
-      CodeSource source = c.getProtectionDomain().getCodeSource();
-      if (source == null) {
-        continue;
-      }
-      try {
-        File file = new File(source.getLocation().toURI());
-        if (file.isFile() && file.getName().endsWith(".jar")) {
-          jars.add(file.getAbsolutePath());
-        }
-      } catch (URISyntaxException ignored) {
-        // not a file: nothing to ship
-      }
-    }
-    return new ArrayList<>(jars);
   }
 
   /** The innermost message: a failed cell's own line rather than Spark's stage report. */

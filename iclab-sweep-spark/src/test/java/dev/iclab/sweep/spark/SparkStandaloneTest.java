@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real Spark standalone cluster on 127.0.0.1: a master and a worker started as separate JVMs
- * (the classes of Spark's own {@code sbin/start-master.sh} and {@code start-worker.sh}), and a
- * driver JVM running a 2-cell sweep through them; the worker's executor runs the cells.
+ * A real Spark standalone cluster on 127.0.0.1: a master and a worker started as separate JVMs (the
+ * classes of Spark's own {@code sbin/start-master.sh} and {@code start-worker.sh}), and a driver
+ * JVM running a 2-cell sweep through them; the worker's executor runs the cells.
  */
 class SparkStandaloneTest {
   @TempDir Path dir;
@@ -111,16 +111,28 @@ class SparkStandaloneTest {
       // The cells ran in the worker's executor, not in the driver.
       try (var apps = Files.list(dir.resolve("work"))) {
         assertTrue(
-            apps.anyMatch(a -> a.getFileName().toString().startsWith("app-")), "no executor:\n" + logs);
+            apps.anyMatch(a -> a.getFileName().toString().startsWith("app-")),
+            "no executor:\n" + logs);
       }
       for (JsonNode cell : cells) {
         assertEquals("finished", cell.path("status").asText(), cell.toString());
         Path alone = dir.resolve("alone-" + cell.path("index").asInt());
         SparkSweepTest.Run eval =
             SparkSweepTest.Run.of(
-                "eval", "--model", SparkSweepTest.model(), "--task", "sst2", "--data-dir",
-                SharedAssets.require("data").toString(), "--limit", "4", "--seeds", "1",
-                "--shots", cell.path("values").path("shots").asText(), "--out",
+                "eval",
+                "--model",
+                SparkSweepTest.model(),
+                "--task",
+                "sst2",
+                "--data-dir",
+                SharedAssets.require("data").toString(),
+                "--limit",
+                "4",
+                "--seeds",
+                "1",
+                "--shots",
+                cell.path("values").path("shots").asText(),
+                "--out",
                 alone.toString());
         assertEquals(0, eval.code(), eval.err());
         assertArrayEquals(
@@ -142,7 +154,10 @@ class SparkStandaloneTest {
     command.addAll(List.of(System.getProperty("iclab.sparkJavaOptions").split(" ")));
     command.addAll(
         List.of(
-            "-XX:-UsePerfData", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path")));
+            "-XX:-UsePerfData",
+            "-Dai.djl.offline=true",
+            "-cp",
+            System.getProperty("java.class.path")));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(log.toFile());
