@@ -250,6 +250,35 @@ class SweepCommandTest {
     assertEquals(4, lines(out.resolve("sweep.jsonl")).size());
   }
 
+  @Test
+  void anEmergenceGridPutsTheCellsCurvesSideBySide() throws Exception {
+    Path grid =
+        write(
+            "emergence.yaml",
+            """
+            command: emergence
+            base: {classes: 512, batch: 16, width: 32, steps: 4, eval_every: 2, eval_size: 32}
+            grid: {p_bursty: [0, 0.9]}
+            """);
+    Path out = dir.resolve("sweep");
+    CliRun run = CliRun.of("sweep", grid.toString(), "--out", out.toString());
+    assertEquals(0, run.exitCode(), run.err());
+    List<JsonNode> cells = lines(out.resolve("sweep.jsonl"));
+    assertEquals(2, cells.size());
+    for (JsonNode cell : cells) {
+      assertEquals("finished", cell.path("status").asText(), cell.toString());
+      assertTrue(cell.path("metrics").size() > 0, cell.toString());
+      JsonNode runJson =
+          Json.MAPPER.readTree(
+              out.resolve("cells").resolve(cell.path("id").asText()).resolve("run.json").toFile());
+      assertEquals("done", runJson.path("status").asText());
+    }
+    String report = Files.readString(out.resolve("report.html"));
+    for (JsonNode cell : cells) {
+      assertTrue(report.contains("<img src=\"cells/" + cell.path("id").asText() + "/"), report);
+    }
+  }
+
   /** Cells whose end is recorded: their cells/ID.json. */
   static int finishedCells(Path out) {
     Path cells = out.resolve("cells");

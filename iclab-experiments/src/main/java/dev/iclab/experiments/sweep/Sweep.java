@@ -78,6 +78,10 @@ public final class Sweep {
       throw new IclabException(
           "--emit %s: the one script iclab writes is `slurm`".formatted(request.emit()));
     }
+    if (request.master() != null && !"spark".equals(request.engine())) {
+      throw new IclabException(
+          "--master %s: a master is for --engine spark".formatted(request.master()));
+    }
     if (request.cell() != null) {
       checkIdentity(dir, grid);
       CellResult result = runCell(grid, dir, request.cell(), runner);
