@@ -1,5 +1,6 @@
 package dev.iclab.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,6 +111,15 @@ class EvalCommandTest {
     assertEquals(samples, Files.readString(c.resolve("samples.jsonl")));
     assertEquals(
         Files.readString(a.resolve("summary.json")), Files.readString(c.resolve("summary.json")));
+    // The report: the plots this grid makes meaningful, the same after the resume.
+    String report = Files.readString(a.resolve("report.html"));
+    for (String png : List.of("accuracy_by_shots.png", "label_variants.png", "calibration.png")) {
+      assertTrue(report.contains("<img src=\"" + png + "\""), png + " in " + report);
+      assertArrayEquals(
+          Files.readAllBytes(a.resolve(png)), Files.readAllBytes(c.resolve(png)), png);
+    }
+    assertFalse(report.contains("order_spread.png"), "one order, no permutations");
+    assertEquals(report, Files.readString(c.resolve("report.html")));
 
     // A real kill -9: a separate JVM is killed once a few samples are on disk, then resumed here.
     Path d = dir.resolve("d");

@@ -185,6 +185,11 @@ class TuneTaskTest {
       }
     }
     assertEquals(List.of(0, 2, 4, 6), evaluated);
+    String report = Files.readString(out.resolve("report.html"));
+    assertTrue(report.contains("<img src=\"loss.png\""), report);
+    assertTrue(report.contains("<img src=\"dev_accuracy.png\""), report);
+    assertTrue(
+        Files.size(out.resolve("loss.png")) > 0 && Files.size(out.resolve("dev_accuracy.png")) > 0);
     assertTrue(
         summary.get("last_loss").asDouble() < summary.get("first_loss").asDouble(),
         summary.toString());

@@ -1,5 +1,6 @@
 package dev.iclab.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import java.awt.BasicStroke;
@@ -7,11 +8,16 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.BoxChart;
+import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.Marker;
 
-/** What the reports' PNG line plots share: the chart's frame, the dashed line, the atomic file. */
+/** What the reports' PNG plots share: the chart's frame, the dashed line, the atomic file. */
 public final class Plots {
   private Plots() {}
 
@@ -19,16 +25,48 @@ public final class Plots {
   public static XYChart chart(
       int width, int height, String title, String xAxisTitle, String yAxisTitle) {
     System.setProperty("java.awt.headless", "true");
-    XYChart chart =
-        new XYChartBuilder()
-            .width(width)
-            .height(height)
-            .title(title)
-            .xAxisTitle(xAxisTitle)
-            .yAxisTitle(yAxisTitle)
-            .build();
+    return frame(new XYChart(width, height), title, xAxisTitle, yAxisTitle);
+  }
+
+  /** An empty bar chart on a white background, drawn without a display. */
+  public static CategoryChart barChart(
+      int width, int height, String title, String xAxisTitle, String yAxisTitle) {
+    System.setProperty("java.awt.headless", "true");
+    return frame(new CategoryChart(width, height), title, xAxisTitle, yAxisTitle);
+  }
+
+  /** An empty box plot (one box per series) on a white background, drawn without a display. */
+  public static BoxChart boxChart(
+      int width, int height, String title, String xAxisTitle, String yAxisTitle) {
+    System.setProperty("java.awt.headless", "true");
+    return frame(
+        new BoxChart(width, height, Styler.ChartTheme.XChart), title, xAxisTitle, yAxisTitle);
+  }
+
+  private static <C extends Chart<?, ?>> C frame(
+      C chart, String title, String xAxisTitle, String yAxisTitle) {
+    chart.setTitle(title);
+    chart.setXAxisTitle(xAxisTitle);
+    chart.setYAxisTitle(yAxisTitle);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     return chart;
+  }
+
+  /**
+   * Adds a line through {@code points}' ({@code xKey}, {@code yKey}) values, if there are any.
+   *
+   * @param points JSON objects, each with both keys (a metrics log's lines)
+   */
+  public static void addLine(
+      XYChart chart, String name, List<JsonNode> points, String xKey, String yKey, Marker marker) {
+    if (!points.isEmpty()) {
+      chart
+          .addSeries(
+              name,
+              points.stream().mapToDouble(m -> m.get(xKey).asDouble()).toArray(),
+              points.stream().mapToDouble(m -> m.get(yKey).asDouble()).toArray())
+          .setMarker(marker);
+    }
   }
 
   /** The dashed stroke of baselines, chance levels and marks. */
@@ -42,7 +80,7 @@ public final class Plots {
    *
    * @throws IclabException naming the file when the chart cannot be drawn or written
    */
-  public static void writePng(Path png, XYChart chart) {
+  public static void writePng(Path png, Chart<?, ?> chart) {
     AtomicFiles.write(
         png,
         temporary -> {

@@ -7,6 +7,7 @@ import static dev.iclab.analysis.report.Table.pct;
 import dev.iclab.AtomicFiles;
 import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.lab.CheckpointMetrics;
+import dev.iclab.report.Html;
 import dev.iclab.report.Plots;
 import java.awt.Color;
 import java.nio.file.Path;
@@ -147,7 +148,7 @@ public final class DaiCurvesReport {
     heading(md, html, "Curves");
     for (String png : List.of(ACCURACY_PNG, REC2FTP_PNG, SIMAOU_PNG)) {
       md.append("![%s](%s)\n\n".formatted(png, png));
-      html.append("<p><img src=\"%s\" alt=\"%s\"></p>\n".formatted(png, png));
+      html.append(Html.image(png, png));
     }
     heading(md, html, "Per checkpoint (all episodes; accuracies in %)");
     md.append(table.markdown()).append('\n');

@@ -9,6 +9,7 @@ import dev.iclab.analysis.DaiMetrics;
 import dev.iclab.analysis.DaiOutcome;
 import dev.iclab.analysis.DaiVariants;
 import dev.iclab.analysis.metrics.LayerMeans;
+import dev.iclab.report.Html;
 import dev.iclab.report.Plots;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,9 +74,7 @@ public final class DaiReport {
           html.append(t.html());
         } else if (part instanceof Image image) {
           md.append("![%s](%s)\n\n".formatted(image.alt, image.file));
-          html.append(
-              "<p><img src=\"%s\" alt=\"%s\"></p>\n"
-                  .formatted(image.file, Table.escape(image.alt)));
+          html.append(Html.image(image.file, image.alt));
         } else {
           md.append(part).append("\n\n");
           html.append("<p>").append(Table.escape(part.toString())).append("</p>\n");

@@ -35,15 +35,7 @@ final class Table {
   }
 
   String html() {
-    StringBuilder out = new StringBuilder("<table>\n<tr>");
-    header.forEach(h -> out.append("<th>").append(escape(h)).append("</th>"));
-    out.append("</tr>\n");
-    for (List<String> row : rows) {
-      out.append("<tr>");
-      row.forEach(c -> out.append("<td>").append(escape(c)).append("</td>"));
-      out.append("</tr>\n");
-    }
-    return out.append("</table>\n").toString();
+    return Html.table(header, rows);
   }
 
   static String escape(String text) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.experiments.RunEnvironment;
+import dev.iclab.experiments.eval.report.EvalReport;
 import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.icl.run.ExperimentPlan;
 import dev.iclab.icl.run.ExperimentRunner;
@@ -23,7 +24,8 @@ import java.util.Optional;
 /**
  * One evaluation run ({@code iclab eval}): plans it (bad input fails before anything is written),
  * opens the model with the adapter if any, evaluates every group into samples.jsonl and writes
- * run.json, summary.json and summary.md into a {@link RunDirectory}.
+ * run.json, summary.json, summary.md and report.html with its plots ({@link EvalReport}) into a
+ * {@link RunDirectory}.
  */
 public final class EvalJob {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -84,6 +86,11 @@ public final class EvalJob {
         runner.run(samples, listener::progressed);
       }
       List<Summary.Row> rows = dir.summarize(plan.task().name(), plan.task().labelWords());
+      EvalReport.write(
+          dir.path(),
+          plan.task().name(),
+          Summary.runs(dir.samples(), plan.task().labelWords()),
+          rows);
       return new Result(plan.task().name(), rows, note, dir.path());
     }
   }

@@ -31,7 +31,8 @@ import java.util.List;
  * One fine-tuning run ({@code iclab tune}): loads the model, attaches the method, reads the
  * training data (a JSONL text file, or a task's training split as zero-shot prompts with their
  * answers), trains with optional dev evaluation and checkpoints, and writes the adapter or
- * checkpoint, metrics.jsonl, run.json and tune_summary.json into a {@link TuneRunFolder}.
+ * checkpoint, metrics.jsonl, run.json, report.html ({@link TuneReport}) and tune_summary.json into
+ * a {@link TuneRunFolder}.
  */
 public final class TuneJob {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -269,6 +270,7 @@ public final class TuneJob {
             tuner.save(temp, new BaseModel(tune.model(), directory));
             TuneRunFolder.writeMetrics(temp, log);
             TuneRunFolder.writeJson(temp.resolve("run.json"), config);
+            TuneReport.write(temp, log, summary);
           },
           summary);
       return summary;

@@ -38,27 +38,52 @@ public final class Summary {
       double accuracyMedian,
       double accuracyMax) {}
 
-  public static List<Row> rows(Path samplesFile, List<String> labelWords) {
-    Map<String, Map<String, List<int[]>>> byRow = new LinkedHashMap<>();
+  /**
+   * A setting of the run, one row of the summary: shots, then the demonstrations' selection, order
+   * and label variant ("-" at zero shots), scoring and calibration, as samples.jsonl writes them.
+   */
+  public record Setting(
+      int shots, String select, String order, String labels, String scoring, String calibrate) {
+    /** The row's name in summary.json and summary.md. */
+    public String key() {
+      return "shots=%d select=%s order=%s labels=%s scoring=%s calibrate=%s"
+          .formatted(shots, select, order, labels, scoring, calibrate);
+    }
+  }
+
+  /**
+   * One run of a setting: a seed and, for {@code --order permutations}, one order.
+   *
+   * <p>{@code seed} and {@code perm} (the permutation, "" without one) as samples.jsonl writes
+   * them; {@code gold} and {@code predicted} are its queries' label indices in the file's order.
+   */
+  public record Run(Setting setting, String seed, String perm, int[] gold, int[] predicted) {
+    public double accuracy() {
+      return Metrics.accuracy(gold, predicted);
+    }
+  }
+
+  /** The runs of samples.jsonl, in the order each first appears. */
+  public static List<Run> runs(Path samplesFile, List<String> labelWords) {
+    Map<List<Object>, List<int[]>> byRun = new LinkedHashMap<>();
     try {
       for (String line : Files.readAllLines(samplesFile, StandardCharsets.UTF_8)) {
         if (line.isEmpty()) {
           continue;
         }
         JsonNode s = JSON.readTree(line);
-        String row =
-            "shots=%d select=%s order=%s labels=%s scoring=%s calibrate=%s"
-                .formatted(
-                    s.get("shots").asInt(),
-                    s.get("select").asText(),
-                    s.get("order").asText(),
-                    s.get("labels").asText(),
-                    s.get("scoring").asText(),
-                    s.get("calibrate").asText());
-        String run = s.get("seed").asText() + " " + s.path("perm").toString();
-        byRow
-            .computeIfAbsent(row, r -> new LinkedHashMap<>())
-            .computeIfAbsent(run, r -> new ArrayList<>())
+        Setting setting =
+            new Setting(
+                s.get("shots").asInt(),
+                s.get("select").asText(),
+                s.get("order").asText(),
+                s.get("labels").asText(),
+                s.get("scoring").asText(),
+                s.get("calibrate").asText());
+        byRun
+            .computeIfAbsent(
+                List.of(setting, s.get("seed").asText(), s.path("perm").toString()),
+                r -> new ArrayList<>())
             .add(
                 new int[] {
                   labelWords.indexOf(s.get("gold").asText()),
@@ -68,17 +93,33 @@ public final class Summary {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    List<Run> runs = new ArrayList<>();
+    byRun.forEach(
+        (key, pairs) ->
+            runs.add(
+                new Run(
+                    (Setting) key.get(0),
+                    (String) key.get(1),
+                    (String) key.get(2),
+                    pairs.stream().mapToInt(p -> p[0]).toArray(),
+                    pairs.stream().mapToInt(p -> p[1]).toArray())));
+    return runs;
+  }
+
+  public static List<Row> rows(Path samplesFile, List<String> labelWords) {
+    Map<String, List<Run>> byRow = new LinkedHashMap<>();
+    for (Run run : runs(samplesFile, labelWords)) {
+      byRow.computeIfAbsent(run.setting().key(), r -> new ArrayList<>()).add(run);
+    }
     List<Row> rows = new ArrayList<>();
-    for (Map.Entry<String, Map<String, List<int[]>>> row : byRow.entrySet()) {
+    for (Map.Entry<String, List<Run>> row : byRow.entrySet()) {
       List<Double> accuracies = new ArrayList<>();
       List<Double> f1s = new ArrayList<>();
       int examples = 0;
-      for (List<int[]> pairs : row.getValue().values()) {
-        int[] gold = pairs.stream().mapToInt(p -> p[0]).toArray();
-        int[] predicted = pairs.stream().mapToInt(p -> p[1]).toArray();
-        accuracies.add(Metrics.accuracy(gold, predicted));
-        f1s.add(Metrics.macroF1(gold, predicted, labelWords.size()));
-        examples = Math.max(examples, pairs.size());
+      for (Run run : row.getValue()) {
+        accuracies.add(run.accuracy());
+        f1s.add(Metrics.macroF1(run.gold(), run.predicted(), labelWords.size()));
+        examples = Math.max(examples, run.gold().length);
       }
       rows.add(
           new Row(

@@ -7,7 +7,6 @@ import dev.iclab.report.Plots;
 import java.nio.file.Path;
 import java.util.List;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** loss.png (training and validation loss against step) and report.html of a pre-training run. */
@@ -82,20 +81,8 @@ final class PretrainReport {
             "%s, %s attention".formatted(config.arch(), config.attention()),
             "training step",
             "loss (nats per token)");
-    series(chart, "train", steps, "loss", SeriesMarkers.NONE);
-    series(chart, "valid", evals, "valid_loss", SeriesMarkers.CIRCLE);
+    Plots.addLine(chart, "train", steps, "step", "loss", SeriesMarkers.NONE);
+    Plots.addLine(chart, "valid", evals, "step", "valid_loss", SeriesMarkers.CIRCLE);
     Plots.writePng(png, chart);
-  }
-
-  private static void series(
-      XYChart chart, String name, List<JsonNode> points, String key, Marker marker) {
-    if (!points.isEmpty()) {
-      chart
-          .addSeries(
-              name,
-              points.stream().mapToDouble(m -> m.get("step").asDouble()).toArray(),
-              points.stream().mapToDouble(m -> m.get(key).asDouble()).toArray())
-          .setMarker(marker);
-    }
   }
 }
