@@ -3,21 +3,20 @@ package dev.iclab.experiments.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.AtomicFiles;
+import dev.iclab.experiments.eval.report.EvalPlots;
+import dev.iclab.icl.run.Summary;
 import dev.iclab.report.Html;
 import dev.iclab.report.Plots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.style.Styler;
 
 /**
  * The sweep's report.html: a table of the cells, and for eval accuracy against shots per model and
@@ -67,12 +66,12 @@ final class SweepReport {
     } else {
       cellPlots(dir, results, html);
     }
-    table(grid, results, html);
+    table(dir, grid, results, html);
     html.append("</body></html>\n");
     AtomicFiles.writeString(dir.resolve("report.html"), html.toString());
   }
 
-  private static void table(Grid grid, List<CellResult> results, StringBuilder html) {
+  private static void table(Path dir, Grid grid, List<CellResult> results, StringBuilder html) {
     html.append("<h2>Cells</h2>\n<table><tr><th>#</th><th>id</th>");
     grid.axes().keySet().forEach(k -> html.append("<th>").append(Html.escape(k)).append("</th>"));
     html.append("<th>status</th><th>seconds</th><th>metrics</th><th>error</th></tr>\n");
@@ -85,7 +84,12 @@ final class SweepReport {
           .append(Html.escape(r.id()))
           .append("</a> (<a href=\"cells/")
           .append(Html.escape(r.id()))
-          .append(".log\">log</a>)</td>");
+          .append(".log\">log</a>")
+          .append(
+              Files.isRegularFile(Sweep.cellFolder(dir, r.id()).resolve("report.html"))
+                  ? ", <a href=\"cells/" + Html.escape(r.id()) + "/report.html\">report</a>"
+                  : "")
+          .append(")</td>");
       grid.axes()
           .keySet()
           .forEach(
@@ -121,12 +125,13 @@ final class SweepReport {
     html.append("</table>\n");
   }
 
-  /** One row of one cell's summary: a point of the accuracy-against-shots chart. */
-  private record Point(String chart, String series, String zeroShotKey, int shots, double[] acc) {}
+  /** One run of one cell: a point of the accuracy-against-shots chart. */
+  private record Point(String chart, String zeroShotKey, EvalPlots.ShotPoint point) {}
 
   /**
-   * Accuracy against shots: one chart per model and task, one line per other setting. A zero-shot
-   * row (no demonstrations to select, order or label) starts every line of its scoring and
+   * Accuracy against shots ({@link EvalPlots#accuracyByShots}, as each eval run's own report draws
+   * it): one chart per model and task, one line per other setting, every seed a dot. A zero-shot
+   * run (no demonstrations to select, order or label) starts every line of its scoring and
    * calibration.
    */
   private static void evalPlots(Path dir, Grid grid, List<CellResult> results, StringBuilder html) {
@@ -136,56 +141,41 @@ final class SweepReport {
         points.addAll(points(dir, grid, r));
       }
     }
-    // chart -> series -> shots -> (mean, std) of each cell's row
-    Map<String, Map<String, TreeMap<Integer, List<double[]>>>> charts = new TreeMap<>();
+    Map<String, List<EvalPlots.ShotPoint>> charts = new TreeMap<>();
     for (Point p : points) {
-      if (p.shots() > 0) {
-        add(charts, p, p.series());
+      if (p.point().shots() > 0) {
+        charts.computeIfAbsent(p.chart(), c -> new ArrayList<>()).add(p.point());
       }
     }
     for (Point p : points) {
-      if (p.shots() == 0) {
+      if (p.point().shots() == 0) {
         List<String> joined =
             points.stream()
                 .filter(
                     q ->
-                        q.shots() > 0
+                        q.point().shots() > 0
                             && q.chart().equals(p.chart())
                             && q.zeroShotKey().equals(p.zeroShotKey()))
-                .map(Point::series)
+                .map(q -> q.point().series())
                 .distinct()
                 .toList();
-        (joined.isEmpty() ? List.of(p.series()) : joined).forEach(series -> add(charts, p, series));
+        for (String series : joined.isEmpty() ? List.of(p.point().series()) : joined) {
+          EvalPlots.ShotPoint point = p.point();
+          charts
+              .computeIfAbsent(p.chart(), c -> new ArrayList<>())
+              .add(new EvalPlots.ShotPoint(series, 0, point.seed(), point.accuracy()));
+        }
       }
     }
     if (charts.isEmpty()) {
       return;
     }
-    html.append("<h2>Accuracy against shots</h2>\n<p>Mean over seeds; bars: standard deviation")
-        .append(" over seeds.</p>\n<div class=\"row\">");
+    html.append("<h2>Accuracy against shots</h2>\n<p>Lines through the means over seeds, bars:")
+        .append(" &plusmn; one standard deviation, dots: the seeds.</p>\n<div class=\"row\">");
     int n = 0;
     for (var chart : charts.entrySet()) {
-      XYChart plot = Plots.chart(720, 480, chart.getKey(), "shots", "accuracy");
-      plot.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-      plot.getStyler().setYAxisMin(0.0);
-      plot.getStyler().setYAxisMax(1.0);
-      for (var series : chart.getValue().entrySet()) {
-        int size = series.getValue().size();
-        double[] x = new double[size];
-        double[] y = new double[size];
-        double[] spread = new double[size];
-        int i = 0;
-        for (var point : series.getValue().entrySet()) {
-          x[i] = point.getKey();
-          double[] ms = meanAndSpread(point.getValue());
-          y[i] = ms[0];
-          spread[i] = ms[1];
-          i++;
-        }
-        plot.addSeries(series.getKey().isEmpty() ? "accuracy" : series.getKey(), x, y, spread);
-      }
       String png = "accuracy-" + (++n) + ".png";
-      Plots.writePng(dir.resolve(png), plot);
+      Plots.writePng(dir.resolve(png), EvalPlots.accuracyByShots(chart.getKey(), chart.getValue()));
       html.append("<figure><img src=\"")
           .append(png)
           .append("\" alt=\"")
@@ -195,25 +185,32 @@ final class SweepReport {
     html.append("</div>\n");
   }
 
-  private static void add(
-      Map<String, Map<String, TreeMap<Integer, List<double[]>>>> charts, Point p, String series) {
-    charts
-        .computeIfAbsent(p.chart(), c -> new TreeMap<>())
-        .computeIfAbsent(series, s -> new TreeMap<>())
-        .computeIfAbsent(p.shots(), s -> new ArrayList<>())
-        .add(p.acc());
-  }
-
-  /** The rows of a finished eval cell's summary.json. */
+  /** The runs (setting, seed) of a finished eval cell's samples.jsonl. */
   private static List<Point> points(Path dir, Grid grid, CellResult r) {
-    JsonNode summary;
+    Path folder = Sweep.cellFolder(dir, r.id());
+    Path samples = folder.resolve("samples.jsonl");
+    String task;
+    List<String> labels = new ArrayList<>(); // every label seen: accuracy only compares them
     try {
-      summary = JSON.readTree(Sweep.cellFolder(dir, r.id()).resolve("summary.json").toFile());
+      task = JSON.readTree(folder.resolve("summary.json").toFile()).path("task").asText("");
+      for (String line : Files.readAllLines(samples)) {
+        if (!line.isEmpty()) {
+          JsonNode sample = JSON.readTree(line);
+          for (String field : List.of("gold", "prediction")) {
+            if (!labels.contains(sample.path(field).asText())) {
+              labels.add(sample.path(field).asText());
+            }
+          }
+        }
+      }
     } catch (IOException e) {
-      return List.of(); // a cell without a summary has no point to plot
+      return List.of(); // a cell without samples has no point to plot
     }
     String chart =
-        "model " + lastPart(setting(grid, r, "model")) + ", task " + taskName(grid, r, summary);
+        "model "
+            + lastPart(setting(grid, r, "model"))
+            + ", task "
+            + (task.isEmpty() ? setting(grid, r, "task") : task);
     StringBuilder extra = new StringBuilder();
     r.values()
         .fields()
@@ -224,54 +221,34 @@ final class SweepReport {
               }
             });
     List<Point> points = new ArrayList<>();
-    for (JsonNode row : summary.path("rows")) {
-      Map<String, String> parts = new LinkedHashMap<>();
-      for (String part : row.path("setting").asText().split(" ")) {
-        int eq = part.indexOf('=');
-        if (eq > 0) {
-          parts.put(part.substring(0, eq), part.substring(eq + 1));
+    for (Summary.Run run : Summary.runs(samples, labels)) {
+      Summary.Setting s = run.setting();
+      StringBuilder series = new StringBuilder();
+      for (String[] part :
+          List.of(
+              new String[] {"select", s.select()},
+              new String[] {"order", s.order()},
+              new String[] {"labels", s.labels()},
+              new String[] {"scoring", s.scoring()},
+              new String[] {"calibrate", s.calibrate()})) {
+        if (!part[1].equals("-")) {
+          series.append(part[0]).append('=').append(part[1]).append(' ');
         }
       }
-      String shots = parts.remove("shots");
-      if (shots == null || !shots.matches("\\d+")) {
-        continue;
+      long seed;
+      try {
+        seed = Long.parseLong(run.seed());
+      } catch (NumberFormatException e) {
+        seed = 0;
       }
-      StringBuilder series = new StringBuilder();
-      StringBuilder zeroShotKey = new StringBuilder(extra);
-      parts.forEach(
-          (key, value) -> {
-            if (!value.equals("-")) {
-              series.append(key).append('=').append(value).append(' ');
-            }
-            if (key.equals("scoring") || key.equals("calibrate")) {
-              zeroShotKey.append(' ').append(key).append('=').append(value);
-            }
-          });
       points.add(
           new Point(
               chart,
-              (series.toString().strip() + extra).strip(),
-              zeroShotKey.toString(),
-              Integer.parseInt(shots),
-              new double[] {
-                row.path("accuracy_mean").asDouble(), row.path("accuracy_std").asDouble()
-              }));
+              extra + " scoring=" + s.scoring() + " calibrate=" + s.calibrate(),
+              new EvalPlots.ShotPoint(
+                  (series.toString().strip() + extra).strip(), s.shots(), seed, run.accuracy())));
     }
     return points;
-  }
-
-  /**
-   * One point from the rows of several cells (seeds): a single row keeps its own mean and spread
-   * over the seeds it ran; rows of several cells give the mean and deviation of their means.
-   */
-  private static double[] meanAndSpread(List<double[]> rows) {
-    if (rows.size() == 1) {
-      return rows.get(0);
-    }
-    double mean = rows.stream().mapToDouble(r -> r[0]).average().orElse(0);
-    double variance =
-        rows.stream().mapToDouble(r -> (r[0] - mean) * (r[0] - mean)).sum() / rows.size();
-    return new double[] {mean, Math.sqrt(variance)};
   }
 
   /** Every finished cell's own PNG plots, side by side (emergence's curves, tune's losses). */
@@ -312,11 +289,6 @@ final class SweepReport {
   private static String setting(Grid grid, CellResult r, String key) {
     JsonNode value = r.values().has(key) ? r.values().path(key) : grid.base().get(key);
     return value == null ? "" : Cell.text(value);
-  }
-
-  private static String taskName(Grid grid, CellResult r, JsonNode summary) {
-    String task = summary.path("task").asText("");
-    return task.isEmpty() ? setting(grid, r, "task") : task;
   }
 
   private static String lastPart(String path) {
