@@ -167,6 +167,16 @@ class SweepCommandTest {
     cases.put(
         "command: eval\nbase: {shots: 1}\ngrid: {shots: [0]}\n", "both in `base` and in `grid`");
     cases.put("command: eval\nbase: {out: x}\ngrid: {shots: [0]}\n", "set by the sweep");
+    Path good = write("good.yaml", evalGrid(2));
+    CliRun spark =
+        CliRun.of(
+            "sweep", good.toString(), "--out", dir.resolve("o").toString(), "--engine", "spark");
+    assertTrue(spark.err().contains("module iclab-sweep-spark"), spark.err());
+    CliRun master =
+        CliRun.of(
+            "sweep", good.toString(), "--out", dir.resolve("o").toString(), "--master", "local[2]");
+    assertTrue(master.err().contains("a master is for --engine spark"), master.err());
+    assertTrue(Files.notExists(dir.resolve("o")));
     for (var c : cases.entrySet()) {
       Path grid = write("g.yaml", c.getKey());
       CliRun run = CliRun.of("sweep", grid.toString(), "--out", dir.resolve("o").toString());

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The sweep's report.html: a table of the cells, and for eval accuracy against shots per model and
@@ -175,7 +177,9 @@ final class SweepReport {
     int n = 0;
     for (var chart : charts.entrySet()) {
       String png = "accuracy-" + (++n) + ".png";
-      Plots.writePng(dir.resolve(png), EvalPlots.accuracyByShots(chart.getKey(), chart.getValue()));
+      XYChart plot = EvalPlots.accuracyByShots(chart.getKey(), chart.getValue());
+      plot.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // long series names
+      Plots.writePng(dir.resolve(png), plot);
       html.append("<figure><img src=\"")
           .append(png)
           .append("\" alt=\"")
