@@ -6,7 +6,8 @@
 #   tools/check-report.sh DIR...      # each DIR holds a report.html and its PNGs
 #   tools/check-report.sh --generate  # runs a small eval (shots x seeds x label variants x
 #                                     # calibration) and a tune with dev evaluation on the
-#                                     # repository's fixtures with ./iclab, then checks both reports
+#                                     # repository's fixtures with ./iclab, and a 6-cell eval
+#                                     # sweep, then checks their reports
 #
 # The page is copied with its PNGs into a temporary folder and a script is added to the copy (the
 # run's own report is not changed) that writes each image's natural width into the DOM once the
@@ -94,7 +95,11 @@ if [ "${1:-}" = "--generate" ]; then
   ./iclab tune --model "$m" --method lora --task sst2 --data-dir "$data" --train-limit 8 \
     --eval-every 2 --eval-limit 8 --seed 1 --out "$tmp/tune" >/dev/null 2>"$tmp/tune.log" ||
     { cat "$tmp/tune.log" >&2; exit 1; }
-  set -- "$tmp/eval" "$tmp/eval-orders" "$tmp/tune"
+  printf 'command: eval\nbase: {model: %s, task: sst2, data_dir: %s, limit: 8}\ngrid: {shots: [0, 1, 2], seeds: [1, 2]}\n' \
+    "$root/$m" "$root/$data" >"$tmp/grid.yaml"
+  ./iclab sweep "$tmp/grid.yaml" --out "$tmp/sweep" >/dev/null 2>"$tmp/sweep.log" ||
+    { cat "$tmp/sweep.log" >&2; exit 1; }
+  set -- "$tmp/eval" "$tmp/eval-orders" "$tmp/tune" "$tmp/sweep"
 fi
 if [ "$#" -eq 0 ]; then
   echo "usage: tools/check-report.sh DIR... | --generate" >&2

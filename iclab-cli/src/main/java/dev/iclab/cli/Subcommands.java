@@ -31,6 +31,7 @@ final class Subcommands {
             new MergeCommand(),
             new EvalCommand(),
             new DaiCommand(),
+            new SweepCommand(),
             new DualFormCommand());
     commands.forEach(command -> top.addSubcommand(new CommandLine(command)));
     CommandLine ipt = new CommandLine(new IptCommand());
