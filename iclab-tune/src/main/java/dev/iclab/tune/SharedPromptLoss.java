@@ -43,7 +43,6 @@ final class SharedPromptLoss {
     int at = 0;
     int row = 0;
     for (TrainingExample e : batch) {
-      int first = at;
       for (int t = 0; t < e.ids().length; t++, at++) {
         ids[at] = e.ids()[t];
         parents[at] = t == 0 ? -1 : at - 1;
@@ -52,7 +51,6 @@ final class SharedPromptLoss {
           targets[row++] = e.ids()[t];
         }
       }
-      assert at - first == e.ids().length;
     }
     KvCache cache = model.newCache(scope);
     model.prefill(scope, prompt, cache);
