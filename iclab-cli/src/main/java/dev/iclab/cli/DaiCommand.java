@@ -111,8 +111,7 @@ public final class DaiCommand extends CliCommand {
               + " --emergence-run, other holdout episodes.")
   int lrSearchDev;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Default ${DEFAULT-VALUE}.")
-  long seed;
+  @Mixin SeedOption seed;
 
   @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N queries.")
   Integer limit;
@@ -194,7 +193,7 @@ public final class DaiCommand extends CliCommand {
             shots,
             select,
             DaiJob.learningRate(ftLr, taskOptions.task),
-            seed,
+            seed.seed(),
             limit,
             evalCap,
             RecordedPosition.parse(position),
@@ -224,7 +223,7 @@ public final class DaiCommand extends CliCommand {
             ftLr,
             lrSearch,
             lrSearchDev,
-            seed);
+            seed.seed());
     Tensors.configureOffline();
     List<CheckpointMetrics> results = new ArrayList<>();
     try (Progress progress = new Progress()) {

@@ -6,6 +6,7 @@ import dev.iclab.tensor.Tensors;
 import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,8 +32,7 @@ public final class DualFormCommand extends CliCommand {
   @Option(names = "--query-tokens", defaultValue = "6", description = "Default 6.")
   int queryTokens;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Default 1.")
-  long seed;
+  @Mixin SeedOption seed;
 
   @Option(names = "--print", description = "Also print dW_ICL and both GD updates.")
   boolean printMatrices;
@@ -40,10 +40,10 @@ public final class DualFormCommand extends CliCommand {
   @Override
   protected void execute() {
     Tensors.configureOffline();
-    DualForm check = DualForm.check(dim, headDim, demoTokens, queryTokens, seed);
+    DualForm check = DualForm.check(dim, headDim, demoTokens, queryTokens, seed.seed());
     ObjectNode json = Json.object();
     json.put("d", dim).put("d_k", headDim).put("demo_tokens", demoTokens);
-    json.put("query_tokens", queryTokens).put("seed", seed);
+    json.put("query_tokens", queryTokens).put("seed", seed.seed());
     ObjectNode identity = json.putObject("identity");
     identity.put("relative_error", check.relativeError());
     identity.putPOJO("direct", check.direct());

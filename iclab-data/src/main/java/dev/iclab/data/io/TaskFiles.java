@@ -72,13 +72,9 @@ public final class TaskFiles {
    * @throws DatasetException when the file does not parse or a key is missing or wrong
    */
   public static Task read(Path file) {
-    ObjectMapper mapper =
-        file.toString().endsWith(".json")
-            ? new ObjectMapper()
-            : new ObjectMapper(new YAMLFactory());
     JsonNode root;
     try {
-      root = mapper.readTree(file.toFile());
+      root = YamlOrJson.mapper(file).readTree(file.toFile());
     } catch (NoSuchFileException | java.io.FileNotFoundException e) {
       throw new DatasetException("task file %s does not exist".formatted(file));
     } catch (JacksonException e) {

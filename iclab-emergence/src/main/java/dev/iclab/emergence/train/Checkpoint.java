@@ -3,7 +3,6 @@ package dev.iclab.emergence.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
@@ -54,15 +53,13 @@ public final class Checkpoint {
     Path json = folder.resolve("checkpoint.json");
     Path bin = folder.resolve("checkpoint.bin");
     try {
-      JsonNode meta = JSON.readTree(json.toFile());
-      byte[] bytes = Files.readAllBytes(bin);
-      if (bytes.length != meta.path("bytes").asLong(-1)) {
-        throw new IclabException(
-            "checkpoint %s has %d bytes, %s says %d; it is truncated: restart without --resume"
-                .formatted(bin, bytes.length, json, meta.path("bytes").asLong(-1)));
-      }
+      SizedBinary stored =
+          SizedBinary.read(
+              json,
+              bin,
+              "checkpoint %s has %d bytes, %s says %d; it is truncated: restart without --resume");
       try (NDManager scratch = manager.newSubManager()) {
-        NDList loaded = NDList.decode(scratch, bytes);
+        NDList loaded = NDList.decode(scratch, stored.bytes());
         int expected = params.size() + optimizerState.size();
         if (loaded.size() != expected) {
           throw new IclabException(
@@ -81,7 +78,7 @@ public final class Checkpoint {
           target.subi(target).addi(source);
         }
       }
-      return meta.path("step").asLong();
+      return stored.meta().path("step").asLong();
     } catch (IOException e) {
       throw new IclabException(
           "cannot read checkpoint %s: %s; restart without --resume"

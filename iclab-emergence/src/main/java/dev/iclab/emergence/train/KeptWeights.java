@@ -3,7 +3,6 @@ package dev.iclab.emergence.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
@@ -86,13 +85,12 @@ public final class KeptWeights {
               .formatted(step, dir, steps(runFolder)));
     }
     try {
-      JsonNode meta = JSON.readTree(json.toFile());
-      byte[] bytes = Files.readAllBytes(bin);
-      if (bytes.length != meta.path("bytes").asLong(-1)) {
-        throw new IclabException(
-            "kept weights %s have %d bytes, %s says %d: the file is damaged; retrain the run"
-                .formatted(bin, bytes.length, json, meta.path("bytes").asLong(-1)));
-      }
+      byte[] bytes =
+          SizedBinary.read(
+                  json,
+                  bin,
+                  "kept weights %s have %d bytes, %s says %d: the file is damaged; retrain the run")
+              .bytes();
       try (NDManager local = scratch.newSubManager()) {
         NDList loaded = NDList.decode(local, bytes);
         List<NDArray> targets = params.arrays();

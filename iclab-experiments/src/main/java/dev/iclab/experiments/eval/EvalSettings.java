@@ -4,8 +4,8 @@ import static com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAI
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.iclab.IclabException;
+import dev.iclab.data.io.YamlOrJson;
 import dev.iclab.icl.Calibration;
 import dev.iclab.icl.Order;
 import dev.iclab.icl.run.EvalConfig;
@@ -28,25 +28,18 @@ import java.util.stream.Stream;
 public final class EvalSettings {
   private static final Set<String> INTEGER_KEYS = Set.of("limit", "eval_cap", "batch_size");
 
+  /** The settings that take a list and span the grid of runs: each combination is one run. */
+  public static final List<String> GRID_KEYS =
+      List.of("shots", "seeds", "select", "order", "labels", "scoring", "calibrate");
+
   private static final Set<String> CONFIG_KEYS =
-      Set.of(
-          "model",
-          "device",
-          "task",
-          "task_file",
-          "data_dir",
-          "shots",
-          "seeds",
-          "select",
-          "order",
-          "labels",
-          "scoring",
-          "calibrate",
-          "limit",
-          "eval_cap",
-          "skip_bad_rows",
-          "batch_size",
-          "out");
+      Set.copyOf(
+          Stream.of(
+                  List.of("model", "device", "task", "task_file", "data_dir"),
+                  GRID_KEYS,
+                  List.of("limit", "eval_cap", "skip_bad_rows", "batch_size", "out"))
+              .flatMap(List::stream)
+              .toList());
 
   private final Map<String, ?> flags;
   private final JsonNode file;
@@ -121,13 +114,12 @@ public final class EvalSettings {
     if (configFile == null) {
       return new ObjectMapper().createObjectNode();
     }
-    ObjectMapper mapper =
-        configFile.toString().endsWith(".json")
-            ? new ObjectMapper()
-            : new ObjectMapper(new YAMLFactory());
     JsonNode node;
     try {
-      node = mapper.enable(FAIL_ON_TRAILING_TOKENS).readTree(Files.readString(configFile));
+      node =
+          YamlOrJson.mapper(configFile)
+              .enable(FAIL_ON_TRAILING_TOKENS)
+              .readTree(Files.readString(configFile));
     } catch (IOException e) {
       throw new IclabException(
           "--config %s cannot be read or does not parse: %s"

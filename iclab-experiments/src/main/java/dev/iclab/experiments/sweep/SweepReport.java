@@ -3,6 +3,7 @@ package dev.iclab.experiments.sweep;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.AtomicFiles;
+import dev.iclab.experiments.eval.EvalSettings;
 import dev.iclab.experiments.eval.report.EvalPlots;
 import dev.iclab.icl.run.Summary;
 import dev.iclab.report.Html;
@@ -30,17 +31,9 @@ final class SweepReport {
 
   /** Keys the eval summary's setting already names, or that make the chart or the x axis. */
   private static final Set<String> NOT_IN_SERIES =
-      Set.of(
-          "model",
-          "task",
-          "task-file",
-          "shots",
-          "seeds",
-          "select",
-          "order",
-          "labels",
-          "scoring",
-          "calibrate");
+      Set.copyOf(
+          Stream.concat(Stream.of("model", "task", "task-file"), EvalSettings.GRID_KEYS.stream())
+              .toList());
 
   private SweepReport() {}
 
