@@ -7,7 +7,6 @@ import dev.iclab.emergence.Preset;
 import dev.iclab.emergence.RunSpec;
 import dev.iclab.emergence.Settings;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,12 +71,11 @@ public final class EmergenceBench extends CliCommand {
                 }
               });
     }
-    Collections.sort(windows);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("suite", "emergence");
     json.put("model", "quick preset transformer (paired tokens, 2 layers, width 64, batch 128)");
     json.put("steps", steps);
-    json.put("steps_per_s_median", windows.isEmpty() ? null : windows.get(windows.size() / 2));
+    json.put("steps_per_s_median", windows.isEmpty() ? null : Median.of(windows));
     json.put("steps_per_s_overall", result.stepsPerSecond());
     json.put("resident_mb_at_step", toMegabytes(rss));
     json.put("cpus", Runtime.getRuntime().availableProcessors());

@@ -18,7 +18,6 @@ import dev.iclab.tune.pretrain.Pretraining;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -157,7 +156,7 @@ public final class PretrainBench implements Runnable {
               last = now;
             }
           });
-      double train = BATCH * CONTEXT / median(stepSeconds);
+      double train = BATCH * CONTEXT / Median.of(stepSeconds);
       return new Measured(
           parameters[0], train, forwardTokensPerSecond(folder.path().resolve("run")));
     }
@@ -179,13 +178,7 @@ public final class PretrainBench implements Runnable {
           seconds.add((System.nanoTime() - start) / 1e9);
         }
       }
-      return BATCH * CONTEXT / median(seconds);
+      return BATCH * CONTEXT / Median.of(seconds);
     }
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
   }
 }

@@ -90,12 +90,6 @@ public final class RuntimeBench extends CliCommand {
     output.write(spec, result);
   }
 
-  private double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
-  }
-
   private interface Timed {
     void run();
   }
@@ -109,7 +103,7 @@ public final class RuntimeBench extends CliCommand {
       work.run();
       seconds[i] = (System.nanoTime() - start) / 1e9;
     }
-    return median(seconds);
+    return Median.of(seconds);
   }
 
   /** The best of several 2048 x 2048 FP32 matmuls: the practical ceiling of this machine. */
@@ -192,7 +186,7 @@ public final class RuntimeBench extends CliCommand {
           run(model, new int[] {7}, ForwardOptions.withCache(cache).lastOnly(true));
           steps[i] = (System.nanoTime() - start) / 1e9;
         }
-        cached = median(steps);
+        cached = Median.of(steps);
       }
       ObjectNode row = rows.addObject();
       row.put("position", position);

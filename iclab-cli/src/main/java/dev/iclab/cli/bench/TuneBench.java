@@ -19,7 +19,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,10 +259,7 @@ public final class TuneBench extends CliCommand {
                 }
               });
         }
-        List<Double> timed =
-            new ArrayList<>(stepSeconds.subList(marks.isEmpty() ? 1 : 0, stepSeconds.size()));
-        Collections.sort(timed);
-        double median = timed.get(timed.size() / 2);
+        double median = Median.of(stepSeconds.subList(marks.isEmpty() ? 1 : 0, stepSeconds.size()));
         p.put("steps", stepSeconds.size());
         p.put("step_s_median", median);
         p.put("step_s_all", stepSeconds.size() <= 10 ? stepSeconds : null);
