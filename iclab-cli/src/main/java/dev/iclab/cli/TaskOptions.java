@@ -1,12 +1,12 @@
 package dev.iclab.cli;
 
+import static dev.iclab.data.io.DatasetLoader.DEFAULT_DATA_DIR;
+
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** {@code --task}, {@code --task-file}, {@code --data-dir}: the classification task of a run. */
 public final class TaskOptions {
-  static final String DEFAULT_DATA_DIR = "../shared/data";
-
   @Option(
       names = "--task",
       paramLabel = "NAME",

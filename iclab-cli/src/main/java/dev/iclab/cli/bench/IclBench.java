@@ -56,7 +56,7 @@ public final class IclBench extends CliCommand {
 
   @Option(
       names = "--data-dir",
-      defaultValue = "../shared/data",
+      defaultValue = DatasetLoader.DEFAULT_DATA_DIR,
       description = "Datasets (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 

@@ -3,6 +3,7 @@ package dev.iclab.cli.ipt;
 import dev.iclab.cli.ModelOptions;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.data.fewshot.TaskFamilies;
+import dev.iclab.data.io.DatasetLoader;
 import dev.iclab.experiments.ipt.IptConfig;
 import dev.iclab.experiments.ipt.IptSplit;
 import dev.iclab.experiments.ipt.IptStudy;
@@ -151,7 +152,7 @@ public final class IptOptions {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      defaultValue = "../shared/data",
+      defaultValue = DatasetLoader.DEFAULT_DATA_DIR,
       description = "Where the datasets are (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 

@@ -26,6 +26,9 @@ import java.util.Random;
  * set: then the row is left out and counted in {@link Dataset#skippedRows()}.
  */
 public final class DatasetLoader {
+  /** Where built-in tasks' data are unless a command is told otherwise, from the working folder. */
+  public static final String DEFAULT_DATA_DIR = "../shared/data";
+
   private final Path dataDir;
   private final boolean skipBadRows;
 

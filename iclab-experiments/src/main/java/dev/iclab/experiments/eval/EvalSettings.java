@@ -5,6 +5,7 @@ import static com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAI
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
+import dev.iclab.data.io.DatasetLoader;
 import dev.iclab.data.io.YamlOrJson;
 import dev.iclab.icl.Calibration;
 import dev.iclab.icl.Order;
@@ -89,7 +90,7 @@ public final class EvalSettings {
         modelDir.normalize().toString(),
         pick("task", null),
         pick("task_file", null),
-        Path.of(pick("data_dir", "../shared/data")).normalize().toString(),
+        Path.of(pick("data_dir", DatasetLoader.DEFAULT_DATA_DIR)).normalize().toString(),
         numbers(pick("shots", "0,1,4"), "shots", Integer::parseInt),
         numbers(pick("seeds", "1,2,3"), "seeds", Long::parseLong),
         selectors(pick("select", "random")),
