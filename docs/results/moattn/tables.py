@@ -32,6 +32,16 @@ def label(run):
     return "%s, seed %s" % (variants[variant], seed)
 
 
+print("| run | valid ppl, step 200 | step 400 | step 600 | step 800 | mean train loss, last 50 steps |")
+print("|---|---|---|---|---|---|")
+for run in present:
+    rows = [json.loads(line) for line in open(os.path.join(root, run, "metrics.jsonl"))]
+    valid = {r["step"]: r["valid_perplexity"] for r in rows if "valid_perplexity" in r}
+    losses = [r["loss"] for r in rows if "loss" in r][-50:]
+    print("| %s | %s | %.3f |" % (label(run), " | ".join("%.1f" % valid[s] for s in (200, 400, 600, 800)),
+                                 sum(losses) / len(losses)))
+print()
+
 print("| run | Brown valid | Brown test | WikiText-2 valid | WikiText-2 test |")
 print("|---|---|---|---|---|")
 for run in present:
