@@ -5,9 +5,15 @@
 # ICLAB may name another launcher (e.g. ICLAB="java -jar iclab-cli/target/iclab.jar"); results go to runs/moattn.
 set -euo pipefail
 ICLAB="${ICLAB:-./iclab}"
+# `iclab perplexity` and `iclab eval` have no --threads: PyTorch would start one intra-op thread per
+# core, and on a shared, loaded machine every small forward then waits on its thread barrier (a
+# Brown-test pass: minutes instead of seconds). One thread, through the launcher's JVM options
+# (with ICLAB="java -jar ...", add -Dai.djl.pytorch.num_threads=1 to it yourself). Training already
+# runs with --threads 1, so this changes nothing there.
+export ICLAB_JAVA_OPTS="${ICLAB_JAVA_OPTS:--Xmx12g -Dai.djl.pytorch.num_threads=1}"
 brown=../shared/data/brown
 wiki=../shared/data/wikitext2
-runs=(standard-seed1 momentum0.9-seed1 standard-seed2 momentum0.9-seed2)
+runs=(standard-seed1 momentum0.5-seed1 momentum0.9-seed1 standard-seed2 momentum0.5-seed2 momentum0.9-seed2)
 
 train() { # name: standard-seedS or momentumETA-seedS
   local name="$1" seed="${1##*-seed}" variant="${1%-seed*}" flags

@@ -15,6 +15,7 @@ import dev.iclab.tune.full.FullTuner;
 import dev.iclab.tune.pretrain.Corpus;
 import dev.iclab.tune.pretrain.PretrainConfig;
 import dev.iclab.tune.pretrain.Pretraining;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,12 +91,18 @@ public final class PretrainBench implements Runnable {
             .formatted(LAYERS, HIDDEN, HEADS, CONTEXT, BATCH));
     json.put("steps", steps);
     json.put("data", data.toString());
-    // Each variant twice, alternating, keeping its faster run: the first run of a process pays
-    // for warm-up (JIT, allocator, native caches) that would otherwise favour the second variant.
-    Measured standard = train(AttentionVariant.STANDARD);
-    Measured momentum = train(AttentionVariant.momentum(eta));
-    standard = standard.faster(train(AttentionVariant.STANDARD));
-    momentum = momentum.faster(train(AttentionVariant.momentum(eta)));
+    json.put("load_average_at_start", ProcStatus.loadAverage());
+    // The first runs of a process pay for warm-up (JIT, allocator, native caches) beyond the
+    // skipped steps, so one run of each variant is left out first (docs/BENCHMARKS.md). Then each
+    // variant twice, in the order standard, momentum, momentum, standard (one early and one late
+    // run each, whichever way the machine's load drifts), keeping its faster run.
+    List<Map<String, Object>> runs = new ArrayList<>();
+    train(AttentionVariant.STANDARD, runs, true);
+    train(AttentionVariant.momentum(eta), runs, true);
+    Measured standard = train(AttentionVariant.STANDARD, runs, false);
+    Measured momentum = train(AttentionVariant.momentum(eta), runs, false);
+    momentum = momentum.faster(train(AttentionVariant.momentum(eta), runs, false));
+    standard = standard.faster(train(AttentionVariant.STANDARD, runs, false));
     json.put("parameters", standard.parameters);
     json.put("train_tokens_per_s_standard", standard.tokensPerSecond);
     json.put("train_tokens_per_s_momentum", momentum.tokensPerSecond);
@@ -105,11 +112,17 @@ public final class PretrainBench implements Runnable {
     json.put(
         "train_over_forward_standard", standard.tokensPerSecond / standard.forwardTokensPerSecond);
     json.put("momentum_eta", eta);
+    // Every training run in the order it ran: wall time per step (median) and process CPU time and
+    // minor page faults per step (means), over the steps after the first few. CPU time is what the
+    // step costs whatever else the
+    // machine runs; page faults show memory taken fresh from the kernel at each step.
+    json.put("runs", runs);
     json.put("cpus", Runtime.getRuntime().availableProcessors());
     json.put("threads", threadsOption.threads());
+    json.put("load_average_at_end", ProcStatus.loadAverage());
     json.put(
         "note",
-        "median over steps after the first %d, the faster of two alternating runs per variant; forward-only = the same windows scored without gradients"
+        "median over steps after the first %d, the faster of two runs per variant (after one left-out warm-up run of each; order standard, momentum, momentum, standard); forward-only = the same windows scored without gradients"
             .formatted(SKIPPED_STEPS));
     output.emit(spec.commandLine().getOut(), json);
   }
@@ -123,7 +136,8 @@ public final class PretrainBench implements Runnable {
     }
   }
 
-  private Measured train(AttentionVariant attention) {
+  private Measured train(
+      AttentionVariant attention, List<Map<String, Object>> runs, boolean warmUp) {
     try (ScratchFolder folder =
         new ScratchFolder("iclab-bench-pretrain", spec.commandLine().getErr())) {
       PretrainConfig config =
@@ -131,6 +145,8 @@ public final class PretrainBench implements Runnable {
               "llama", LAYERS, HIDDEN, HEADS, CONTEXT, attention, tokenizer, data, null, steps,
               BATCH, 2e-3, 0, 0, 1.0, 0, 0, 0, 1);
       List<Double> stepSeconds = new ArrayList<>();
+      List<Double> stepCpuSeconds = new ArrayList<>();
+      List<Double> stepFaults = new ArrayList<>();
       long[] parameters = {0};
       Pretraining.run(
           config,
@@ -140,23 +156,43 @@ public final class PretrainBench implements Runnable {
           Json.object(),
           new Pretraining.Listener() {
             long last = System.nanoTime();
+            long lastCpu = processCpuNanos();
+            long lastFaults = ProcStatus.minorFaults();
 
             @Override
             public void started(int startStep, int totalSteps, long count) {
               parameters[0] = count;
               last = System.nanoTime();
+              lastCpu = processCpuNanos();
+              lastFaults = ProcStatus.minorFaults();
             }
 
             @Override
             public void stepped(Trainer.Progress progress, double validPerplexity) {
               long now = System.nanoTime();
+              long cpu = processCpuNanos();
+              long faults = ProcStatus.minorFaults();
               if (progress.step() > SKIPPED_STEPS) {
                 stepSeconds.add((now - last) / 1e9);
+                stepCpuSeconds.add((cpu - lastCpu) / 1e9);
+                stepFaults.add((double) (faults - lastFaults));
               }
               last = now;
+              lastCpu = cpu;
+              lastFaults = faults;
             }
           });
       double train = BATCH * CONTEXT / Median.of(stepSeconds);
+      Map<String, Object> run = new LinkedHashMap<>();
+      run.put("attention", attention.isMomentum() ? "momentum" : "standard");
+      run.put("warm_up", warmUp);
+      run.put("train_tokens_per_s", train);
+      run.put("median_step_s", Median.of(stepSeconds));
+      // Means: the JVM counts process CPU time in clock ticks (10 ms on Linux), too coarse for
+      // one step's median.
+      run.put("mean_step_cpu_s", mean(stepCpuSeconds));
+      run.put("mean_step_minor_faults", mean(stepFaults));
+      runs.add(run);
       return new Measured(
           parameters[0], train, forwardTokensPerSecond(folder.path().resolve("run")));
     }
@@ -180,5 +216,18 @@ public final class PretrainBench implements Runnable {
       }
       return BATCH * CONTEXT / Median.of(seconds);
     }
+  }
+
+  /** CPU time of this whole process (all threads), or -1 where the JVM cannot tell. */
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  private static double mean(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
   }
 }

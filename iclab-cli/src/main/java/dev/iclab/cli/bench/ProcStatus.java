@@ -36,6 +36,21 @@ final class ProcStatus {
     }
   }
 
+  /**
+   * Minor page faults of this process so far (field 10 of /proc/self/stat): memory the kernel had
+   * to map in on first touch, e.g. a large array the allocator took fresh from the kernel.
+   */
+  static long minorFaults() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+      String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+      return Long.parseLong(after[7]); // fields 3, 4, ... are after[0], after[1], ...
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** A line {@code KEY <n> kB} of /proc/self/status, in bytes. */
   private static long statusBytes(String key) {
     try {
