@@ -16,7 +16,6 @@ import dev.iclab.tune.TrainingConfig;
 import dev.iclab.tune.TrainingExample;
 import dev.iclab.tune.Tuner;
 import dev.iclab.tune.TunerRegistry;
-import dev.iclab.tune.ipt.BatchedIst;
 import dev.iclab.tune.ipt.IntrinsicTuner;
 import dev.iclab.tune.ipt.PromptAutoEncoder;
 import dev.iclab.tune.ipt.QueryAccuracy;
@@ -57,10 +56,6 @@ public final class IptStudy {
 
   public static final String SUMMARY = "summary.json";
   static final String RESULT = IptFiles.RESULT;
-
-  /** Gradient-norm clipping of PT and of each IST run. */
-  static final double CLIP_NORM = 1.0;
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final IptConfig config;
@@ -214,7 +209,14 @@ public final class IptStudy {
    * examples are visited in seeded shuffled rounds, cut to steps x batch.
    */
   private List<Double> train(Tuner tuner, List<TrainingExample> examples, int steps, double lr) {
-    List<TrainingExample> cycle = cycle(examples, steps);
+    List<TrainingExample> cycle = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(config.seed());
+    while (cycle.size() < steps * config.batchSize()) {
+      List<TrainingExample> round = new ArrayList<>(examples);
+      Collections.shuffle(round, new Random(random.nextLong()));
+      cycle.addAll(round);
+    }
+    cycle = cycle.subList(0, steps * config.batchSize());
     TrainingConfig training =
         new TrainingConfig(
             "adamw",
@@ -224,7 +226,7 @@ public final class IptStudy {
             1,
             LrSchedule.Kind.CONSTANT,
             0,
-            CLIP_NORM,
+            1.0,
             0,
             0,
             false,
@@ -232,18 +234,6 @@ public final class IptStudy {
     try (Trainer trainer = new Trainer(tuner, training, cycle.size())) {
       return trainer.train(cycle, p -> {}).losses();
     }
-  }
-
-  /** The examples of {@code steps} batches: seeded shuffled rounds, cut to steps x batch. */
-  private List<TrainingExample> cycle(List<TrainingExample> examples, int steps) {
-    List<TrainingExample> cycle = new ArrayList<>();
-    SplittableRandom random = new SplittableRandom(config.seed());
-    while (cycle.size() < steps * config.batchSize()) {
-      List<TrainingExample> round = new ArrayList<>(examples);
-      Collections.shuffle(round, new Random(random.nextLong()));
-      cycle.addAll(round);
-    }
-    return cycle.subList(0, steps * config.batchSize());
   }
 
   private ObjectNode result(
@@ -280,103 +270,44 @@ public final class IptStudy {
         // the task-count ablation tunes only the test tasks; the main run every task
         List<String> names = fraction == 1.0 ? config.allTasks() : config.testTasks();
         try (PromptAutoEncoder ae =
-                PromptAutoEncoder.load(
-                    model.manager(),
-                    IptMsf.shape(config, model, dim),
-                    msfDir.resolve("autoencoder.safetensors"));
-            PromptAutoEncoder random =
-                PromptAutoEncoder.create(
-                    model.manager(),
-                    IptMsf.shape(config, model, dim),
-                    config.seed() + 7919L * dim)) {
-          Map<String, PromptAutoEncoder> subspaces = new java.util.LinkedHashMap<>();
-          subspaces.put("msf-" + IptMsf.variant(dim, fraction), ae);
-          if (fraction == 1.0) {
-            subspaces.put("random-" + IptMsf.variant(dim, fraction), random);
+            PromptAutoEncoder.load(
+                model.manager(),
+                IptMsf.shape(config, model, dim),
+                msfDir.resolve("autoencoder.safetensors"))) {
+          ist("msf-" + IptMsf.variant(dim, fraction), ae, names);
+        }
+        if (fraction == 1.0) {
+          try (PromptAutoEncoder random =
+              PromptAutoEncoder.create(
+                  model.manager(), IptMsf.shape(config, model, dim), config.seed() + 7919L * dim)) {
+            ist("random-" + IptMsf.variant(dim, fraction), random, names);
           }
-          ist(subspaces, names);
         }
       }
     }
   }
 
-  /**
-   * Tasks tuned in one batch ({@link BatchedIst}), through each of the subspace's decoders: the
-   * tasks are sorted by their longest training example, so a batch pads little.
-   */
-  static final int IST_GROUP = 8;
-
-  /**
-   * IST of {@code names} through each decoder of {@code subspaces} (folder name to auto-encoder):
-   * the tasks in fixed groups of {@link #IST_GROUP}, each group's runs (every task through every
-   * decoder) trained together; a group with any run not done is trained whole and its missing runs
-   * written, so a resumed stage computes exactly what an uninterrupted one does.
-   */
-  private void ist(Map<String, PromptAutoEncoder> subspaces, List<String> names) {
-    List<String> sorted = new ArrayList<>(names);
-    sorted.sort(
-        java.util.Comparator.comparingInt((String n) -> longest(tasks.get(n)))
-            .thenComparing(n -> n));
-    for (int from = 0; from < sorted.size(); from += IST_GROUP) {
-      List<String> group = sorted.subList(from, Math.min(sorted.size(), from + IST_GROUP));
-      List<BatchedIst.Run> runs = new ArrayList<>();
-      List<String[]> keys = new ArrayList<>(); // {subspace, task}
-      boolean missing = false;
-      for (var e : subspaces.entrySet()) {
-        for (String name : group) {
-          PromptAutoEncoder ae = e.getValue();
-          // z starts at 0, the decoder's own centre, for the MSF and the random decoder alike
-          runs.add(
-              new BatchedIst.Run(
-                  ae,
-                  new float[ae.shape().intrinsicDim()],
-                  cycle(tasks.get(name).trainingExamples(), config.istSteps())));
-          keys.add(new String[] {e.getKey(), name});
-          missing |= !IptFiles.done(istDir(e.getKey(), name));
-        }
-      }
-      if (!missing) {
+  private void ist(String subspace, PromptAutoEncoder ae, List<String> names) {
+    for (String name : names) {
+      Path dir = folder.resolve("ist").resolve(subspace).resolve(IptFiles.safe(name));
+      if (IptFiles.done(dir)) {
         continue;
       }
+      IptTask task = tasks.get(name);
       long start = System.nanoTime();
-      List<BatchedIst.Outcome> outcomes =
-          BatchedIst.train(
-              model, runs, config.istSteps(), config.batchSize(), config.istLr(), CLIP_NORM, 0);
-      double share = (System.nanoTime() - start) / 1e9 / runs.size();
-      for (int r = 0; r < runs.size(); r++) {
-        String subspace = keys.get(r)[0];
-        String name = keys.get(r)[1];
-        Path dir = istDir(subspace, name);
-        if (IptFiles.done(dir)) {
-          continue;
-        }
-        long evalStart = System.nanoTime();
-        try (IntrinsicTuner tuner =
-            new IntrinsicTuner(model, runs.get(r).decoder(), outcomes.get(r).vector())) {
-          // seconds: the run's share of its batch's training, then its own evaluation
-          ObjectNode result =
-              result(
-                  name,
-                  tuner,
-                  tasks.get(name),
-                  outcomes.get(r).losses(),
-                  evalStart - (long) (share * 1e9));
-          result.putPOJO("intrinsic_vector", tuner.vector());
-          save(dir, tuner, result);
-          log.accept(
-              "ist %-12s %-40s test %.3f"
-                  .formatted(subspace, name, result.get("test_accuracy").asDouble()));
-        }
+      // z starts at 0, the decoder's own centre, for the MSF and the random decoder alike
+      try (IntrinsicTuner tuner =
+          new IntrinsicTuner(model, ae, new float[ae.shape().intrinsicDim()])) {
+        List<Double> losses =
+            train(tuner, task.trainingExamples(), config.istSteps(), config.istLr());
+        ObjectNode result = result(name, tuner, task, losses, start);
+        result.putPOJO("intrinsic_vector", tuner.vector());
+        save(dir, tuner, result);
+        log.accept(
+            "ist %-12s %-40s test %.3f"
+                .formatted(subspace, name, result.get("test_accuracy").asDouble()));
       }
     }
-  }
-
-  private Path istDir(String subspace, String name) {
-    return folder.resolve("ist").resolve(subspace).resolve(IptFiles.safe(name));
-  }
-
-  private static int longest(IptTask task) {
-    return task.trainingExamples().stream().mapToInt(e -> e.ids().length).max().orElse(0);
   }
 
   /** Moves a tuned task into {@code dir} in whole: the tuner's files, then its result. */

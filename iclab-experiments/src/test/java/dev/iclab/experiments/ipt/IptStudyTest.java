@@ -124,8 +124,7 @@ class IptStudyTest {
         Files.readString(whole.resolve("msf/d2/metrics.jsonl")),
         Files.readString(split.resolve("msf/d2/metrics.jsonl")));
 
-    // IST stopped after part of a batch of runs: the resumed stage retrains the batch and writes
-    // the missing run as the uninterrupted one did
+    // IST stopped with one run missing: the resumed stage writes it as the uninterrupted one did
     String run = "ist/msf-d2/cb_entailment-vs-neutral/" + IptStudy.RESULT;
     deleteTree(split.resolve(run).getParent());
     Files.delete(split.resolve(IptStudy.SUMMARY));
