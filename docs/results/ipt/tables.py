@@ -44,3 +44,19 @@ for name, t in sorted(summary["by_intrinsic_dim"][main]["tasks"].items(),
                       key=lambda kv: (kv[1]["split"], kv[0])):
     print("| %s | %s | %.3f | %.3f | %.3f | %.3f |" % (
         name, t["split"], t["pt"], t["ist"], t["random_subspace"], t["majority"]))
+
+ablation = summary.get("task_count_ablation")
+if ablation:
+    full = summary["by_intrinsic_dim"]
+    print()
+    print("Task-count ablation (MSF on a seeded share of the training tasks; IST on the test tasks):")
+    print()
+    print("| d_I | share of training tasks | MSF tasks | test IST/PT |")
+    print("|---|---|---|---|")
+    rows = [(a["intrinsic_dim"], a["train_fraction"], a["train_tasks"],
+             a["test_relative_performance"]) for a in ablation.values()]
+    for dim in summary["by_intrinsic_dim"]:
+        rows.append((int(dim), 1.0, summary["train_tasks"],
+                     full[dim]["relative_performance"]["test"]))
+    for dim, f, n, rel in sorted(rows):
+        print("| %d | %g | %d | %.3f |" % (dim, f, n, rel))

@@ -123,6 +123,16 @@ class IptStudyTest {
     assertEquals(
         Files.readString(whole.resolve("msf/d2/metrics.jsonl")),
         Files.readString(split.resolve("msf/d2/metrics.jsonl")));
+
+    // IST stopped with one run missing: the resumed stage writes it as the uninterrupted one did
+    String run = "ist/msf-d2/cb_entailment-vs-neutral/" + IptStudy.RESULT;
+    deleteTree(split.resolve(run).getParent());
+    Files.delete(split.resolve(IptStudy.SUMMARY));
+    run(config, split, true, List.of(Stage.IST, Stage.EVAL));
+    assertEquals(summary, IptFiles.readJson(split.resolve(IptStudy.SUMMARY)));
+    assertEquals(
+        IptFiles.readJson(whole.resolve(run)).get("intrinsic_vector"),
+        IptFiles.readJson(split.resolve(run)).get("intrinsic_vector"));
   }
 
   @Test

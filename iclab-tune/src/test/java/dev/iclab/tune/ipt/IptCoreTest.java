@@ -184,6 +184,94 @@ class IptCoreTest {
   }
 
   /**
+   * Six IST runs (three tasks of different context and label-word lengths, each through two
+   * decoders) trained as one batch end where each run trained alone under the Trainer ends: the
+   * same vectors, losses and accuracies within float rounding; the model and decoders unchanged.
+   */
+  @Test
+  void batchedIstEqualsOneRunAtATime() {
+    SubspaceShape s = new SubspaceShape(P, 128, 4, 8);
+    int steps = 6;
+    int batch = 4;
+    double lr = 0.05;
+    double clip = 0.5;
+    List<List<LabeledQuery>> tasks = new ArrayList<>();
+    for (int task = 0; task < 3; task++) {
+      SplittableRandom random = new SplittableRandom(40 + task);
+      List<LabeledQuery> queries = new ArrayList<>();
+      for (int i = 0; i < steps * batch; i++) {
+        int[] context = new int[3 + random.nextInt(4 + 6 * task)];
+        for (int t = 0; t < context.length; t++) {
+          context[t] = 3 + random.nextInt(2000);
+        }
+        List<int[]> words =
+            task == 1
+                ? List.of(new int[] {100, 101}, new int[] {200})
+                : List.of(new int[] {300 + task}, new int[] {400});
+        queries.add(new LabeledQuery(context, words, random.nextInt(2)));
+      }
+      tasks.add(queries);
+    }
+    TrainingConfig training =
+        new TrainingConfig(
+            "adamw",
+            lr,
+            1,
+            batch,
+            1,
+            dev.iclab.tune.optim.LrSchedule.Kind.CONSTANT,
+            0,
+            clip,
+            0,
+            0,
+            false,
+            1);
+    try (CausalLM model = model();
+        PromptAutoEncoder first = PromptAutoEncoder.create(model.manager(), s, 2);
+        PromptAutoEncoder second = PromptAutoEncoder.create(model.manager(), s, 3)) {
+      Map<String, float[]> weights = new LinkedHashMap<>();
+      model.parameters().forEach((k, v) -> weights.put(k, v.toFloatArray()));
+      Map<String, float[]> decoder = first.values();
+      List<BatchedIst.Run> runs = new ArrayList<>();
+      List<float[]> alone = new ArrayList<>();
+      List<List<Double>> aloneLosses = new ArrayList<>();
+      List<Double> aloneAccuracy = new ArrayList<>();
+      for (PromptAutoEncoder ae : List.of(first, second)) {
+        for (List<LabeledQuery> queries : tasks) {
+          float[] start = {0.1f, -0.2f, 0f, 0.3f};
+          runs.add(new BatchedIst.Run(ae, start, examples(queries)));
+          try (IntrinsicTuner ist = new IntrinsicTuner(model, ae, start);
+              Trainer trainer = new Trainer(ist, training, queries.size())) {
+            aloneLosses.add(trainer.train(examples(queries), p -> {}).losses());
+            alone.add(ist.vector());
+            aloneAccuracy.add(QueryAccuracy.of(ist, queries));
+          }
+        }
+      }
+      List<BatchedIst.Outcome> batched = BatchedIst.train(model, runs, steps, batch, lr, clip, 0);
+      for (int r = 0; r < runs.size(); r++) {
+        float[] z = batched.get(r).vector();
+        assertFalse(java.util.Arrays.equals(runs.get(r).initial(), z), "run " + r + " moved");
+        for (int i = 0; i < z.length; i++) {
+          assertEquals(alone.get(r)[i], z[i], 1e-5, "run " + r + " z[" + i + "]");
+        }
+        for (int step = 0; step < steps; step++) {
+          assertEquals(
+              aloneLosses.get(r).get(step),
+              batched.get(r).losses().get(step),
+              1e-4,
+              "run " + r + " step " + step);
+        }
+        try (IntrinsicTuner ist = new IntrinsicTuner(model, runs.get(r).decoder(), z)) {
+          assertEquals(aloneAccuracy.get(r), QueryAccuracy.of(ist, tasks.get(r % 3)), 1e-12);
+        }
+      }
+      model.parameters().forEach((k, v) -> assertArrayEquals(weights.get(k), v.toFloatArray(), k));
+      first.values().forEach((k, v) -> assertArrayEquals(decoder.get(k), v, k));
+    }
+  }
+
+  /**
    * With d_I = P*d and a decoder that is the identity up to O(eps^2) (eps I, tanh, I / eps), IST
    * started from PT's initial prompt follows PT's path: same final loss within tolerance.
    */
