@@ -15,7 +15,6 @@ import dev.iclab.tune.full.FullTuner;
 import dev.iclab.tune.pretrain.Corpus;
 import dev.iclab.tune.pretrain.PretrainConfig;
 import dev.iclab.tune.pretrain.Pretraining;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -156,21 +155,21 @@ public final class PretrainBench implements Runnable {
           Json.object(),
           new Pretraining.Listener() {
             long last = System.nanoTime();
-            long lastCpu = processCpuNanos();
+            long lastCpu = ProcStatus.cpuNanos();
             long lastFaults = ProcStatus.minorFaults();
 
             @Override
             public void started(int startStep, int totalSteps, long count) {
               parameters[0] = count;
               last = System.nanoTime();
-              lastCpu = processCpuNanos();
+              lastCpu = ProcStatus.cpuNanos();
               lastFaults = ProcStatus.minorFaults();
             }
 
             @Override
             public void stepped(Trainer.Progress progress, double validPerplexity) {
               long now = System.nanoTime();
-              long cpu = processCpuNanos();
+              long cpu = ProcStatus.cpuNanos();
               long faults = ProcStatus.minorFaults();
               if (progress.step() > SKIPPED_STEPS) {
                 stepSeconds.add((now - last) / 1e9);
@@ -182,12 +181,13 @@ public final class PretrainBench implements Runnable {
               lastFaults = faults;
             }
           });
-      double train = BATCH * CONTEXT / Median.of(stepSeconds);
+      double medianStep = Median.of(stepSeconds);
+      double train = BATCH * CONTEXT / medianStep;
       Map<String, Object> run = new LinkedHashMap<>();
       run.put("attention", attention.isMomentum() ? "momentum" : "standard");
       run.put("warm_up", warmUp);
       run.put("train_tokens_per_s", train);
-      run.put("median_step_s", Median.of(stepSeconds));
+      run.put("median_step_s", medianStep);
       // Means: the JVM counts process CPU time in clock ticks (10 ms on Linux), too coarse for
       // one step's median.
       run.put("mean_step_cpu_s", mean(stepCpuSeconds));
@@ -216,15 +216,6 @@ public final class PretrainBench implements Runnable {
       }
       return BATCH * CONTEXT / Median.of(seconds);
     }
-  }
-
-  /** CPU time of this whole process (all threads), or -1 where the JVM cannot tell. */
-  private static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean()
-        instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
-    }
-    return -1;
   }
 
   private static double mean(List<Double> values) {

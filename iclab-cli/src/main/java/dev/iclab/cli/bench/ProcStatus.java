@@ -37,6 +37,17 @@ final class ProcStatus {
   }
 
   /**
+   * CPU time of this whole process (all threads) in nanoseconds, or -1 where the JVM cannot tell.
+   */
+  static long cpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /**
    * Minor page faults of this process so far (field 10 of /proc/self/stat): memory the kernel had
    * to map in on first touch, e.g. a large array the allocator took fresh from the kernel.
    */
