@@ -48,11 +48,6 @@ public final class Ops {
     return x.div(meanSquare.add((float) eps).sqrt()).mul(weight);
   }
 
-  /** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)) (HF "gelu"). */
-  public static NDArray geluErf(NDArray x) {
-    return scale(x.mul(scale(x, (float) (1 / Math.sqrt(2))).erf().add(1f)), 0.5f);
-  }
-
   /** Tanh-approximated GELU (HF "gelu_new", "gelu_pytorch_tanh"). */
   public static NDArray geluTanh(NDArray x) {
     NDArray inner = scale(x.add(scale(x.mul(x).mul(x), 0.044715f)), SQRT_2_OVER_PI);

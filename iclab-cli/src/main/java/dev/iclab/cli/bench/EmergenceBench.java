@@ -1,5 +1,6 @@
 package dev.iclab.cli.bench;
 
+import dev.iclab.IclabException;
 import dev.iclab.cli.CliCommand;
 import dev.iclab.cli.ThreadsMixin;
 import dev.iclab.emergence.EmergenceRun;
@@ -9,24 +10,67 @@ import dev.iclab.emergence.Settings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code iclab bench emergence}: training speed of the quick preset's transformer (median steps/s
- * over windows of 100 steps) and resident memory (VmRSS) at step 1,000 and at the last step, which
- * must not grow.
+ * {@code iclab bench emergence}: training speed of the emergence lab's transformer (median steps/s
+ * over windows of 100 steps) in the quick preset's shape and in the paper-cpu shape of {@code
+ * ../shared/bench/emergence_reference.py}, and resident memory (VmRSS) at step 1,000 and at the
+ * last step, which must not grow.
  */
 @Command(
     name = "emergence",
-    description = "Steps/s and resident memory of the quick transformer; JSON on stdout.")
+    description = "Steps/s and resident memory of the lab's transformer; JSON on stdout.")
 public final class EmergenceBench extends CliCommand {
   private static final int WINDOW = 100;
 
-  @Option(names = "--steps", description = "Training steps (default 10000).")
+  /** A model and data shape the bench trains. */
+  enum Shape {
+    QUICK(
+        "quick preset transformer (paired tokens, 2 layers, width 64, batch 128, 32 labels)",
+        Settings.of(Preset.QUICK)),
+    // The PyTorch reference's shape: the paper-cpu preset with 32 shared labels and the loss on the
+    // query label only (the preset's 65,536 own labels put most of a step into the output layer).
+    PAPER_CPU(
+        "paper-cpu shape of emergence_reference.py (interleaved tokens, 17 positions, 2 layers,"
+            + " width 64, batch 128, 65,536 classes, 32 labels, loss on the query label)",
+        Settings.of(Preset.PAPER_CPU).with("labels", "32").with("loss-all-labels", "false"));
+
+    final String description;
+    final Settings settings;
+
+    Shape(String description, Settings settings) {
+      this.description = description;
+      this.settings = settings;
+    }
+
+    String key() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    static Shape parse(String key) {
+      for (Shape shape : values()) {
+        if (shape.key().equals(key.trim())) {
+          return shape;
+        }
+      }
+      throw new IclabException("unknown bench shape '%s'; use quick or paper-cpu".formatted(key));
+    }
+  }
+
+  @Option(names = "--steps", description = "Training steps per shape (default 10000).")
   int steps = 10_000;
+
+  @Option(
+      names = "--shapes",
+      split = ",",
+      paramLabel = "SHAPE",
+      description = "quick, paper-cpu or both (default: quick,paper-cpu).")
+  List<String> shapes = List.of("quick", "paper-cpu");
 
   @Mixin JsonCopyOption output;
 
@@ -34,16 +78,33 @@ public final class EmergenceBench extends CliCommand {
 
   @Override
   protected void execute() {
-    threadsOption.run(this::runWithThreads);
+    List<Shape> parsed = shapes.stream().map(Shape::parse).toList();
+    threadsOption.run(() -> runWithThreads(parsed));
   }
 
-  private void runWithThreads() {
+  private void runWithThreads(List<Shape> parsed) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("suite", "emergence");
+    json.put("steps", steps);
+    json.put("cpus", Runtime.getRuntime().availableProcessors());
+    json.put("threads", threadsOption.threads());
+    Map<String, Object> results = new LinkedHashMap<>();
+    for (Shape shape : parsed) {
+      results.put(shape.key(), measure(shape));
+    }
+    json.put("shapes", results);
+    json.put("note", "shared machine: other processes may use the CPU during the run");
+    output.emit(out(), json);
+  }
+
+  private Map<String, Object> measure(Shape shape) {
     RunSpec runSpec =
-        Settings.of(Preset.QUICK)
+        shape
+            .settings
             .with("steps", Integer.toString(steps))
             .with("eval-every", Integer.toString(steps))
             .with("checkpoint-every", "0")
-            .toSpec("bench");
+            .toSpec("bench-" + shape.key());
     Map<Long, Long> rss = new LinkedHashMap<>();
     List<Double> windows = new ArrayList<>();
     EmergenceRun.Result result;
@@ -72,16 +133,11 @@ public final class EmergenceBench extends CliCommand {
               });
     }
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("suite", "emergence");
-    json.put("model", "quick preset transformer (paired tokens, 2 layers, width 64, batch 128)");
-    json.put("steps", steps);
+    json.put("model", shape.description);
     json.put("steps_per_s_median", windows.isEmpty() ? null : Median.of(windows));
     json.put("steps_per_s_overall", result.stepsPerSecond());
     json.put("resident_mb_at_step", toMegabytes(rss));
-    json.put("cpus", Runtime.getRuntime().availableProcessors());
-    json.put("threads", threadsOption.threads());
-    json.put("note", "shared machine: other processes may use the CPU during the run");
-    output.emit(out(), json);
+    return json;
   }
 
   private static Map<String, Double> toMegabytes(Map<Long, Long> rss) {

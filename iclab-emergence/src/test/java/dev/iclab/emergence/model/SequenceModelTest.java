@@ -326,4 +326,85 @@ class SequenceModelTest {
       assertThrows(UnsupportedOperationException.class, () -> lstm.logits(inputs, -1, null, own));
     }
   }
+
+  /**
+   * Autograd's gradient of the transformer (standard and momentum attention) against central
+   * differences, at entries of the MLP (whose GELU is the engine's own), attention, embedding and
+   * head weights: the fused operations must leave the gradients as the formulas give them.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(doubles = {0, 0.9})
+  void transformerGradientsMatchFiniteDifferences(double eta) {
+    ModelConfig config =
+        new ModelConfig(Architecture.TRANSFORMER, 2, 2, 16, INPUT, LABELS, TOKENS, 0, eta);
+    try (NDManager root = Tensors.newManager();
+        SequenceModel model = SequenceModel.create(config, root, 3)) {
+      float[] x = randomInputs(4);
+      SplittableRandom rng = new SplittableRandom(5);
+      float[] readout = new float[BATCH * TOKENS * LABELS];
+      for (int i = 0; i < readout.length; i++) {
+        readout[i] = (float) rng.nextGaussian();
+      }
+      List<String> names = model.parameters().names();
+      List<NDArray> arrays = model.parameters().arrays();
+      float[][] gradients = new float[arrays.size()][];
+      try (NDManager step = root.newSubManager();
+          ai.djl.training.GradientCollector collector = step.getEngine().newGradientCollector()) {
+        NDArray loss = readoutLoss(model, step, x, readout);
+        collector.backward(loss);
+        for (int p = 0; p < arrays.size(); p++) {
+          gradients[p] = arrays.get(p).getGradient().toFloatArray();
+        }
+      }
+      int checked = 0;
+      for (int p = 0; p < arrays.size(); p++) {
+        String name = names.get(p);
+        if (!name.matches("block[01]\\.(up|down|qkv)\\.weight|embed\\.weight|head\\.weight")) {
+          continue;
+        }
+        NDArray w = arrays.get(p);
+        for (int k = 0; k < 3; k++) {
+          int index = rng.nextInt((int) w.size());
+          double numeric = centralDifference(model, root, x, readout, w, index, 1e-2f);
+          double analytic = gradients[p][index];
+          assertEquals(
+              numeric,
+              analytic,
+              3e-3 + 0.02 * Math.abs(numeric),
+              "d loss / d %s[%d] (eta %s)".formatted(name, index, eta));
+          checked++;
+        }
+      }
+      assertEquals(24, checked, "entries checked");
+    }
+  }
+
+  private static NDArray readoutLoss(
+      SequenceModel model, NDManager step, float[] x, float[] readout) {
+    NDArray inputs = step.create(x, new Shape(BATCH, TOKENS, INPUT));
+    NDArray weights = step.create(readout, new Shape(BATCH, TOKENS, LABELS));
+    return model.logits(inputs, 1, null).mul(weights).sum();
+  }
+
+  private static double centralDifference(
+      SequenceModel model,
+      NDManager root,
+      float[] x,
+      float[] readout,
+      NDArray w,
+      int index,
+      float eps) {
+    float[] values = w.toFloatArray();
+    double[] losses = new double[2];
+    for (int side = 0; side < 2; side++) {
+      float[] moved = values.clone();
+      moved[index] += side == 0 ? eps : -eps;
+      w.set(moved);
+      try (NDManager step = root.newSubManager()) {
+        losses[side] = readoutLoss(model, step, x, readout).getFloat();
+      }
+    }
+    w.set(values);
+    return (losses[0] - losses[1]) / (2 * eps);
+  }
 }
