@@ -65,6 +65,11 @@ public final class Tensors {
     return new ThreadSetting(previous);
   }
 
+  /** Whether the engine records operations for a backward pass (inside a gradient collector). */
+  public static boolean recordingGradients() {
+    return JniUtils.isGradMode();
+  }
+
   /** A new root manager on the given device; the caller closes it. */
   public static NDManager newManager(Device device) {
     return engine().newBaseManager(device);

@@ -63,7 +63,8 @@ public abstract class DecoderModel implements CausalLM {
       if (cache == null) {
         return new NDArray[] {k, v};
       }
-      var all = extendsCache ? cache.append(layer, k, v) : cache.followedBy(scope, layer, k, v);
+      var all =
+          extendsCache ? cache.append(scope, layer, k, v) : cache.followedBy(scope, layer, k, v);
       return new NDArray[] {all.get(0), all.get(1)};
     }
 
