@@ -1,15 +1,19 @@
 package dev.iclab.cli.bench;
 
+import static dev.iclab.lm.config.AttentionVariant.STANDARD;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.cli.Json;
 import dev.iclab.lm.weights.DType;
 import dev.iclab.lm.weights.SafetensorsWriter;
+import dev.iclab.tune.pretrain.ModelShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -70,17 +74,11 @@ final class RandomCheckpoints {
     }
     t.put("transformer.ln_f.weight", r.ones(hidden));
     t.put("transformer.ln_f.bias", r.tensor(0.02, hidden));
-    ObjectNode config = Json.object();
-    config.put("model_type", "gpt2");
-    config.putArray("architectures").add("GPT2LMHeadModel");
-    config.put("n_layer", layers);
-    config.put("n_embd", hidden);
-    config.put("n_head", heads);
-    config.put("vocab_size", vocab);
-    config.put("n_positions", positions);
-    config.put("activation_function", "gelu_new");
-    config.put("eos_token_id", vocab - 1);
-    return write(dir, config, t, DType.F32);
+    // the config.json `pretrain` writes for the same shape
+    ModelShape shape =
+        new ModelShape(
+            "gpt2", layers, hidden, heads, positions, vocab, -1, List.of(vocab - 1), STANDARD);
+    return write(dir, shape.configJson(), t, DType.F32);
   }
 
   /** A Llama-shaped model (untied head), stored as {@code dtype}. */
