@@ -157,6 +157,14 @@ class IptStudyTest {
     assertSameResults(one, two);
     assertTrue(Files.notExists(two.resolve("ist/msf-d2/.result.tmp-7")));
 
+    // a stage whose workers fail is one error naming them (each printed its own line)
+    Path early = dir.resolve("early");
+    var failed =
+        assertThrows(
+            IclabException.class, () -> runFromDisk(config, early, false, List.of(Stage.IST), 2));
+    assertTrue(failed.getMessage().contains("worker 1/2 exit 1"), failed.getMessage());
+    assertTrue(Files.notExists(early.resolve("ist")));
+
     // a worker writes only into a folder that a running study holds
     var unheld =
         assertThrows(
