@@ -43,6 +43,10 @@ class IptCommandTest {
     CliRun unknown = ipt(out, "--train-tasks", "trec:FOO-vs-HUM", "--test-tasks", "trec");
     assertEquals(1, unknown.exitCode());
     assertTrue(unknown.err().contains("'FOO' is not a class of trec"), unknown.err());
+    CliRun workers =
+        ipt(out, "--train-tasks", "trec:DESC-vs-HUM", "--test-tasks", "trec", "--workers", "0");
+    assertEquals(1, workers.exitCode());
+    assertTrue(workers.err().contains("--workers must be >= 1, got 0"), workers.err());
     assertTrue(Files.notExists(out));
   }
 }

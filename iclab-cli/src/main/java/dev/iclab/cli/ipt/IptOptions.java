@@ -156,6 +156,15 @@ public final class IptOptions {
       description = "Where the datasets are (default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
+  @Option(
+      names = "--workers",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "Processes that share out the independent runs of prompts, msf and ist, each with"
+              + " --threads engine threads; same results as 1 (default: ${DEFAULT-VALUE}).")
+  int workers;
+
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "The study's folder.")
   Path out;
 
@@ -205,6 +214,8 @@ public final class IptOptions {
               out.normalize(),
               resume,
               stages,
+              workers,
+              threads.threads(),
               line -> System.err.println(line));
         });
   }

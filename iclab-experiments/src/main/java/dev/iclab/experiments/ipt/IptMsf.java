@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.AtomicFiles;
 import dev.iclab.IclabException;
 import dev.iclab.lm.arch.CausalLM;
-import dev.iclab.run.RunFolder;
 import dev.iclab.tune.ipt.MsfConfig;
 import dev.iclab.tune.ipt.MsfTrainer;
 import dev.iclab.tune.ipt.PromptAutoEncoder;
@@ -34,7 +33,8 @@ final class IptMsf {
   private final IptConfig config;
   private final CausalLM model;
   private final Map<String, IptTask> tasks;
-  private final RunFolder folder;
+  private final Path folder;
+  private final IptStudy.Shard shard;
   private final Consumer<String> log;
 
   /** The MSF stage of {@code study}: its config, model, tasks, folder and log. */
@@ -42,7 +42,8 @@ final class IptMsf {
     this.config = study.config;
     this.model = study.model;
     this.tasks = study.tasks;
-    this.folder = study.folder;
+    this.folder = study.dir;
+    this.shard = study.shard;
     this.log = study.log;
   }
 
@@ -68,12 +69,15 @@ final class IptMsf {
       if (!IptFiles.done(folder.resolve("pt").resolve(IptFiles.safe(name)))) {
         throw new IclabException(
             "MSF needs the prompt of training task %s, which %s lacks; run `iclab ipt prompts` with the same options first"
-                .formatted(name, folder.path()));
+                .formatted(name, folder));
       }
     }
+    int k = 0;
     for (int dim : config.intrinsicDims()) {
       for (double fraction : config.trainFractions()) {
-        msf(dim, fraction);
+        if (shard.mine(k++)) {
+          msf(dim, fraction);
+        }
       }
     }
   }

@@ -16,12 +16,9 @@ import dev.iclab.tune.TrainingConfig;
 import dev.iclab.tune.TrainingExample;
 import dev.iclab.tune.Tuner;
 import dev.iclab.tune.TunerRegistry;
-import dev.iclab.tune.ipt.IntrinsicTuner;
-import dev.iclab.tune.ipt.PromptAutoEncoder;
 import dev.iclab.tune.ipt.QueryAccuracy;
 import dev.iclab.tune.optim.LrSchedule;
 import dev.iclab.tune.prompt.PromptConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -62,28 +59,51 @@ public final class IptStudy {
   final CausalLM model;
   private final BaseModel base;
   final Map<String, IptTask> tasks;
-  final RunFolder folder;
+
+  /** The study's folder; {@link #folder} is its lock, held by the study's (parent) process. */
+  final Path dir;
+
+  private final RunFolder folder;
+  final Shard shard;
   final Consumer<String> log;
+
+  /**
+   * Which of a stage's runs (tasks, auto-encoders, IST runs, in the stage's order) one process
+   * does: run k when {@code k % count == index}. {@link #ALL} is every run.
+   */
+  record Shard(int index, int count) {
+    static final Shard ALL = new Shard(0, 1);
+
+    boolean mine(int k) {
+      return k % count == index;
+    }
+  }
 
   private IptStudy(
       IptConfig config,
       CausalLM model,
       BaseModel base,
       Map<String, IptTask> tasks,
+      Path dir,
       RunFolder folder,
+      Shard shard,
       Consumer<String> log) {
     this.config = config;
     this.model = model;
     this.base = base;
     this.tasks = tasks;
+    this.dir = dir;
     this.folder = folder;
+    this.shard = shard;
     this.log = log;
   }
 
   /**
    * Opens the model (owned FP32 weights) and its tokenizer, then runs {@code stages} as {@link
    * #run(IptConfig, CausalLM, Tokenizer, BaseModel, dev.iclab.data.fewshot.TaskFamilies, Path,
-   * Path, boolean, List, Consumer)} does.
+   * Path, boolean, List, Consumer)} does; with {@code workers} above 1, the runs of the prompts,
+   * msf and ist stages are shared out among that many child processes ({@link IptWorkers}) of
+   * {@code threads} engine threads each, with the results a single process writes.
    */
   public static void run(
       IptConfig config,
@@ -93,13 +113,14 @@ public final class IptStudy {
       Path out,
       boolean resume,
       List<Stage> stages,
+      int workers,
+      int threads,
       Consumer<String> log) {
+    if (workers < 1) {
+      throw new IclabException("--workers must be >= 1, got " + workers);
+    }
     try (CausalLM model = dev.iclab.lm.ModelLoader.standard().load(modelDir, device, true);
-        Tokenizer tokenizer =
-            dev.iclab.lm.tokenizer.VocabularyCheck.of(
-                dev.iclab.lm.tokenizer.HfTokenizer.load(modelDir),
-                model.config().vocabSize(),
-                modelDir)) {
+        Tokenizer tokenizer = tokenizer(modelDir, model)) {
       run(
           config,
           model,
@@ -110,8 +131,14 @@ public final class IptStudy {
           out,
           resume,
           stages,
+          workers == 1 ? null : new IptWorkers(workers, threads, modelDir, device, dataDir),
           log);
     }
+  }
+
+  static Tokenizer tokenizer(Path modelDir, CausalLM model) {
+    return dev.iclab.lm.tokenizer.VocabularyCheck.of(
+        dev.iclab.lm.tokenizer.HfTokenizer.load(modelDir), model.config().vocabSize(), modelDir);
   }
 
   /**
@@ -129,6 +156,21 @@ public final class IptStudy {
       boolean resume,
       List<Stage> stages,
       Consumer<String> log) {
+    run(config, model, tokenizer, base, families, dataDir, out, resume, stages, null, log);
+  }
+
+  private static void run(
+      IptConfig config,
+      CausalLM model,
+      Tokenizer tokenizer,
+      BaseModel base,
+      dev.iclab.data.fewshot.TaskFamilies families,
+      Path dataDir,
+      Path out,
+      boolean resume,
+      List<Stage> stages,
+      IptWorkers workers,
+      Consumer<String> log) {
     Map<String, IptTask> tasks = IptTasks.load(config, families, dataDir, model, tokenizer);
     ObjectNode identity = JSON.createObjectNode();
     identity.set("config", config.toJson());
@@ -139,16 +181,45 @@ public final class IptStudy {
         run.put("created", java.time.Instant.now().toString());
         folder.writeJson(RunFolder.RUN, run);
       }
-      IptStudy study = new IptStudy(config, model, base, tasks, folder, log);
+      IptStudy study =
+          new IptStudy(config, model, base, tasks, folder.path(), folder, Shard.ALL, log);
       folder.writeJson("tasks.json", study.tasksJson());
       for (Stage stage : stages) {
-        switch (stage) {
-          case PROMPTS -> study.prompts();
-          case MSF -> study.msf();
-          case IST -> study.ist();
-          case EVAL -> study.evaluate();
+        if (workers != null && stage != Stage.EVAL) {
+          workers.run(study, stage);
+          continue;
         }
+        study.stage(stage);
       }
+    }
+  }
+
+  /**
+   * Runs {@code stage}'s share {@code shard} in the study folder {@code dir} that another process
+   * (the study's) holds locked: what an {@link IptWorkers} child does.
+   */
+  static void runShard(
+      IptConfig config,
+      CausalLM model,
+      Tokenizer tokenizer,
+      BaseModel base,
+      Path dataDir,
+      Path dir,
+      Stage stage,
+      Shard shard,
+      Consumer<String> log) {
+    Map<String, IptTask> tasks =
+        IptTasks.load(
+            config, dev.iclab.data.fewshot.TaskFamilies.standard(), dataDir, model, tokenizer);
+    new IptStudy(config, model, base, tasks, dir, null, shard, log).stage(stage);
+  }
+
+  private void stage(Stage stage) {
+    switch (stage) {
+      case PROMPTS -> prompts();
+      case MSF -> msf();
+      case IST -> ist();
+      case EVAL -> evaluate();
     }
   }
 
@@ -173,9 +244,11 @@ public final class IptStudy {
   // ---- stage 1: prompt tuning of every task
 
   void prompts() {
-    for (String name : config.allTasks()) {
-      Path dir = folder.resolve("pt").resolve(IptFiles.safe(name));
-      if (IptFiles.done(dir)) {
+    List<String> names = config.allTasks();
+    for (int k = 0; k < names.size(); k++) {
+      String name = names.get(k);
+      Path dir = this.dir.resolve("pt").resolve(IptFiles.safe(name));
+      if (!shard.mine(k) || IptFiles.done(dir)) {
         continue;
       }
       IptTask task = tasks.get(name);
@@ -187,11 +260,13 @@ public final class IptStudy {
         ObjectNode result = result(name, tuner, task, losses, start);
         save(dir, tuner, result);
         log.accept(
-            "pt  %-40s test %.3f  dev %.3f"
+            "pt  %-40s test %.3f  dev %.3f  [%d/%d]"
                 .formatted(
                     name,
                     result.get("test_accuracy").asDouble(),
-                    result.get("dev_accuracy").asDouble()));
+                    result.get("dev_accuracy").asDouble(),
+                    k + 1,
+                    names.size()));
       }
     }
   }
@@ -208,7 +283,7 @@ public final class IptStudy {
    * Trains {@code tuner} for exactly {@code steps} AdamW steps of {@code batchSize} examples: the
    * examples are visited in seeded shuffled rounds, cut to steps x batch.
    */
-  private List<Double> train(Tuner tuner, List<TrainingExample> examples, int steps, double lr) {
+  List<Double> train(Tuner tuner, List<TrainingExample> examples, int steps, double lr) {
     List<TrainingExample> cycle = new ArrayList<>();
     SplittableRandom random = new SplittableRandom(config.seed());
     while (cycle.size() < steps * config.batchSize()) {
@@ -236,8 +311,7 @@ public final class IptStudy {
     }
   }
 
-  private ObjectNode result(
-      String name, Tuner tuner, IptTask task, List<Double> losses, long start) {
+  ObjectNode result(String name, Tuner tuner, IptTask task, List<Double> losses, long start) {
     ObjectNode r = JSON.createObjectNode();
     r.put("task", name);
     r.put("split", config.trainTasks().contains(name) ? "train" : "test");
@@ -256,62 +330,14 @@ public final class IptStudy {
     new IptMsf(this).run();
   }
 
-  // ---- stage 3: intrinsic subspace tuning
+  // ---- stage 3: intrinsic subspace tuning ({@link IptIst})
 
   void ist() {
-    for (int dim : config.intrinsicDims()) {
-      for (double fraction : config.trainFractions()) {
-        Path msfDir = folder.resolve("msf").resolve(IptMsf.variant(dim, fraction));
-        if (!Files.isRegularFile(msfDir.resolve("autoencoder.safetensors"))) {
-          throw new IclabException(
-              "IST needs the auto-encoder %s; run `iclab ipt msf` with the same options first"
-                  .formatted(msfDir.resolve("autoencoder.safetensors")));
-        }
-        // the task-count ablation tunes only the test tasks; the main run every task
-        List<String> names = fraction == 1.0 ? config.allTasks() : config.testTasks();
-        try (PromptAutoEncoder ae =
-            PromptAutoEncoder.load(
-                model.manager(),
-                IptMsf.shape(config, model, dim),
-                msfDir.resolve("autoencoder.safetensors"))) {
-          ist("msf-" + IptMsf.variant(dim, fraction), ae, names);
-        }
-        if (fraction == 1.0) {
-          try (PromptAutoEncoder random =
-              PromptAutoEncoder.create(
-                  model.manager(), IptMsf.shape(config, model, dim), config.seed() + 7919L * dim)) {
-            ist("random-" + IptMsf.variant(dim, fraction), random, names);
-          }
-        }
-      }
-    }
-  }
-
-  private void ist(String subspace, PromptAutoEncoder ae, List<String> names) {
-    for (String name : names) {
-      Path dir = folder.resolve("ist").resolve(subspace).resolve(IptFiles.safe(name));
-      if (IptFiles.done(dir)) {
-        continue;
-      }
-      IptTask task = tasks.get(name);
-      long start = System.nanoTime();
-      // z starts at 0, the decoder's own centre, for the MSF and the random decoder alike
-      try (IntrinsicTuner tuner =
-          new IntrinsicTuner(model, ae, new float[ae.shape().intrinsicDim()])) {
-        List<Double> losses =
-            train(tuner, task.trainingExamples(), config.istSteps(), config.istLr());
-        ObjectNode result = result(name, tuner, task, losses, start);
-        result.putPOJO("intrinsic_vector", tuner.vector());
-        save(dir, tuner, result);
-        log.accept(
-            "ist %-12s %-40s test %.3f"
-                .formatted(subspace, name, result.get("test_accuracy").asDouble()));
-      }
-    }
+    new IptIst(this).run();
   }
 
   /** Moves a tuned task into {@code dir} in whole: the tuner's files, then its result. */
-  private void save(Path dir, Tuner tuner, ObjectNode result) {
+  void save(Path dir, Tuner tuner, ObjectNode result) {
     IptFiles.writeWhole(
         dir,
         temp -> {
@@ -323,7 +349,7 @@ public final class IptStudy {
   // ---- stage 4: evaluation
 
   void evaluate() {
-    IptSummary summary = IptSummary.collect(config, folder.path(), tasks);
+    IptSummary summary = IptSummary.collect(config, dir, tasks);
     folder.writeJson("tasks_metrics.json", summary.perTask());
     AtomicFiles.writeString(folder.resolve("report.html"), IptReport.html(config, summary.json()));
     folder.writeJson(SUMMARY, summary.json());

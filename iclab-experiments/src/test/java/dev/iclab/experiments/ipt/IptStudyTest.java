@@ -1,5 +1,6 @@
 package dev.iclab.experiments.ipt;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,6 +134,116 @@ class IptStudyTest {
     assertEquals(
         IptFiles.readJson(whole.resolve(run)).get("intrinsic_vector"),
         IptFiles.readJson(split.resolve(run)).get("intrinsic_vector"));
+  }
+
+  @Test
+  void workerProcessesWriteWhatOneProcessWritesBitForBitAndResume(@TempDir Path dir)
+      throws IOException {
+    // the workers know the standard families: whole tasks, as the fixtures have no pairs of them
+    IptConfig config = config(List.of("cb"), List.of("sst2"), List.of(2, 1));
+    List<Stage> all = List.of(Stage.PROMPTS, Stage.MSF, Stage.IST, Stage.EVAL);
+    Path one = dir.resolve("one");
+    Path two = dir.resolve("two");
+    runFromDisk(config, one, false, all, 1);
+    runFromDisk(config, two, false, all, 2);
+    assertSameResults(one, two);
+
+    // a study killed in IST (two runs missing, a half-written one left) resumes with the workers
+    deleteTree(two.resolve("ist/msf-d2/cb"));
+    deleteTree(two.resolve("ist/random-d1/sst2"));
+    Files.createDirectories(two.resolve("ist/msf-d2/.result.tmp-7"));
+    Files.delete(two.resolve(IptStudy.SUMMARY));
+    runFromDisk(config, two, true, all, 2);
+    assertSameResults(one, two);
+    assertTrue(Files.notExists(two.resolve("ist/msf-d2/.result.tmp-7")));
+
+    // a stage whose workers fail is one error naming them (each printed its own line)
+    Path early = dir.resolve("early");
+    var failed =
+        assertThrows(
+            IclabException.class, () -> runFromDisk(config, early, false, List.of(Stage.IST), 2));
+    assertTrue(failed.getMessage().contains("worker 1/2 exit 1"), failed.getMessage());
+    assertTrue(Files.notExists(early.resolve("ist")));
+
+    // a worker writes only into a folder that a running study holds
+    var unheld =
+        assertThrows(
+            IclabException.class,
+            () ->
+                IptWorkers.work(
+                    new String[] {
+                      two.toString(),
+                      "IST",
+                      "0",
+                      "2",
+                      TestModels.model("tinystories-656k").toString(),
+                      "cpu",
+                      SharedAssets.require("data").toString(),
+                      "1",
+                      Long.toString(ProcessHandle.current().pid())
+                    },
+                    line -> {}));
+    assertTrue(unheld.getMessage().contains("not held by a running"), unheld.getMessage());
+  }
+
+  private static void runFromDisk(
+      IptConfig config, Path out, boolean resume, List<Stage> stages, int workers) {
+    IptStudy.run(
+        config,
+        TestModels.model("tinystories-656k"),
+        Device.cpu(),
+        SharedAssets.require("data"),
+        out,
+        resume,
+        stages,
+        workers,
+        1,
+        line -> {});
+  }
+
+  /** Every file of the study the same, but the seconds a run took. */
+  private static void assertSameResults(Path a, Path b) throws IOException {
+    List<Path> files;
+    try (Stream<Path> paths = Files.walk(a)) {
+      files =
+          paths
+              .filter(Files::isRegularFile)
+              .map(a::relativize)
+              .filter(p -> !p.toString().equals("run.json") && !p.endsWith(".iclab-lock"))
+              .sorted()
+              .toList();
+    }
+    try (Stream<Path> paths = Files.walk(b)) {
+      assertEquals(
+          files,
+          paths
+              .filter(Files::isRegularFile)
+              .map(b::relativize)
+              .filter(p -> !p.toString().equals("run.json") && !p.endsWith(".iclab-lock"))
+              .sorted()
+              .toList());
+    }
+    assertTrue(files.contains(Path.of("ist/random-d1/sst2/result.json")));
+    for (Path f : files) {
+      if (f.toString().endsWith(".json")) {
+        assertEquals(
+            withoutSeconds(IptFiles.readJson(a.resolve(f))),
+            withoutSeconds(IptFiles.readJson(b.resolve(f))),
+            f.toString());
+      } else {
+        assertArrayEquals(
+            Files.readAllBytes(a.resolve(f)), Files.readAllBytes(b.resolve(f)), f.toString());
+      }
+    }
+  }
+
+  /** {@code node} without its "seconds" fields, at any depth (they time the run). */
+  private static JsonNode withoutSeconds(JsonNode node) {
+    if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      o.remove("seconds");
+    }
+    node.forEach(IptStudyTest::withoutSeconds);
+    return node;
   }
 
   @Test
