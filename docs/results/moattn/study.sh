@@ -2,6 +2,7 @@
 # The momentum-attention study, run from the repository root:
 #   bash docs/results/moattn/study.sh lm          # language models on Brown: train, perplexity, eval
 #   bash docs/results/moattn/study.sh emergence   # the emergence lab, quick preset, 3 seeds
+#   bash docs/results/moattn/study.sh emergence_paper_cpu_32   # paper-cpu shape, 32 labels, 3 seeds
 # ICLAB may name another launcher (e.g. ICLAB="java -jar iclab-cli/target/iclab.jar"); results go to runs/moattn.
 set -euo pipefail
 ICLAB="${ICLAB:-./iclab}"
@@ -56,6 +57,13 @@ lm() {
 emergence() {
   $ICLAB emergence --preset quick --sweep attention=standard,momentum --sweep seed=1,2,3 \
     --threads 1 --out runs/moattn/emergence-quick
+}
+
+# The paper-cpu shape (interleaved tokens, loss on every label) with 32 shared labels and a constant
+# rate, the setting of docs/results/emergence/paper-cpu/ in which ICL emerges within 2,000 steps.
+emergence_paper_cpu_32() {
+  $ICLAB emergence --preset paper-cpu --labels 32 --lr-schedule constant --eval-every 50 \
+    --sweep attention=standard,momentum --sweep seed=1,2,3 --threads 1 --out runs/moattn/emergence-paper-cpu
 }
 
 "$@"
