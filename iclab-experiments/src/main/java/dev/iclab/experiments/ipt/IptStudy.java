@@ -99,11 +99,10 @@ public final class IptStudy {
   }
 
   /**
-   * Opens the model (owned FP32 weights) and its tokenizer, then runs {@code stages} as {@link
-   * #run(IptConfig, CausalLM, Tokenizer, BaseModel, dev.iclab.data.fewshot.TaskFamilies, Path,
-   * Path, boolean, List, Consumer)} does; with {@code workers} above 1, the runs of the prompts,
-   * msf and ist stages are shared out among that many child processes ({@link IptWorkers}) of
-   * {@code threads} engine threads each, with the results a single process writes.
+   * Opens the model (owned FP32 weights) and its tokenizer, then runs {@code stages} of the study
+   * in {@code out}; with {@code workers} above 1, the runs of the prompts, msf and ist stages are
+   * shared out among that many child processes ({@link IptWorkers}) of {@code threads} engine
+   * threads each, with the results a single process writes.
    */
   public static void run(
       IptConfig config,
@@ -142,24 +141,12 @@ public final class IptStudy {
   }
 
   /**
-   * Runs {@code stages} of the study in {@code out}: checks the input, locks the folder (fresh, or
-   * continuing a study of the same config when {@code resume}), and writes run.json.
+   * Runs {@code stages} of the study in {@code out} on a loaded model: checks the input, locks the
+   * folder (fresh, or continuing a study of the same config when {@code resume}), and writes
+   * run.json; {@code workers} (or null for this process alone) runs the prompts, msf and ist
+   * stages.
    */
-  public static void run(
-      IptConfig config,
-      CausalLM model,
-      Tokenizer tokenizer,
-      BaseModel base,
-      dev.iclab.data.fewshot.TaskFamilies families,
-      Path dataDir,
-      Path out,
-      boolean resume,
-      List<Stage> stages,
-      Consumer<String> log) {
-    run(config, model, tokenizer, base, families, dataDir, out, resume, stages, null, log);
-  }
-
-  private static void run(
+  static void run(
       IptConfig config,
       CausalLM model,
       Tokenizer tokenizer,

@@ -83,6 +83,7 @@ class IptStudyTest {
           out,
           resume,
           stages,
+          null,
           line -> {});
     }
   }
