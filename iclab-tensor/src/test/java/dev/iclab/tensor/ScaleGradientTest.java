@@ -54,7 +54,7 @@ class ScaleGradientTest {
    * lab's transformer uses (one operation instead of five, forward and backward).
    */
   @Test
-  void geluGradientSurvivesTheGarbageCollector() throws InterruptedException {
+  void engineGeluGradientIsPhiPlusXTimesPhi() throws InterruptedException {
     double[] xs = {1, -2, 3};
     float[] expected = new float[xs.length];
     for (int i = 0; i < xs.length; i++) {

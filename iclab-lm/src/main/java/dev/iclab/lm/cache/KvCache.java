@@ -16,11 +16,12 @@ import dev.iclab.tensor.Tensors;
  * <p>The cache owns its arrays in its own manager; close it (or its parent) to free them. A forward
  * pass appends every layer's new keys and values, then {@link #advance}s the length.
  *
- * <p>Outside autograd (decoding, scoring) each layer's keys and values live in a buffer with room
- * to spare, doubled when full, and new positions are written into it in place: appending one token
- * then costs that token, not a copy of the whole cache (at position 1,024 of a GPT-2-small-shaped
- * model a copy is 75 MB a token). Readers get views of the filled part. While gradients are
- * recorded (prefix tuning) appending concatenates instead, so the cache stays in the graph.
+ * <p>Outside autograd (decoding, scoring) each layer's keys and values live in a buffer that, once
+ * appended to after its first write, has room to spare and is doubled when full, and new positions
+ * are written into it in place: appending one token then costs that token, not a copy of the whole
+ * cache (at position 1,024 of a GPT-2-small-shaped model a copy is 75 MB a token). Readers get
+ * views of the filled part. While gradients are recorded (prefix tuning) appending concatenates
+ * instead, so the cache stays in the graph.
  */
 public final class KvCache implements AutoCloseable {
   private static final int MIN_CAPACITY = 64;
@@ -114,11 +115,16 @@ public final class KvCache implements AutoCloseable {
     return view;
   }
 
-  /** Writes {@code fresh} after the first {@link #length} positions, growing the buffer if full. */
+  /**
+   * Writes {@code fresh} after the first {@link #length} positions, growing the buffer if full. The
+   * first write (a prompt's prefill) gets exactly its positions, so a cache that is only read (a
+   * shared prefix) holds no spare room and its readers get the buffer itself; room to spare comes
+   * with the first append after it (decoding).
+   */
   private NDArray writeInto(NDArray buffer, NDArray fresh, int total) {
     if (buffer == null || buffer.getShape().get(2) < total) {
       Shape shape = fresh.getShape();
-      long capacity = Math.max(MIN_CAPACITY, 2L * total);
+      long capacity = buffer == null ? total : Math.max(MIN_CAPACITY, 2L * total);
       NDArray grown =
           manager.zeros(
               new Shape(shape.get(0), shape.get(1), capacity, shape.get(3)), fresh.getDataType());

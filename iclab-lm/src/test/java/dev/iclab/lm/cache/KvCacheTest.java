@@ -27,8 +27,9 @@ class KvCacheTest {
   }
 
   /**
-   * Chunks of 1-40 positions, 200 in all: the in-place buffer grows past its first capacity twice;
-   * every read (append's result, layer, followedBy, repeatBatch) equals the concatenation.
+   * Chunks of 1-40 positions, 200 in all: the in-place buffer starts at the first chunk's size and
+   * grows several times; every read (append's result, layer, followedBy, repeatBatch) equals the
+   * concatenation.
    */
   @Test
   void appendsPastEveryCapacityHoldExactlyTheConcatenation() {
