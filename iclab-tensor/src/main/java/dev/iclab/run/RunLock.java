@@ -88,6 +88,28 @@ public final class RunLock implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether another live process holds {@code folder}'s lock (a worker writing for its parent's run
+   * checks this). A free lock is taken and dropped at once; a lock this process holds is not
+   * probed, since closing a second channel on the file would drop it.
+   */
+  public static boolean heldElsewhere(Path folder) {
+    Path path = folder.resolve(FILE).toAbsolutePath().normalize();
+    if (HELD_HERE.contains(path) || !Files.isRegularFile(path)) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private static String holder(Path path) {
     try {
       String text = Files.readString(path, StandardCharsets.UTF_8).strip();

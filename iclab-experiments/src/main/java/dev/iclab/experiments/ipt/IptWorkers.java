@@ -14,11 +14,8 @@ import dev.iclab.tensor.Tensors;
 import dev.iclab.tune.BaseModel;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -208,18 +205,7 @@ final class IptWorkers {
 
   /** Refuses unless another process (the study's) holds {@code dir}'s run lock. */
   private static void requireLockedElsewhere(Path dir) {
-    Path file = dir.resolve(RunLock.FILE);
-    boolean free;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      FileLock lock = channel.tryLock();
-      free = lock != null;
-      if (lock != null) {
-        lock.release();
-      }
-    } catch (IOException e) {
-      free = true;
-    }
-    if (free || !Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir) || !RunLock.heldElsewhere(dir)) {
       throw new IclabException(
           "%s is not held by a running `iclab ipt` study; workers only write for one"
               .formatted(dir));
