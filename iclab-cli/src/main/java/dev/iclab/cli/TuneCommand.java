@@ -160,6 +160,16 @@ public final class TuneCommand extends ModelCommand {
   double labelSmoothing;
 
   @Option(
+      names = "--recompute",
+      defaultValue = "none",
+      description =
+          "none: the backward pass uses what the forward pass kept; layers: keep only each decoder"
+              + " layer's input and run the layer again in the backward pass (less memory, about"
+              + " one more forward pass of compute; dropout masks are drawn per layer)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String recompute;
+
+  @Option(
       names = "--max-length",
       defaultValue = "512",
       description = "Tokens per text; longer ones are truncated (default: ${DEFAULT-VALUE}).")
@@ -195,7 +205,8 @@ public final class TuneCommand extends ModelCommand {
                 training.clipNorm,
                 labelSmoothing,
                 training.weightDecay,
-                training.seed),
+                training.seed,
+                recompute),
             new MethodOptions(
                 new MethodOptions.Lora(loraR, loraAlpha, loraDropout, targets, doubleQuant),
                 new MethodOptions.Prefix(prefixLength, reparamHidden),

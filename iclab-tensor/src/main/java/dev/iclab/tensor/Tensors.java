@@ -65,6 +65,33 @@ public final class Tensors {
     return new ThreadSetting(previous);
   }
 
+  /** Restores the engine's previous gradient-recording mode when closed. */
+  public static final class RecordingSetting implements AutoCloseable {
+    private final boolean previous;
+
+    private RecordingSetting(boolean previous) {
+      this.previous = previous;
+    }
+
+    @Override
+    public void close() {
+      JniUtils.setGradMode(previous);
+    }
+  }
+
+  /**
+   * Stops recording operations for a backward pass on this thread until the returned setting is
+   * closed: what runs meanwhile keeps no graph, even on arrays that require gradients (PyTorch's
+   * {@code no_grad}). The mode is per thread, so this is explicit rather than relying on the mode
+   * the engine set on the thread that started it.
+   */
+  public static RecordingSetting withoutRecording() {
+    engine();
+    boolean previous = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    return new RecordingSetting(previous);
+  }
+
   /** Whether the engine records operations for a backward pass (inside a gradient collector). */
   public static boolean recordingGradients() {
     return JniUtils.isGradMode();

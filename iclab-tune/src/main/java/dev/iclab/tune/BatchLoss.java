@@ -26,39 +26,58 @@ public final class BatchLoss {
    */
   public static NDArray batchLoss(
       NDManager scope, Tuner tuner, List<TrainingExample> batch, double labelSmoothing) {
-    int rows = batch.size();
-    ForwardOptions options = tuner.forwardOptions(scope, rows);
+    ForwardOptions options = tuner.forwardOptions(scope, batch.size());
     if (options.onlySharedPrefix()) {
       return SharedPromptLoss.of(
           scope, tuner.model(), options.inputPrefix(), batch, labelSmoothing);
     }
-    int length = batch.stream().mapToInt(e -> e.ids().length).max().orElseThrow();
-    long[] ids = new long[rows * length];
-    long[] targets = new long[rows * (length - 1)];
-    float[] mask = new float[rows * (length - 1)];
-    for (int r = 0; r < rows; r++) {
-      TrainingExample e = batch.get(r);
-      for (int t = 0; t < e.ids().length; t++) {
-        ids[r * length + t] = e.ids()[t];
-        if (t >= 1) {
-          targets[r * (length - 1) + t - 1] = e.ids()[t];
-          mask[r * (length - 1) + t - 1] = t >= e.lossFrom() ? 1 : 0;
+    Tokens tokens = Tokens.of(scope, batch);
+    NDArray logits = tuner.model().forward(scope, tokens.input(), options); // [b, T, V]
+    return tokens.loss(logits, labelSmoothing);
+  }
+
+  /**
+   * A right-padded batch as the loss needs it.
+   *
+   * @param input token ids [b, T]
+   * @param target the next token of each position [b, T-1, 1]
+   * @param weights 1 where a position's next token counts in the loss, else 0 [b, T-1]
+   */
+  record Tokens(NDArray input, NDArray target, NDArray weights) {
+    static Tokens of(NDManager scope, List<TrainingExample> batch) {
+      int rows = batch.size();
+      int length = batch.stream().mapToInt(e -> e.ids().length).max().orElseThrow();
+      long[] ids = new long[rows * length];
+      long[] targets = new long[rows * (length - 1)];
+      float[] mask = new float[rows * (length - 1)];
+      for (int r = 0; r < rows; r++) {
+        TrainingExample e = batch.get(r);
+        for (int t = 0; t < e.ids().length; t++) {
+          ids[r * length + t] = e.ids()[t];
+          if (t >= 1) {
+            targets[r * (length - 1) + t - 1] = e.ids()[t];
+            mask[r * (length - 1) + t - 1] = t >= e.lossFrom() ? 1 : 0;
+          }
         }
       }
+      return new Tokens(
+          scope.create(ids, new Shape(rows, length)), // [b, T]
+          scope.create(targets, new Shape(rows, length - 1, 1)), // [b, T-1, 1]
+          scope.create(mask, new Shape(rows, length - 1))); // [b, T-1]
     }
-    NDArray input = scope.create(ids, new Shape(rows, length)); // [b, T]
-    NDArray logits = tuner.model().forward(scope, input, options); // [b, T, V]
-    NDArray target = scope.create(targets, new Shape(rows, length - 1, 1)); // [b, T-1, 1]
-    NDArray weights = scope.create(mask, new Shape(rows, length - 1)); // [b, T-1]
-    NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // [b, T-1, V]
-    NDArray tokenLoss = logp.gather(target, 2).squeeze(2).neg(); // [b, T-1]
-    if (labelSmoothing > 0) {
-      NDArray uniform = logp.mean(new int[] {2}).neg(); // [b, T-1]
-      tokenLoss =
-          Ops.scale(tokenLoss, (float) (1 - labelSmoothing))
-              .add(Ops.scale(uniform, (float) labelSmoothing));
+
+    /** The mean loss of {@code logits} [b, T, V] over the counted positions; a scalar. */
+    NDArray loss(NDArray logits, double labelSmoothing) {
+      NDArray logp = logits.get(":, :-1, :").logSoftmax(-1); // [b, T-1, V]
+      NDArray tokenLoss = logp.gather(target, 2).squeeze(2).neg(); // [b, T-1]
+      if (labelSmoothing > 0) {
+        NDArray uniform = logp.mean(new int[] {2}).neg(); // [b, T-1]
+        tokenLoss =
+            Ops.scale(tokenLoss, (float) (1 - labelSmoothing))
+                .add(Ops.scale(uniform, (float) labelSmoothing));
+      }
+      return tokenLoss.mul(weights).sum().div(weights.sum()); // []
     }
-    return tokenLoss.mul(weights).sum().div(weights.sum()); // []
   }
 
   /** Token-weighted mean loss of {@code data} without training (no dropout, no gradients). */

@@ -227,8 +227,9 @@ public final class Trainer implements AutoCloseable {
           double loss = 0;
           long groupTokens = 0;
           long batchHash = 1;
-          for (List<TrainingExample> micro : group) {
-            loss += accumulate(micro, 1.0 / group.size(), step) / group.size();
+          for (int m = 0; m < group.size(); m++) {
+            List<TrainingExample> micro = group.get(m);
+            loss += accumulate(micro, 1.0 / group.size(), step, m) / group.size();
             groupTokens += micro.stream().mapToLong(e -> e.ids().length).sum();
             for (TrainingExample e : micro) {
               batchHash = 31 * batchHash + java.util.Arrays.hashCode(e.ids());
@@ -261,9 +262,26 @@ public final class Trainer implements AutoCloseable {
   }
 
   /**
-   * Forward and backward of one micro-batch, the loss scaled by {@code weight}; returns the loss.
+   * Forward and backward of micro-batch {@code micro} of a step, the loss scaled by {@code weight};
+   * returns the loss.
    */
-  private double accumulate(List<TrainingExample> batch, double weight, int step) {
+  private double accumulate(List<TrainingExample> batch, double weight, int step, int micro) {
+    if (config.recompute() == TrainingConfig.Recompute.LAYERS) {
+      try (NDManager scope = model.manager().newSubManager()) {
+        return LayerRecompute.accumulate(
+            scope,
+            tuner,
+            batch,
+            config.labelSmoothing(),
+            weight,
+            stepSeed(stepSeed(config.seed(), step), micro),
+            value -> {
+              if (!Double.isFinite(value)) {
+                throw nonFiniteLoss(value, step);
+              }
+            });
+      }
+    }
     try (NDManager scope = model.manager().newSubManager();
         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       NDArray loss = BatchLoss.batchLoss(scope, tuner, batch, config.labelSmoothing());

@@ -18,6 +18,9 @@ import dev.iclab.tune.optim.LrSchedule;
  * @param weightDecay AdamW's decoupled weight decay
  * @param shuffle whether each epoch visits the examples in a seeded random order (off: file order)
  * @param seed seeds the order, dropout and initialisation
+ * @param recompute whether the backward pass recomputes each decoder layer from its saved input
+ *     ({@link Recompute#LAYERS}) rather than keeping every layer's intermediates from the forward
+ *     pass
  */
 public record TrainingConfig(
     String optimizer,
@@ -31,8 +34,74 @@ public record TrainingConfig(
     double labelSmoothing,
     double weightDecay,
     boolean shuffle,
-    long seed) {
+    long seed,
+    Recompute recompute) {
+  /**
+   * What the backward pass keeps from the forward pass.
+   *
+   * <p>{@link #NONE}: everything autograd saves (activations, and QLoRA's dequantised weights) for
+   * all layers until the backward pass, as PyTorch does by default. {@link #LAYERS}: only each
+   * decoder layer's input; the forward pass records nothing, and the backward pass runs one layer
+   * at a time again with recording, from the top down (activation checkpointing per layer, {@link
+   * LayerRecompute}). About one more forward pass of compute; what the step holds at once is then
+   * one layer's intermediates plus the layers' inputs. Gradients are those of {@link #NONE}; only
+   * dropout's random masks are drawn from per-layer seeds, so with dropout the masks (not their
+   * distribution) differ from a {@link #NONE} run's.
+   */
+  public enum Recompute {
+    NONE,
+    LAYERS;
+
+    /** The mode named on a command line ({@code none} or {@code layers}, any case). */
+    public static Recompute parse(String name) {
+      for (Recompute mode : values()) {
+        if (mode.name().equalsIgnoreCase(name.strip())) {
+          return mode;
+        }
+      }
+      throw new ConfigException("--recompute must be none or layers, got '" + name + "'");
+    }
+
+    /** The name a command line and a result file use: none, layers. */
+    public String flag() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** As the canonical constructor, keeping every layer's intermediates ({@link Recompute#NONE}). */
+  public TrainingConfig(
+      String optimizer,
+      double lr,
+      int epochs,
+      int batchSize,
+      int gradAccum,
+      LrSchedule.Kind schedule,
+      int warmupSteps,
+      double clipNorm,
+      double labelSmoothing,
+      double weightDecay,
+      boolean shuffle,
+      long seed) {
+    this(
+        optimizer,
+        lr,
+        epochs,
+        batchSize,
+        gradAccum,
+        schedule,
+        warmupSteps,
+        clipNorm,
+        labelSmoothing,
+        weightDecay,
+        shuffle,
+        seed,
+        Recompute.NONE);
+  }
+
   public TrainingConfig {
+    if (recompute == null) {
+      throw new IllegalArgumentException("recompute must not be null; use Recompute.NONE");
+    }
     if (!optimizer.equals("sgd") && !optimizer.equals("adamw")) {
       throw new ConfigException("--optimizer must be sgd or adamw, got '" + optimizer + "'");
     }
@@ -85,7 +154,26 @@ public record TrainingConfig(
         newLabelSmoothing,
         weightDecay,
         shuffle,
-        seed);
+        seed,
+        recompute);
+  }
+
+  /** This config with the backward pass's {@link Recompute} mode set. */
+  public TrainingConfig withRecompute(Recompute mode) {
+    return new TrainingConfig(
+        optimizer,
+        lr,
+        epochs,
+        batchSize,
+        gradAccum,
+        schedule,
+        warmupSteps,
+        clipNorm,
+        labelSmoothing,
+        weightDecay,
+        shuffle,
+        seed,
+        mode);
   }
 
   /**

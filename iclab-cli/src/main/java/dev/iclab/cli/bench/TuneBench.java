@@ -75,7 +75,20 @@ public final class TuneBench extends CliCommand {
       description = "Methods to measure (default: ${DEFAULT-VALUE}).")
   List<String> methods;
 
-  @Option(names = "--one", hidden = true, description = "Child: DIR,NAME,METHOD,STEPS,FLAT.")
+  @Option(
+      names = "--recompute",
+      defaultValue = "none",
+      split = ",",
+      description =
+          "Backward modes to measure each method with: none (keep every layer's intermediates),"
+              + " layers (recompute each decoder layer in the backward pass); e.g. none,layers"
+              + " (default: ${DEFAULT-VALUE}).")
+  List<String> recompute;
+
+  @Option(
+      names = "--one",
+      hidden = true,
+      description = "Child: DIR,NAME,METHOD,STEPS,FLAT,RECOMPUTE.")
   String one;
 
   @Override
@@ -90,7 +103,8 @@ public final class TuneBench extends CliCommand {
     List<Integer> marks =
         Boolean.parseBoolean(f[4]) ? List.of(1, 10, 100, n / 2, n) : List.<Integer>of();
     try {
-      Json.writeAtomically(out, phase(f[1], Path.of(f[0]), f[2], n, marks));
+      Json.writeAtomically(
+          out, phase(f[1], Path.of(f[0]), f[2], n, marks, TrainingConfig.Recompute.parse(f[5])));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -98,8 +112,16 @@ public final class TuneBench extends CliCommand {
 
   /** Runs one phase in a child JVM and returns its JSON. */
   private Map<String, Object> inChild(
-      String name, Path dir, String method, int n, boolean flat, Path temp) throws IOException {
-    Path result = temp.resolve("phase-" + name + "-" + method + (flat ? "-flat" : "") + ".json");
+      String name,
+      Path dir,
+      String method,
+      TrainingConfig.Recompute mode,
+      int n,
+      boolean flat,
+      Path temp)
+      throws IOException {
+    Path result =
+        temp.resolve("phase-" + name + "-" + method + "-" + mode + (flat ? "-flat" : "") + ".json");
     List<String> command =
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -114,7 +136,13 @@ public final class TuneBench extends CliCommand {
             "tune",
             "--one",
             String.join(
-                ",", dir.toString(), name, method, Integer.toString(n), Boolean.toString(flat)),
+                ",",
+                dir.toString(),
+                name,
+                method,
+                Integer.toString(n),
+                Boolean.toString(flat),
+                mode.flag()),
             "--seq",
             Integer.toString(seq),
             "--threads",
@@ -138,6 +166,7 @@ public final class TuneBench extends CliCommand {
       Map<String, Object> failed = new LinkedHashMap<>();
       failed.put("model", name);
       failed.put("method", method);
+      failed.put("recompute", mode.flag());
       failed.put("failed", "child exited with " + code);
       return failed;
     }
@@ -153,6 +182,7 @@ public final class TuneBench extends CliCommand {
     result.put("batch", 1);
     result.put("optimizer", "adamw");
     result.put("threads", threads.threads());
+    result.put("recompute", modes().stream().map(TrainingConfig.Recompute::flag).toList());
     result.put("cpus", Runtime.getRuntime().availableProcessors());
     result.put("load_average_at_start", ProcStatus.loadAverage());
     List<Map<String, Object>> phases = new ArrayList<>();
@@ -163,14 +193,18 @@ public final class TuneBench extends CliCommand {
         if (steps > 0) {
           Path gpt2 = RandomCheckpoints.gpt2(temp.resolve("gpt2-small"), 12, 768, 12, 50257, 1024);
           for (String method : methods) {
-            phases.add(inChild("gpt2-small", gpt2, method, steps, false, temp));
+            for (TrainingConfig.Recompute mode : modes()) {
+              phases.add(inChild("gpt2-small", gpt2, method, mode, steps, false, temp));
+            }
           }
         }
         if (flatSteps > 0) {
           // small enough that 1,000 steps take minutes on 2 cores: 2 layers, 128 wide, vocab 4096
           Path tiny = RandomCheckpoints.gpt2(temp.resolve("gpt2-tiny"), 2, 128, 4, 4096, 512);
           for (String method : methods) {
-            phases.add(inChild("gpt2-tiny", tiny, method, flatSteps, true, temp));
+            for (TrainingConfig.Recompute mode : modes()) {
+              phases.add(inChild("gpt2-tiny", tiny, method, mode, flatSteps, true, temp));
+            }
           }
         }
         if (largeSteps > 0) {
@@ -183,7 +217,9 @@ public final class TuneBench extends CliCommand {
               result.put("llama-1b_full", fullArithmetic(llama));
               continue;
             }
-            phases.add(inChild("llama-1b", llama, method, largeSteps, false, temp));
+            for (TrainingConfig.Recompute mode : modes()) {
+              phases.add(inChild("llama-1b", llama, method, mode, largeSteps, false, temp));
+            }
           }
         }
       } finally {
@@ -195,6 +231,10 @@ public final class TuneBench extends CliCommand {
       throw new UncheckedIOException(e);
     }
     Json.print(spec.commandLine().getOut(), result);
+  }
+
+  private List<TrainingConfig.Recompute> modes() {
+    return recompute.stream().map(TrainingConfig.Recompute::parse).distinct().toList();
   }
 
   /**
@@ -220,13 +260,19 @@ public final class TuneBench extends CliCommand {
   }
 
   private Map<String, Object> phase(
-      String modelName, Path dir, String method, int timedSteps, List<Integer> marks) {
+      String modelName,
+      Path dir,
+      String method,
+      int timedSteps,
+      List<Integer> marks,
+      TrainingConfig.Recompute mode) {
     System.gc();
     ProcStatus.resetPeak();
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("model", modelName);
     p.put("load_average_at_start", ProcStatus.loadAverage());
     p.put("method", method);
+    p.put("recompute", mode.flag());
     p.put("rss_before_mb", mb(ProcStatus.residentBytes()));
     long loadStart = System.nanoTime();
     try (CausalLM model = ModelLoader.standard().load(dir, Device.cpu(), true)) {
@@ -243,7 +289,8 @@ public final class TuneBench extends CliCommand {
         }
         int total = timedSteps + (marks.isEmpty() ? 1 : 0); // one warm-up step when timing
         List<TrainingExample> data = randomSequences(model.config().vocabSize(), total);
-        TrainingConfig config = TrainingConfig.adamw(1e-4, 1, 1).withRegularisation(1.0, 0);
+        TrainingConfig config =
+            TrainingConfig.adamw(1e-4, 1, 1).withRegularisation(1.0, 0).withRecompute(mode);
         List<Double> stepSeconds = new ArrayList<>();
         Map<String, Double> rssAt = new LinkedHashMap<>();
         try (Trainer trainer = new Trainer(tuner, config, total)) {

@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * {@code iclab tune}'s training flags as given (null: not given), resolved per method by {@link
  * #resolve}: {@code kv} is Dai et al.'s restricted fine-tuning and takes none of the optimizer's
- * choices; every other method defaults to AdamW, one epoch, batch 1.
+ * choices; every other method defaults to AdamW, one epoch, batch 1. {@code recompute}: none or
+ * layers ({@link TrainingConfig.Recompute}).
  */
 public record TrainingFlags(
     String optimizer,
@@ -22,7 +23,8 @@ public record TrainingFlags(
     double clipNorm,
     double labelSmoothing,
     double weightDecay,
-    long seed) {
+    long seed,
+    String recompute) {
 
   public TrainingConfig resolve(String method) {
     LrSchedule.Kind kind;
@@ -43,20 +45,28 @@ public record TrainingFlags(
             "--method kv is Dai et al.'s restricted fine-tuning: plain SGD, batch size 1, one epoch in file order; drop --optimizer/--batch-size/--epochs/--grad-accum or use --method full");
       }
       return new TrainingConfig(
-          "sgd", lr, 1, 1, 1, LrSchedule.Kind.CONSTANT, 0, 0, labelSmoothing, 0, false, seed);
+              "sgd", lr, 1, 1, 1, LrSchedule.Kind.CONSTANT, 0, 0, labelSmoothing, 0, false, seed)
+          .withRecompute(mode());
     }
     return new TrainingConfig(
-        optimizer == null ? "adamw" : optimizer,
-        lr,
-        epochs == null ? 1 : epochs,
-        batchSize == null ? 1 : batchSize,
-        gradAccum,
-        kind,
-        warmupSteps,
-        clipNorm,
-        labelSmoothing,
-        weightDecay,
-        true,
-        seed);
+            optimizer == null ? "adamw" : optimizer,
+            lr,
+            epochs == null ? 1 : epochs,
+            batchSize == null ? 1 : batchSize,
+            gradAccum,
+            kind,
+            warmupSteps,
+            clipNorm,
+            labelSmoothing,
+            weightDecay,
+            true,
+            seed)
+        .withRecompute(mode());
+  }
+
+  private TrainingConfig.Recompute mode() {
+    return recompute == null
+        ? TrainingConfig.Recompute.NONE
+        : TrainingConfig.Recompute.parse(recompute);
   }
 }

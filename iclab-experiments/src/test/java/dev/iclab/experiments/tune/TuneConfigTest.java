@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class TuneConfigTest {
   private static final TrainingFlags ADAMW =
-      new TrainingFlags(null, 1e-4, null, null, 1, "linear", 0, 1.0, 0, 0, 1);
+      new TrainingFlags(null, 1e-4, null, null, 1, "linear", 0, 1.0, 0, 0, 1, null);
 
   private static TuneConfig config(
       String method, TuneConfig.TaskData task, TuneConfig.TextData text, TrainingFlags flags) {
@@ -45,7 +45,7 @@ class TuneConfigTest {
   @Test
   void flagsAreCheckedInTheOrderAUserFixesThem() {
     TrainingFlags badSchedule =
-        new TrainingFlags(null, 1e-4, null, null, 1, "zigzag", 0, 1, 0, 0, 1);
+        new TrainingFlags(null, 1e-4, null, null, 1, "zigzag", 0, 1, 0, 0, 1, null);
     IclabException method =
         assertThrows(
             IclabException.class, () -> config("lorax", task("sst2", null), null, badSchedule));
@@ -74,7 +74,8 @@ class TuneConfigTest {
     assertEquals(1, kv.batchSize());
     assertEquals(LrSchedule.Kind.CONSTANT, kv.schedule());
     assertFalse(kv.shuffle());
-    TrainingFlags adamw = new TrainingFlags("adamw", 1e-4, null, null, 1, "linear", 0, 1, 0, 0, 1);
+    TrainingFlags adamw =
+        new TrainingFlags("adamw", 1e-4, null, null, 1, "linear", 0, 1, 0, 0, 1, null);
     IclabException e =
         assertThrows(IclabException.class, () -> config("kv", task("sst2", null), null, adamw));
     assertTrue(e.getMessage().startsWith("--method kv is Dai et al.'s"), e.getMessage());

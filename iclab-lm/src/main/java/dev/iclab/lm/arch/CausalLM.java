@@ -30,6 +30,17 @@ public interface CausalLM extends AutoCloseable {
   NDArray forward(NDManager scope, NDArray inputIds, ForwardOptions options);
 
   /**
+   * The pass {@link #forward} would run, taken apart at its layer boundaries (see {@link
+   * LayeredPass}); the embeddings are computed now.
+   *
+   * @param scope manager that owns what the pass shares across layers (positions, masks, rotary
+   *     tables) and its embeddings
+   * @throws IllegalArgumentException with a cache, a token tree or an observer in {@code options}
+   *     (a layer that runs twice would extend the cache or report twice)
+   */
+  LayeredPass layered(NDManager scope, NDArray inputIds, ForwardOptions options);
+
+  /**
    * Runs embeddings in place of token embeddings (a soft prompt, Hugging Face's {@code
    * inputs_embeds}) into {@code cache}, computing no logits: afterwards the cache holds their keys
    * and values as if they were tokens at the next positions, so later passes (a token tree of many

@@ -122,6 +122,35 @@ public abstract class DecoderModel implements CausalLM {
    * project}, else null.
    */
   private NDArray run(NDManager scope, NDArray hidden, ForwardOptions options, boolean project) {
+    Pass pass = begin(scope, hidden, options);
+    hidden = pass.embeddings();
+    for (int layer = 0; layer < config.numLayers(); layer++) {
+      hidden = layer(layer, hidden, pass.step()); // [batch, seq, hidden]
+    }
+    if (options.cache() != null && options.tree() == null) {
+      options.cache().advance(pass.seq());
+    }
+    return project ? pass.logits(hidden) : null;
+  }
+
+  @Override
+  public final LayeredPass layered(NDManager scope, NDArray inputIds, ForwardOptions options) {
+    if (options.cache() != null || options.tree() != null || options.observer() != null) {
+      throw new IllegalArgumentException(
+          "a layered pass takes no cache, token tree or observer: its layers may run twice");
+    }
+    Shape shape = inputIds.getShape();
+    if (shape.dimension() != 2 || shape.get(1) < 1) {
+      throw new IllegalArgumentException("input ids must be [batch, seq>0], got " + shape);
+    }
+    return begin(scope, embedTokens(inputIds.toType(DataType.INT64, false)), options);
+  }
+
+  /**
+   * What a pass computes before its first layer: the layer-0 input (token embeddings after the
+   * input prefix and position embeddings) and the {@link Step} the layers share.
+   */
+  private Pass begin(NDManager scope, NDArray hidden, ForwardOptions options) {
     int batch = (int) hidden.getShape().get(0);
     KvCache cache = options.cache();
     int past = cache == null ? 0 : cache.length();
@@ -184,24 +213,60 @@ public abstract class DecoderModel implements CausalLM {
             momentum,
             tree == null,
             chunked);
-    hidden = addPositions(step, hidden);
-    for (int layer = 0; layer < config.numLayers(); layer++) {
-      hidden = layer(layer, hidden, step); // [batch, seq, hidden]
+    return new Pass(step, addPositions(step, hidden), seq, prefix, options);
+  }
+
+  /** A pass after {@link #begin}: its layers and head, callable in any order and more than once. */
+  private final class Pass implements LayeredPass {
+    private final Step step;
+    private final NDArray embeddings; // [batch, seq, hidden]
+    private final int seq;
+    private final int prefix;
+    private final ForwardOptions options;
+
+    Pass(Step step, NDArray embeddings, int seq, int prefix, ForwardOptions options) {
+      this.step = step;
+      this.embeddings = embeddings;
+      this.seq = seq;
+      this.prefix = prefix;
+      this.options = options;
     }
-    if (cache != null && tree == null) {
-      cache.advance(seq);
+
+    Step step() {
+      return step;
     }
-    if (!project) {
-      return null;
+
+    int seq() {
+      return seq;
     }
-    if (options.outputRows() != null) {
-      hidden = rows(scope, hidden, prefix, options.outputRows()); // [batch, rows, hidden]
-    } else if (options.lastOnly()) {
-      hidden = hidden.get(":, -1:, :"); // [batch, 1, hidden]
-    } else if (prefix > 0) {
-      hidden = hidden.get(":, " + prefix + ":, :"); // [batch, tokens, hidden]
+
+    @Override
+    public NDArray embeddings() {
+      return embeddings;
     }
-    return logits(step, hidden); // [batch, tokens or rows or 1, vocab]
+
+    @Override
+    public int numLayers() {
+      return config.numLayers();
+    }
+
+    @Override
+    public NDArray layer(int index, NDArray hidden) {
+      return DecoderModel.this.layer(index, hidden, step);
+    }
+
+    @Override
+    public NDArray logits(NDArray hidden) {
+      NDManager scope = step.scope();
+      if (options.outputRows() != null) {
+        hidden = rows(scope, hidden, prefix, options.outputRows()); // [batch, rows, hidden]
+      } else if (options.lastOnly()) {
+        hidden = hidden.get(":, -1:, :"); // [batch, 1, hidden]
+      } else if (prefix > 0) {
+        hidden = hidden.get(":, " + prefix + ":, :"); // [batch, tokens, hidden]
+      }
+      return DecoderModel.this.logits(step, hidden); // [batch, tokens or rows or 1, vocab]
+    }
   }
 
   private static TokenTree tree(ForwardOptions options, int seq, int past) {

@@ -1,5 +1,6 @@
 package dev.iclab.lm.weights;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -196,7 +197,7 @@ public final class Checkpoint implements AutoCloseable {
    *
    * <p>FP32 data is handed to the engine without a copy: a read-only mapping of the file backs the
    * array, so it must be {@code duplicate()}d before an in-place update (training); F16, BF16 and
-   * F64 are widened in Java into fresh arrays.
+   * F64 are widened in Java into fresh engine-owned arrays.
    *
    * @param expectedShape the shape the architecture needs
    * @throws ModelLoadException if the tensor is missing, not floating point, or of another shape
@@ -266,9 +267,15 @@ public final class Checkpoint implements AutoCloseable {
           "tensor '%s' in %s has dtype %s, which cannot hold weights (F32, F16, BF16 or F64 expected); quantised checkpoints are not supported"
               .formatted(entry.name(), file.path(), entry.dtype()));
     }
-    // Widen straight into native memory that the engine then uses without another copy.
-    ByteBuffer widened = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
-    FloatBuffer out = widened.asFloatBuffer();
+    // Widen straight into the engine's own memory: an empty FP32 array, written through a direct
+    // view of its storage (PyTorch hands one out for a contiguous CPU array). A Java direct buffer
+    // handed to the engine instead would be freed only when the garbage collector collects it, so
+    // a model that closes weights after loading (QLoRA quantises them) would keep the memory.
+    // Another device's array is filled on the CPU first (its view would be a copy) and moved.
+    boolean onCpu = manager.getDevice().equals(Device.cpu());
+    NDManager host = onCpu ? manager : NDManager.newBaseManager(Device.cpu());
+    NDArray array = host.create(shape, DataType.FLOAT32);
+    FloatBuffer out = array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     switch (entry.dtype()) {
       case F16 -> {
         for (int i = 0; i < n; i++) {
@@ -286,7 +293,14 @@ public final class Checkpoint implements AutoCloseable {
         }
       }
     }
-    return manager.create(widened, shape, DataType.FLOAT32);
+    if (onCpu) {
+      return array;
+    }
+    try (host) {
+      NDArray moved = array.toDevice(manager.getDevice(), true);
+      moved.attach(manager);
+      return moved;
+    }
   }
 
   @Override
