@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.Architecture;
 import dev.iclab.lm.arch.ArchitectureRegistry;
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.lm.config.HfConfig;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
@@ -40,6 +41,15 @@ public final class ModelLoader {
    * memory (not a read-only file mapping), so training may update it in place.
    */
   public CausalLM load(Path directory, Device device, boolean trainable) {
+    return load(directory, device, trainable, ProjectionListener.NONE);
+  }
+
+  /**
+   * As {@link #load(Path, Device, boolean)}, telling {@code listener} about each linear projection
+   * as soon as its weights are loaded (see {@link ProjectionListener}).
+   */
+  public CausalLM load(
+      Path directory, Device device, boolean trainable, ProjectionListener listener) {
     if (!Files.isDirectory(directory)) {
       throw new ModelLoadException(
           "model directory %s does not exist; give a directory with config.json and model.safetensors, or a hub id from the local Hugging Face cache"
@@ -53,7 +63,7 @@ public final class ModelLoader {
     NDManager manager = Tensors.newManager(device);
     try (Checkpoint checkpoint = Checkpoint.open(directory, trainable)) {
       WeightBudget.check(common, checkpoint, config.path(), trainable);
-      return architecture.load(config, checkpoint, manager);
+      return architecture.load(config, checkpoint, manager, listener);
     } catch (RuntimeException e) {
       manager.close();
       throw e;

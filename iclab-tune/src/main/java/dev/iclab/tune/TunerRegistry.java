@@ -1,6 +1,7 @@
 package dev.iclab.tune;
 
 import dev.iclab.lm.arch.CausalLM;
+import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.tune.adapter.AdapterConfig;
 import dev.iclab.tune.adapter.AdapterTuner;
 import dev.iclab.tune.full.FullConfig;
@@ -144,6 +145,17 @@ public final class TunerRegistry {
           "unknown method '%s'; known: %s".formatted(method, byMethod.keySet()));
     }
     return e;
+  }
+
+  /**
+   * What to give {@link dev.iclab.lm.ModelLoader} when loading a model for {@code method}: QLoRA
+   * quantises each projection as it is loaded ({@link QloraTuner#quantizeWhileLoading}), so the
+   * FP32 projections never coexist; every other method keeps the weights as loaded.
+   */
+  public static ProjectionListener whileLoading(String method, MethodOptions options) {
+    return method.equals("qlora")
+        ? QloraTuner.quantizeWhileLoading(NF4_BLOCK, options.lora().doubleQuant())
+        : ProjectionListener.NONE;
   }
 
   /**

@@ -275,10 +275,13 @@ public final class TuneBench extends CliCommand {
     p.put("recompute", mode.flag());
     p.put("rss_before_mb", mb(ProcStatus.residentBytes()));
     long loadStart = System.nanoTime();
-    try (CausalLM model = ModelLoader.standard().load(dir, Device.cpu(), true)) {
+    MethodOptions options = MethodOptions.defaults(1);
+    try (CausalLM model =
+        ModelLoader.standard()
+            .load(dir, Device.cpu(), true, TunerRegistry.whileLoading(method, options))) {
       p.put("parameters", model.parameterCount());
       p.put("rss_loaded_mb", mb(ProcStatus.residentBytes()));
-      try (Tuner tuner = create(method, model)) {
+      try (Tuner tuner = create(method, model, options)) {
         p.put("setup_s", (System.nanoTime() - loadStart) / 1e9);
         p.put(
             "trainable_parameters",
@@ -323,12 +326,12 @@ public final class TuneBench extends CliCommand {
   }
 
   /** LoRA rank 8, alpha 16, dropout 0.05 on the architecture's default targets, as PEFT. */
-  private static Tuner create(String method, CausalLM model) {
+  private static Tuner create(String method, CausalLM model, MethodOptions options) {
     if (!List.of("full", "lora", "qlora").contains(method)) {
       throw new dev.iclab.IclabException(
           "bench tune measures full, lora and qlora; got --methods " + method);
     }
-    return TunerRegistry.standard().create(method, model, MethodOptions.defaults(1));
+    return TunerRegistry.standard().create(method, model, options);
   }
 
   private List<TrainingExample> randomSequences(int vocab, int count) {

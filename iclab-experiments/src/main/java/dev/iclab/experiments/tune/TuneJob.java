@@ -109,7 +109,13 @@ public final class TuneJob {
     TrainingConfig training = tune.training();
     ExperimentPlan plan = spec.plan();
     Path directory = spec.modelDir();
-    try (CausalLM model = ModelLoader.standard().load(directory, spec.device(), true);
+    try (CausalLM model =
+            ModelLoader.standard()
+                .load(
+                    directory,
+                    spec.device(),
+                    true,
+                    TunerRegistry.whileLoading(tune.method(), tune.methodOptions()));
         Tokenizer tokenizer =
             VocabularyCheck.of(HfTokenizer.load(directory), model.config().vocabSize(), directory);
         Tuner tuner =

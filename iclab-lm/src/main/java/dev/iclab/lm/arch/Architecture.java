@@ -17,16 +17,19 @@ public interface Architecture {
   ModelConfig describe(HfConfig config);
 
   /**
-   * Loads the weights into {@code manager}, which the returned model then owns.
+   * Loads the weights into {@code manager}, which the returned model then owns, telling {@code
+   * listener} about each projection as soon as it is loaded.
    *
    * @throws dev.iclab.lm.ModelLoadException for a missing or misshapen tensor
    */
-  CausalLM load(HfConfig config, Checkpoint checkpoint, NDManager manager);
+  CausalLM load(
+      HfConfig config, Checkpoint checkpoint, NDManager manager, ProjectionListener listener);
 
   /** Builds a family's model from its typed config. */
   @FunctionalInterface
   interface ModelFactory<C> {
-    CausalLM create(C config, Checkpoint checkpoint, NDManager manager);
+    CausalLM create(
+        C config, Checkpoint checkpoint, NDManager manager, ProjectionListener listener);
   }
 
   /**
@@ -45,8 +48,9 @@ public interface Architecture {
       }
 
       @Override
-      public CausalLM load(HfConfig config, Checkpoint checkpoint, NDManager manager) {
-        return model.create(read.apply(config), checkpoint, manager);
+      public CausalLM load(
+          HfConfig config, Checkpoint checkpoint, NDManager manager, ProjectionListener listener) {
+        return model.create(read.apply(config), checkpoint, manager, listener);
       }
     };
   }

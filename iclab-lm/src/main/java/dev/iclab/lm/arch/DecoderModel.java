@@ -32,17 +32,18 @@ public abstract class DecoderModel implements CausalLM {
   private final Map<String, NDArray> parameters = new LinkedHashMap<>();
   private final Map<String, Dense> projections = new LinkedHashMap<>();
   private final Rotary rotary;
+  private final ProjectionListener listener;
 
-  /** A model without rotary embedding (GPT-2). */
-  protected DecoderModel(ModelConfig config, NDManager manager) {
-    this(config, manager, null);
-  }
-
-  /** {@code rotary}: the rotary embedding whose tables each pass computes once, or null. */
-  protected DecoderModel(ModelConfig config, NDManager manager, Rotary rotary) {
+  /**
+   * {@code rotary}: the rotary embedding whose tables each pass computes once, or null; {@code
+   * listener} hears of each projection as it is loaded.
+   */
+  protected DecoderModel(
+      ModelConfig config, NDManager manager, Rotary rotary, ProjectionListener listener) {
     this.config = config;
     this.manager = manager;
     this.rotary = rotary;
+    this.listener = listener;
   }
 
   /** What one forward pass shares across its layers. */
@@ -394,6 +395,7 @@ public abstract class DecoderModel implements CausalLM {
 
   private Dense register(Dense dense) {
     projections.put(dense.name(), dense);
+    listener.loaded(dense);
     return dense;
   }
 

@@ -2,11 +2,11 @@ package dev.iclab.tune.qlora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.lm.weights.SafetensorsWriter;
 import dev.iclab.tune.AbstractTuner;
 import dev.iclab.tune.BaseModel;
@@ -56,15 +56,26 @@ public final class QloraTuner extends AbstractTuner {
     this.config = config;
     this.manager = model.manager().newSubManager();
     try {
-      float[] levels = Nf4.LEVELS.clone();
-      NDArray table = manager.create(levels).reshape(16, 1);
+      NDArray table = QuantizedWeight.levels(manager);
       for (Dense dense : model.projections().values()) {
-        NDArray w = dense.weight();
-        float[] values =
-            (w.getDataType() == DataType.FLOAT32 ? w : w.toType(DataType.FLOAT32, true))
-                .toFloatArray();
-        var q = Nf4.quantize(values, config.blockSize(), config.doubleQuant());
-        QuantizedWeight qw = new QuantizedWeight(manager, q, w.getShape(), table);
+        if (dense.adapter() instanceof QuantizedWeight loaded) { // quantised while loading
+          if (loaded.blockSize() != config.blockSize()
+              || loaded.doubleQuant() != config.doubleQuant()) {
+            throw new IllegalStateException(
+                "%s was quantised while loading with block %d, double quantisation %s; this QLoRA needs block %d, %s"
+                    .formatted(
+                        dense.name(),
+                        loaded.blockSize(),
+                        loaded.doubleQuant(),
+                        config.blockSize(),
+                        config.doubleQuant()));
+          }
+          quantized.put(dense, loaded);
+          continue;
+        }
+        QuantizedWeight qw =
+            QuantizedWeight.of(
+                manager, dense.weight(), config.blockSize(), config.doubleQuant(), table);
         quantized.put(dense, qw);
         dense.setAdapter(qw.adapter());
       }
@@ -83,6 +94,25 @@ public final class QloraTuner extends AbstractTuner {
       manager.close();
       throw e;
     }
+  }
+
+  /**
+   * A listener for {@link dev.iclab.lm.ModelLoader#load(Path, ai.djl.Device, boolean,
+   * ProjectionListener)} that quantises each projection as soon as it is loaded and releases its
+   * FP32 weight, so the model never holds all its FP32 projections at once (a 1.1B model would
+   * otherwise peak at its FP32 size, 4.4 GB, during set-up, and the C allocator keeps such freed
+   * memory for later allocations rather than returning it). A QLoRA tuner with the same block size
+   * and double quantisation attached to that model then trains over these codes (owned by the
+   * model's manager). Until then the model computes with the dequantised weights.
+   */
+  public static ProjectionListener quantizeWhileLoading(int blockSize, boolean doubleQuant) {
+    return dense -> {
+      NDArray w = dense.weight();
+      NDManager owner = w.getManager(); // the model's
+      NDArray levels = QuantizedWeight.levels(owner); // 64 bytes per projection
+      dense.setAdapter(QuantizedWeight.of(owner, w, blockSize, doubleQuant, levels));
+      dense.releaseWeight();
+    };
   }
 
   /** Whether an adapter directory was saved by QLoRA. */

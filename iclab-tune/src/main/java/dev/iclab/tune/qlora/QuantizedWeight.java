@@ -14,9 +14,9 @@ import java.nio.ByteBuffer;
 /**
  * One projection's weight held as NF4 codes (one uint8 per value) plus per-block absmax (or their
  * int8 codes and group scales under double quantisation); {@link #dequantize} rebuilds the FP32
- * weight in a pass's scope, and {@link #adapter} computes the projection with it.
+ * weight in a pass's scope, and as a {@link Dense.Adapter} it computes the projection with it.
  */
-public final class QuantizedWeight {
+public final class QuantizedWeight implements Dense.Adapter {
   private final Shape shape;
   private final int blocks;
   private final int blockSize;
@@ -26,6 +26,21 @@ public final class QuantizedWeight {
   private final NDArray absmaxCodes; // [blocks] int8, or null
   private final NDArray absmaxScales; // [groups * 256] fp32 (each scale repeated), or null
   private final float absmaxMean;
+
+  /** Quantises {@code weight} (any float type, any layout) into arrays owned by {@code manager}. */
+  static QuantizedWeight of(
+      NDManager manager, NDArray weight, int blockSize, boolean doubleQuant, NDArray levels) {
+    float[] values =
+        (weight.getDataType() == DataType.FLOAT32 ? weight : weight.toType(DataType.FLOAT32, true))
+            .toFloatArray();
+    return new QuantizedWeight(
+        manager, Nf4.quantize(values, blockSize, doubleQuant), weight.getShape(), levels);
+  }
+
+  /** The 16 NF4 levels as the [16, 1] table {@link #dequantize} looks codes up in. */
+  static NDArray levels(NDManager manager) {
+    return manager.create(Nf4.LEVELS.clone()).reshape(16, 1);
+  }
 
   QuantizedWeight(NDManager manager, Nf4.Quantized q, Shape shape, NDArray levels) {
     this.shape = shape;
@@ -49,6 +64,15 @@ public final class QuantizedWeight {
       absmaxScales = manager.create(scales);
     }
     this.absmaxMean = q.absmaxMean();
+  }
+
+  public int blockSize() {
+    return blockSize;
+  }
+
+  /** Whether the absmax values are quantised too. */
+  public boolean doubleQuant() {
+    return absmaxCodes != null;
   }
 
   /** Bytes held on the device for this weight. */
@@ -90,15 +114,19 @@ public final class QuantizedWeight {
   }
 
   /** Computes the projection with the dequantised weight and the projection's own bias. */
+  @Override
+  public NDArray apply(NDArray x, Dense dense) {
+    NDArray w = dequantize(x.getManager());
+    NDArray bias = dense.bias();
+    if (!dense.isInputMajor()) {
+      return Ops.linear(x, w, bias); // w [out, in]
+    }
+    NDArray y = x.matMul(w); // w [in, out]
+    return bias == null ? y : y.add(bias);
+  }
+
+  /** This weight as the adapter that computes its projection. */
   public Dense.Adapter adapter() {
-    return (x, dense) -> {
-      NDArray w = dequantize(x.getManager());
-      NDArray bias = dense.bias();
-      if (!dense.isInputMajor()) {
-        return Ops.linear(x, w, bias); // w [out, in]
-      }
-      NDArray y = x.matMul(w); // w [in, out]
-      return bias == null ? y : y.add(bias);
-    };
+    return this;
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.DecoderModel;
 import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.Ops;
@@ -32,8 +33,9 @@ final class Gpt2Model extends DecoderModel {
       Dense up, // [hidden] -> [inner]
       Dense down) {} // [inner] -> [hidden]
 
-  Gpt2Model(Gpt2Config gpt2, Checkpoint checkpoint, NDManager manager) {
-    super(gpt2.common(), manager);
+  Gpt2Model(
+      Gpt2Config gpt2, Checkpoint checkpoint, NDManager manager, ProjectionListener listener) {
+    super(gpt2.common(), manager, null, listener);
     this.gpt2 = gpt2;
     ModelConfig c = gpt2.common();
     long e = c.hiddenSize();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.DecoderModel;
 import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.lm.arch.Rotary;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
@@ -31,9 +32,13 @@ final class LlamaModel extends DecoderModel {
       Dense up, // [hidden] -> [intermediate]
       Dense down) {} // [intermediate] -> [hidden]
 
-  LlamaModel(LlamaConfig llama, Checkpoint checkpoint, NDManager manager) {
+  LlamaModel(
+      LlamaConfig llama, Checkpoint checkpoint, NDManager manager, ProjectionListener listener) {
     super(
-        llama.common(), manager, new Rotary(llama.common().headDim(), llama.inverseFrequencies()));
+        llama.common(),
+        manager,
+        new Rotary(llama.common().headDim(), llama.inverseFrequencies()),
+        listener);
     this.llama = llama;
     ModelConfig c = llama.common();
     long e = c.hiddenSize();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.DecoderModel;
 import dev.iclab.lm.arch.Dense;
+import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.lm.arch.Rotary;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
@@ -32,8 +33,10 @@ final class NeoxModel extends DecoderModel {
       Dense up, // [hidden] -> [intermediate]
       Dense down) {} // [intermediate] -> [hidden]
 
-  NeoxModel(NeoxConfig neox, Checkpoint checkpoint, NDManager manager) {
-    super(neox.common(), manager, new Rotary(neox.rotaryDims(), neox.inverseFrequencies()));
+  NeoxModel(
+      NeoxConfig neox, Checkpoint checkpoint, NDManager manager, ProjectionListener listener) {
+    super(
+        neox.common(), manager, new Rotary(neox.rotaryDims(), neox.inverseFrequencies()), listener);
     this.neox = neox;
     ModelConfig c = neox.common();
     long e = c.hiddenSize();
