@@ -253,6 +253,26 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads bytes of a tensor's data, from byte {@code offset} of the tensor, into {@code into} (as
+   * many as it has room for). Unlike {@link #bytes}, nothing stays mapped afterwards: a mapping
+   * keeps the file's pages in the process's resident memory until the garbage collector drops it.
+   */
+  public void read(TensorEntry entry, long offset, ByteBuffer into) {
+    if (offset < 0 || offset + into.remaining() > entry.byteSize()) {
+      throw new IllegalArgumentException(
+          "bytes %d..%d outside tensor '%s' of %d bytes"
+              .formatted(offset, offset + into.remaining(), entry.name(), entry.byteSize()));
+    }
+    try {
+      readFully(channel, into, dataStart + entry.begin() + offset - into.position());
+    } catch (IOException e) {
+      throw new ModelLoadException(
+              "cannot read tensor '%s' of %s: %s".formatted(entry.name(), path, e.getMessage()))
+          .causedBy(e);
+    }
+  }
+
   @Override
   public void close() {
     try {
