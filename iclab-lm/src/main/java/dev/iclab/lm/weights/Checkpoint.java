@@ -198,9 +198,9 @@ public final class Checkpoint implements AutoCloseable {
   /**
    * Loads a tensor as FP32 into {@code manager}, checking its shape.
    *
-   * <p>FP32 data is handed to the engine without a copy: a read-only mapping of the file backs the
-   * array, so it must be {@code duplicate()}d before an in-place update (training); F16, BF16 and
-   * F64 are widened in Java into fresh engine-owned arrays.
+   * <p>FP32 data is handed to the engine without a copy (a read-only mapping of the file backs the
+   * array) unless the checkpoint was opened with owned memory; then, like F16, BF16 and F64, it is
+   * read in chunks (not mapped) into a fresh engine-owned array, widened on the way.
    *
    * @param expectedShape the shape the architecture needs
    * @throws ModelLoadException if the tensor is missing, not floating point, or of another shape
@@ -223,13 +223,8 @@ public final class Checkpoint implements AutoCloseable {
                   Arrays.toString(entry.shape()),
                   Arrays.toString(expectedShape)));
     }
-    NDArray array = loadAsFloat(manager, file, entry);
+    NDArray array = loadAsFloat(manager, file, entry, ownedMemory);
     requireFinite(array, entry, file);
-    if (ownedMemory && entry.dtype() == DType.F32) {
-      NDArray copy = array.duplicate();
-      array.close();
-      return copy;
-    }
     return array;
   }
 
@@ -258,10 +253,15 @@ public final class Checkpoint implements AutoCloseable {
     }
   }
 
-  private static NDArray loadAsFloat(NDManager manager, SafetensorsFile file, TensorEntry entry) {
+  /**
+   * A tensor as FP32: F32 backed by the file's mapping unless {@code owned}; otherwise copied (and
+   * widened) into an engine-owned array.
+   */
+  private static NDArray loadAsFloat(
+      NDManager manager, SafetensorsFile file, TensorEntry entry, boolean owned) {
     Shape shape = new Shape(entry.shape());
     int n = Math.toIntExact(entry.elementCount());
-    if (entry.dtype() == DType.F32) {
+    if (entry.dtype() == DType.F32 && !owned) {
       return manager.create(file.bytes(entry), shape, DataType.FLOAT32);
     }
     if (!entry.dtype().isLoadableAsFloat()) {
@@ -280,7 +280,7 @@ public final class Checkpoint implements AutoCloseable {
     FloatBuffer out = array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     // The stored values are read in chunks rather than mapped: a mapping would keep the file's
     // pages resident until the garbage collector dropped it (2.2 GB for a 1.1B BF16 checkpoint).
-    int width = entry.dtype() == DType.F64 ? 8 : 2;
+    int width = entry.dtype() == DType.F64 ? 8 : entry.dtype() == DType.F32 ? 4 : 2;
     ByteBuffer chunk =
         ByteBuffer.allocate((int) Math.min(entry.byteSize(), WIDEN_CHUNK_BYTES))
             .order(ByteOrder.LITTLE_ENDIAN);
@@ -288,8 +288,12 @@ public final class Checkpoint implements AutoCloseable {
       int count = Math.min(n - done, chunk.capacity() / width);
       chunk.clear().limit(count * width);
       file.read(entry, (long) done * width, chunk);
-      for (int i = 0; i < count; i++) {
-        out.put(done + i, widen(entry.dtype(), chunk, i));
+      if (entry.dtype() == DType.F32) {
+        out.put(done, chunk.flip().asFloatBuffer(), 0, count);
+      } else {
+        for (int i = 0; i < count; i++) {
+          out.put(done + i, widen(entry.dtype(), chunk, i));
+        }
       }
       done += count;
     }
