@@ -73,6 +73,65 @@ class TuneCommandsTest {
     assertEquals(0, ppl.exitCode(), ppl.err());
   }
 
+  /**
+   * QLoRA trained with and without recomputing layers (no dropout) takes the same steps: the
+   * metrics' losses agree; a bad mode is refused naming the flag.
+   */
+  @Test
+  void qloraWithRecomputedLayersFollowsThePlainRun(@TempDir Path dir) throws IOException {
+    String train = data(dir).toString();
+    double[][] losses = new double[2][];
+    String[] modes = {"none", "layers"};
+    for (int m = 0; m < 2; m++) {
+      Path out = dir.resolve("run-" + modes[m]);
+      CliRun run =
+          CliRun.of(
+              "tune",
+              "--model",
+              model(),
+              "--method",
+              "qlora",
+              "--data",
+              train,
+              "--lr",
+              "1e-2",
+              "--lora-r",
+              "4",
+              "--lora-dropout",
+              "0",
+              "--recompute",
+              modes[m],
+              "--out",
+              out.toString());
+      assertEquals(0, run.exitCode(), run.err());
+      List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+      losses[m] = new double[lines.size()];
+      for (int i = 0; i < lines.size(); i++) {
+        losses[m][i] = Json.MAPPER.readTree(lines.get(i)).get("loss").asDouble();
+      }
+    }
+    assertEquals(3, losses[0].length);
+    for (int i = 0; i < losses[0].length; i++) {
+      assertEquals(losses[0][i], losses[1][i], 1e-5 * Math.abs(losses[0][i]), "step " + i);
+    }
+    CliRun bad =
+        CliRun.of(
+            "tune",
+            "--model",
+            model(),
+            "--method",
+            "qlora",
+            "--data",
+            train,
+            "--recompute",
+            "sometimes",
+            "--out",
+            dir.resolve("bad").toString());
+    assertEquals(1, bad.exitCode(), bad.err());
+    assertTrue(bad.err().contains("--recompute must be none or layers"), bad.err());
+    assertFalse(Files.exists(dir.resolve("bad")));
+  }
+
   @Test
   void badInputFailsWithExitOneAndWritesNothing(@TempDir Path dir) throws IOException {
     Path out = dir.resolve("run");
