@@ -2,9 +2,14 @@ package dev.iclab.tensor;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.iclab.IclabException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
 
 /**
@@ -90,6 +95,34 @@ public final class Tensors {
     boolean previous = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     return new RecordingSetting(previous);
+  }
+
+  /**
+   * A new array in {@code manager} holding a copy of {@code values}, written through a direct view
+   * of the array's own storage. DJL's {@code create(float[])} copies into a Java direct buffer that
+   * the engine then uses, and such buffers are returned only when the garbage collector collects
+   * them: over a whole model's worth of arrays that is gigabytes held for no use.
+   */
+  public static NDArray copyOf(NDManager manager, float[] values, Shape shape) {
+    if (!manager.getDevice().equals(Device.cpu())) {
+      return manager.create(values, shape);
+    }
+    NDArray array = manager.create(shape, DataType.FLOAT32);
+    array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().put(values);
+    return array;
+  }
+
+  /** As {@link #copyOf(NDManager, float[], Shape)} for one-byte types (UINT8, INT8). */
+  public static NDArray copyOf(NDManager manager, byte[] values, Shape shape, DataType type) {
+    if (type.getNumOfBytes() != 1) {
+      throw new IllegalArgumentException("one-byte type expected, got " + type);
+    }
+    if (!manager.getDevice().equals(Device.cpu())) {
+      return manager.create(ByteBuffer.wrap(values), shape, type);
+    }
+    NDArray array = manager.create(shape, type);
+    array.toByteBuffer(true).put(values);
+    return array;
   }
 
   /** Whether the engine records operations for a backward pass (inside a gradient collector). */

@@ -1,5 +1,7 @@
 package dev.iclab.tune.qlora;
 
+import java.nio.FloatBuffer;
+
 /**
  * 4-bit NormalFloat block quantisation (Dettmers et al. 2023). Each block of {@code blockSize}
  * values is scaled by its absolute maximum and every value is rounded to the nearest of the 16 NF4
@@ -75,22 +77,31 @@ public final class Nf4 {
   }
 
   public static Quantized quantize(float[] values, int blockSize, boolean doubleQuant) {
-    int blocks = (values.length + blockSize - 1) / blockSize;
+    return quantize(FloatBuffer.wrap(values), blockSize, doubleQuant);
+  }
+
+  /**
+   * As {@link #quantize(float[], int, boolean)}, reading the values from index 0 to the buffer's
+   * limit (e.g. a direct view of an engine array: no copy on the Java heap).
+   */
+  public static Quantized quantize(FloatBuffer values, int blockSize, boolean doubleQuant) {
+    int length = values.limit();
+    int blocks = (length + blockSize - 1) / blockSize;
     byte[] codes = new byte[blocks * blockSize];
     float[] absmax = new float[blocks];
     for (int b = 0; b < blocks; b++) {
       float max = 0;
-      for (int i = b * blockSize; i < Math.min(values.length, (b + 1) * blockSize); i++) {
-        max = Math.max(max, Math.abs(values[i]));
+      for (int i = b * blockSize; i < Math.min(length, (b + 1) * blockSize); i++) {
+        max = Math.max(max, Math.abs(values.get(i)));
       }
       absmax[b] = max;
       for (int i = b * blockSize; i < (b + 1) * blockSize; i++) {
-        float v = i < values.length && max > 0 ? values[i] / max : 0;
+        float v = i < length && max > 0 ? values.get(i) / max : 0;
         codes[i] = (byte) code(v);
       }
     }
     if (!doubleQuant) {
-      return new Quantized(codes, absmax, null, null, 0, blockSize, values.length);
+      return new Quantized(codes, absmax, null, null, 0, blockSize, length);
     }
     double mean = 0;
     for (float a : absmax) {
@@ -114,7 +125,7 @@ public final class Nf4 {
         restored[b] = absmaxCodes[b] * scales[g] + center;
       }
     }
-    return new Quantized(codes, restored, absmaxCodes, scales, center, blockSize, values.length);
+    return new Quantized(codes, restored, absmaxCodes, scales, center, blockSize, length);
   }
 
   /** Dequantises on the CPU (the reference for the on-device path). */

@@ -8,8 +8,10 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import dev.iclab.lm.arch.Dense;
 import dev.iclab.tensor.Ops;
+import dev.iclab.tensor.Tensors;
 import dev.iclab.tune.Scoped;
-import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * One projection's weight held as NF4 codes (one uint8 per value) plus per-block absmax (or their
@@ -30,16 +32,22 @@ public final class QuantizedWeight implements Dense.Adapter {
   /** Quantises {@code weight} (any float type, any layout) into arrays owned by {@code manager}. */
   static QuantizedWeight of(
       NDManager manager, NDArray weight, int blockSize, boolean doubleQuant, NDArray levels) {
-    float[] values =
-        (weight.getDataType() == DataType.FLOAT32 ? weight : weight.toType(DataType.FLOAT32, true))
-            .toFloatArray();
-    return new QuantizedWeight(
-        manager, Nf4.quantize(values, blockSize, doubleQuant), weight.getShape(), levels);
+    try (NDManager local = manager.newSubManager()) {
+      NDArray fp32 =
+          weight.getDataType() == DataType.FLOAT32
+              ? weight
+              : Scoped.in(local, weight.toType(DataType.FLOAT32, true));
+      // Read through a view of the engine's storage: toFloatArray would copy into a Java direct
+      // buffer (returned only when the garbage collector collects it) and a heap array.
+      FloatBuffer values = fp32.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      return new QuantizedWeight(
+          manager, Nf4.quantize(values, blockSize, doubleQuant), weight.getShape(), levels);
+    }
   }
 
   /** The 16 NF4 levels as the [16, 1] table {@link #dequantize} looks codes up in. */
   static NDArray levels(NDManager manager) {
-    return manager.create(Nf4.LEVELS.clone()).reshape(16, 1);
+    return Tensors.copyOf(manager, Nf4.LEVELS, new Shape(16, 1));
   }
 
   QuantizedWeight(NDManager manager, Nf4.Quantized q, Shape shape, NDArray levels) {
@@ -47,21 +55,20 @@ public final class QuantizedWeight implements Dense.Adapter {
     this.blockSize = q.blockSize();
     this.blocks = q.codes().length / q.blockSize();
     this.levels = levels;
-    this.codes =
-        manager.create(ByteBuffer.wrap(q.codes()), new Shape(q.codes().length), DataType.UINT8);
+    // Copied through the arrays' own storage, not DJL's create (see Tensors.copyOf).
+    this.codes = Tensors.copyOf(manager, q.codes(), new Shape(q.codes().length), DataType.UINT8);
     if (q.absmaxCodes() == null) {
-      absmax = manager.create(q.absmax());
+      absmax = Tensors.copyOf(manager, q.absmax(), new Shape(blocks));
       absmaxCodes = null;
       absmaxScales = null;
     } else {
       absmax = null;
-      absmaxCodes =
-          manager.create(ByteBuffer.wrap(q.absmaxCodes()), new Shape(blocks), DataType.INT8);
+      absmaxCodes = Tensors.copyOf(manager, q.absmaxCodes(), new Shape(blocks), DataType.INT8);
       float[] scales = new float[q.absmaxScales().length * Nf4.DOUBLE_QUANT_GROUP];
       for (int i = 0; i < scales.length; i++) {
         scales[i] = q.absmaxScales()[i / Nf4.DOUBLE_QUANT_GROUP];
       }
-      absmaxScales = manager.create(scales);
+      absmaxScales = Tensors.copyOf(manager, scales, new Shape(scales.length));
     }
     this.absmaxMean = q.absmaxMean();
   }
