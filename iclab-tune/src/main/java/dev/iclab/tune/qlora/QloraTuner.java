@@ -109,10 +109,43 @@ public final class QloraTuner extends AbstractTuner {
     return dense -> {
       NDArray w = dense.weight();
       NDManager owner = w.getManager(); // the model's
-      NDArray levels = QuantizedWeight.levels(owner); // 64 bytes per projection
-      dense.setAdapter(QuantizedWeight.of(owner, w, blockSize, doubleQuant, levels));
+      dense.setAdapter(onOwnThread(() -> QuantizedWeight.of(owner, w, blockSize, doubleQuant)));
       dense.releaseWeight();
     };
+  }
+
+  /**
+   * Runs {@code work} on a short-lived thread of its own, so that the arrays it allocates (the
+   * codes, which stay) come from another C-allocator arena than the FP32 weights, which are loaded
+   * and freed one after another on the loading thread. Interleaved in one arena, the long-lived
+   * codes fragment it and it keeps the freed FP32 memory resident (./iclab sets
+   * MALLOC_TRIM_THRESHOLD_, so none is returned): the 1.1B bench model measured 3.9-4.1 GB resident
+   * after loading that way, against 1.9 GB with the allocator's defaults.
+   */
+  private static QuantizedWeight onOwnThread(java.util.function.Supplier<QuantizedWeight> work) {
+    QuantizedWeight[] made = {null};
+    RuntimeException[] failed = {null};
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                made[0] = work.get();
+              } catch (RuntimeException e) {
+                failed[0] = e;
+              }
+            },
+            "qlora-quantize");
+    thread.start();
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while quantising", e);
+    }
+    if (failed[0] != null) {
+      throw failed[0];
+    }
+    return made[0];
   }
 
   /** Whether an adapter directory was saved by QLoRA. */

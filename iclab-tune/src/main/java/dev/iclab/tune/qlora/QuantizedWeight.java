@@ -30,6 +30,11 @@ public final class QuantizedWeight implements Dense.Adapter {
   private final float absmaxMean;
 
   /** Quantises {@code weight} (any float type, any layout) into arrays owned by {@code manager}. */
+  static QuantizedWeight of(NDManager manager, NDArray weight, int blockSize, boolean doubleQuant) {
+    return of(manager, weight, blockSize, doubleQuant, levels(manager));
+  }
+
+  /** As {@link #of(NDManager, NDArray, int, boolean)}, sharing a level table. */
   static QuantizedWeight of(
       NDManager manager, NDArray weight, int blockSize, boolean doubleQuant, NDArray levels) {
     try (NDManager local = manager.newSubManager()) {
