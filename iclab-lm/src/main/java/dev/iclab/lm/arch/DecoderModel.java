@@ -123,7 +123,7 @@ public abstract class DecoderModel implements CausalLM {
    * project}, else null.
    */
   private NDArray run(NDManager scope, NDArray hidden, ForwardOptions options, boolean project) {
-    Pass pass = begin(scope, hidden, options);
+    DecoderPass pass = begin(scope, hidden, options);
     hidden = pass.embeddings();
     for (int layer = 0; layer < config.numLayers(); layer++) {
       hidden = layer(layer, hidden, pass.step()); // [batch, seq, hidden]
@@ -151,7 +151,7 @@ public abstract class DecoderModel implements CausalLM {
    * What a pass computes before its first layer: the layer-0 input (token embeddings after the
    * input prefix and position embeddings) and the {@link Step} the layers share.
    */
-  private Pass begin(NDManager scope, NDArray hidden, ForwardOptions options) {
+  private DecoderPass begin(NDManager scope, NDArray hidden, ForwardOptions options) {
     int batch = (int) hidden.getShape().get(0);
     KvCache cache = options.cache();
     int past = cache == null ? 0 : cache.length();
@@ -214,60 +214,7 @@ public abstract class DecoderModel implements CausalLM {
             momentum,
             tree == null,
             chunked);
-    return new Pass(step, addPositions(step, hidden), seq, prefix, options);
-  }
-
-  /** A pass after {@link #begin}: its layers and head, callable in any order and more than once. */
-  private final class Pass implements LayeredPass {
-    private final Step step;
-    private final NDArray embeddings; // [batch, seq, hidden]
-    private final int seq;
-    private final int prefix;
-    private final ForwardOptions options;
-
-    Pass(Step step, NDArray embeddings, int seq, int prefix, ForwardOptions options) {
-      this.step = step;
-      this.embeddings = embeddings;
-      this.seq = seq;
-      this.prefix = prefix;
-      this.options = options;
-    }
-
-    Step step() {
-      return step;
-    }
-
-    int seq() {
-      return seq;
-    }
-
-    @Override
-    public NDArray embeddings() {
-      return embeddings;
-    }
-
-    @Override
-    public int numLayers() {
-      return config.numLayers();
-    }
-
-    @Override
-    public NDArray layer(int index, NDArray hidden) {
-      return DecoderModel.this.layer(index, hidden, step);
-    }
-
-    @Override
-    public NDArray logits(NDArray hidden) {
-      NDManager scope = step.scope();
-      if (options.outputRows() != null) {
-        hidden = rows(scope, hidden, prefix, options.outputRows()); // [batch, rows, hidden]
-      } else if (options.lastOnly()) {
-        hidden = hidden.get(":, -1:, :"); // [batch, 1, hidden]
-      } else if (prefix > 0) {
-        hidden = hidden.get(":, " + prefix + ":, :"); // [batch, tokens, hidden]
-      }
-      return DecoderModel.this.logits(step, hidden); // [batch, tokens or rows or 1, vocab]
-    }
+    return new DecoderPass(this, step, addPositions(step, hidden), seq, prefix, options);
   }
 
   private static TokenTree tree(ForwardOptions options, int seq, int past) {
@@ -287,7 +234,7 @@ public abstract class DecoderModel implements CausalLM {
   }
 
   /** Hidden states at some input positions: [batch, seq, h] -> [batch, rows.length, h]. */
-  private static NDArray rows(NDManager scope, NDArray hidden, int offset, int[] rows) {
+  static NDArray rows(NDManager scope, NDArray hidden, int offset, int[] rows) {
     Shape shape = hidden.getShape();
     long batch = shape.get(0);
     long seq = shape.get(1);
