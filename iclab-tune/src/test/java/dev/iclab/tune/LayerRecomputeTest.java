@@ -108,6 +108,30 @@ class LayerRecomputeTest {
     assertTrue(actual.get(actual.size() - 1) < actual.get(0), "the loss fell: " + actual);
   }
 
+  /** 30 recomputed QLoRA steps with dropout: the model's native arrays do not grow. */
+  @Test
+  void recomputedStepsDoNotLeak() {
+    List<TrainingExample> data = Methods.stories().subList(0, 1);
+    MethodOptions options = OPTIONS.withLora(4, 8, 0.1, null);
+    TrainingConfig config =
+        TrainingConfig.adamw(1e-3, 30, 1)
+            .withRegularisation(1.0, 0.1)
+            .withRecompute(TrainingConfig.Recompute.LAYERS);
+    try (CausalLM model =
+            dev.iclab.lm.ModelLoader.standard()
+                .load(
+                    dev.iclab.lm.TestModels.model("tinystories-656k"),
+                    ai.djl.Device.cpu(),
+                    true,
+                    TunerRegistry.whileLoading("qlora", options));
+        Tuner tuner = TunerRegistry.standard().create("qlora", model, options);
+        Trainer trainer = new Trainer(tuner, config, 1)) {
+      int[] counts = new int[31];
+      trainer.train(data, p -> counts[p.step()] = model.manager().getManagedArrays().size());
+      assertEquals(counts[10], counts[30], "arrays held after step 10 vs step 30");
+    }
+  }
+
   @Test
   void aSharedSoftPromptIsRefusedWithTheFlagToDrop() {
     MethodOptions prompt = OPTIONS.withPrompt(PromptConfig.vocab(4));
