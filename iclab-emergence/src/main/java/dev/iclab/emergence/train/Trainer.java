@@ -13,6 +13,7 @@ import dev.iclab.emergence.data.Batch;
 import dev.iclab.emergence.data.SequenceSampler;
 import dev.iclab.emergence.data.TokenEncoder;
 import dev.iclab.emergence.data.TokenFormat;
+import dev.iclab.emergence.model.LabelHead;
 import dev.iclab.emergence.model.SequenceModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ public final class Trainer implements AutoCloseable {
   private final TrainConfig config;
   private final NDManager root;
   private final Adam adam;
+  private final long blockElements;
 
   public Trainer(
       SequenceModel model,
@@ -43,6 +45,20 @@ public final class Trainer implements AutoCloseable {
       TokenEncoder encoder,
       TrainConfig config,
       NDManager root) {
+    this(model, sampler, encoder, config, root, ChunkedCrossEntropy.BLOCK_ELEMENTS);
+  }
+
+  /**
+   * {@code blockElements}: logits per block of the chunked loss ({@link ChunkedCrossEntropy}); a
+   * step whose logits fit in one block takes autograd's path. {@code Long.MAX_VALUE}: always.
+   */
+  Trainer(
+      SequenceModel model,
+      SequenceSampler sampler,
+      TokenEncoder encoder,
+      TrainConfig config,
+      NDManager root,
+      long blockElements) {
     if (config.lossOnAllLabels() && encoder.format() != TokenFormat.INTERLEAVED) {
       throw new IclabException(
           "the loss on every label needs the interleaved token format (a paired token already holds its label); pass --loss-all-labels false (the paper-cpu preset turns it on) or use --format interleaved");
@@ -53,6 +69,7 @@ public final class Trainer implements AutoCloseable {
     this.config = config;
     this.root = root;
     this.adam = new Adam(model.parameters().arrays(), model.manager());
+    this.blockElements = blockElements;
   }
 
   /**
@@ -89,15 +106,39 @@ public final class Trainer implements AutoCloseable {
       NDArray minusMean = stepManager.create(-1f / (batch.size() * predictions));
       float loss;
       try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
-        NDArray logits = model.logits(x, all ? 2 : -1, null); // [batch, (pairs + 1,) labels]
-        NDArray lossArray =
-            logits
-                .logSoftmax(-1)
-                .gather(targetIndex, all ? 2 : 1) // [batch, (predictions,) 1]
-                .sum()
-                .mul(minusMean);
-        collector.backward(lossArray);
-        loss = lossArray.getFloat();
+        int positions = all ? 2 : -1;
+        LabelHead head = model.head();
+        if (ChunkedCrossEntropy.pays(targets.length, head.labels(), blockElements)) {
+          NDArray features = model.features(x, positions, null, null);
+          features = features.reshape(targets.length, features.getShape().tail()); // [rows, f]
+          ChunkedCrossEntropy.Result r =
+              ChunkedCrossEntropy.compute(
+                  features.stopGradient(),
+                  new LabelHead(head.weight().stopGradient(), head.bias().stopGradient()),
+                  targets,
+                  blockElements);
+          // A scalar whose gradients are exactly r's: d/dv sum(v * g) = g. Autograd then carries
+          // the
+          // features' gradient through the rest of the model.
+          NDArray surrogate =
+              features
+                  .mul(r.featureGrad())
+                  .sum()
+                  .add(head.weight().mul(r.weightGrad()).sum())
+                  .add(head.bias().mul(r.biasGrad()).sum());
+          collector.backward(surrogate);
+          loss = r.loss();
+        } else {
+          NDArray logits = model.logits(x, positions, null); // [batch, (pairs + 1,) labels]
+          NDArray lossArray =
+              logits
+                  .logSoftmax(-1)
+                  .gather(targetIndex, all ? 2 : 1) // [batch, (predictions,) 1]
+                  .sum()
+                  .mul(minusMean);
+          collector.backward(lossArray);
+          loss = lossArray.getFloat();
+        }
       }
       List<NDArray> grads = new ArrayList<>(params.size());
       NDArray squaredNorm = null;
