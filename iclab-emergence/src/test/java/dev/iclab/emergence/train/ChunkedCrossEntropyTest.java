@@ -23,7 +23,8 @@ class ChunkedCrossEntropyTest {
   /**
    * Against autograd through the whole logits (log-softmax, gather, mean, backward): the same loss
    * and gradients, whether the rows make one block, uneven blocks or one row per block. Logits of
-   * several units make the softmax far from uniform, so a wrong one-hot row or scale would show.
+   * several units make the softmax far from uniform, so a wrong one-hot row or scale would show;
+   * one row's loss is above 150, where its target's probability is 0 in float.
    */
   @ParameterizedTest(name = "logits per block: {0}")
   @ValueSource(longs = {1_000_000, 7_000, 1})
@@ -37,7 +38,13 @@ class ChunkedCrossEntropyTest {
     try (NDManager m = Tensors.newManager()) {
       NDArray features = m.randomNormal(new Shape(ROWS, FEATURES)).mul(3);
       NDArray weight = m.randomNormal(new Shape(LABELS, FEATURES));
-      NDArray bias = m.randomNormal(new Shape(LABELS));
+      float[] biases = new float[LABELS];
+      for (int i = 0; i < LABELS; i++) {
+        biases[i] = (float) random.nextGaussian();
+      }
+      // row 0's target 150 units below the rest: its probability underflows to 0 in float
+      biases[(int) targets[0]] = -150;
+      NDArray bias = m.create(biases);
       ChunkedCrossEntropy.Result chunked =
           ChunkedCrossEntropy.compute(
               features, new LabelHead(weight, bias), targets, blockElements);
