@@ -8,42 +8,47 @@ import ai.djl.ndarray.index.NDIndex;
 import dev.iclab.emergence.model.LabelHead;
 
 /**
- * The mean cross-entropy of a wide linear label head and its exact gradients, computed a block of
- * rows at a time, without autograd through the [rows, labels] logits.
+ * The cross-entropy of a wide linear label head and its exact gradients, computed a block of rows
+ * at a time, without autograd through the [rows, labels] logits.
  *
  * <p>Why: with one label per class (65,536 labels) and the loss on every label position, the logits
- * of one step are 1,152 x 65,536 floats (302 MB). Autograd makes five full passes of that size over
- * main memory (log-softmax, its saved output, the gather's zero-filled gradient, the log-softmax
- * gradient, the head's input and weight gradients), and each costs about as much as the head's
- * matrix products. Here a block of rows goes through logits, log-softmax, softmax minus one-hot and
- * both gradient products while it is in cache (softmax, not log-softmax then exp: one pass fewer):
- * 2.3x less CPU for the head (one thread; see docs/BENCHMARKS.md). The gradient of the mean
- * cross-entropy with respect to a row's logits is (softmax - one-hot) / rows, which is what
- * autograd computes too.
+ * of one training step are 1,152 x 65,536 floats (302 MB). Autograd makes several passes of that
+ * size over main memory (log-softmax, the gather's zero-filled gradient, the log-softmax gradient,
+ * the head's input and weight gradients), each new array page-faulted in, and each pass costs about
+ * as much as the head's matrix products. Here a block of rows goes through logits, softmax, softmax
+ * minus one-hot and the gradient products while it is in cache (docs/BENCHMARKS.md, {@code bench
+ * emergence --shapes paper-cpu-preset,paper-cpu-preset-whole}). The gradient of a row's loss with
+ * respect to its logits is softmax - one-hot, as autograd computes it.
  */
-final class ChunkedCrossEntropy {
-  /** Logits per block: 8M floats (32 MB), the fastest of 2M-64M measured at 65,536 labels. */
-  static final long BLOCK_ELEMENTS = 1L << 23;
+public final class ChunkedCrossEntropy {
+  /** Logits per block: 8M floats (32 MB), the fastest of 4M-16M measured at 65,536 labels. */
+  public static final long BLOCK_ELEMENTS = 1L << 23;
 
   private ChunkedCrossEntropy() {}
 
   /**
-   * The loss and the gradients of the head's inputs, weight and bias.
+   * Every row's loss and the gradients of {@code scale} x their sum.
    *
+   * @param rowLosses [rows]: -log p(target)
    * @param featureGrad [rows, features]
-   * @param weightGrad [labels, features]
-   * @param biasGrad [labels]
+   * @param weightGrad [labels, features], or null when not asked for
+   * @param biasGrad [labels], or null when not asked for
    */
-  record Result(float loss, NDArray featureGrad, NDArray weightGrad, NDArray biasGrad) {}
+  public record Result(
+      float[] rowLosses, NDArray featureGrad, NDArray weightGrad, NDArray biasGrad) {
 
-  private static double exactLogProb(NDArray logits, int row, long target) {
-    try (NDArray logProbs = logits.get(row).logSoftmax(-1)) {
-      return logProbs.getFloat(target);
+    /** The mean of the row losses. */
+    public float meanLoss() {
+      double sum = 0;
+      for (float loss : rowLosses) {
+        sum += loss;
+      }
+      return (float) (sum / rowLosses.length);
     }
   }
 
-  /** Whether the logits of {@code rows} rows are larger than one block. */
-  static boolean pays(long rows, long labels, long blockElements) {
+  /** Whether the logits of {@code rows} rows are larger than one block of {@code blockElements}. */
+  public static boolean pays(long rows, long labels, long blockElements) {
     return rows * labels > blockElements;
   }
 
@@ -51,10 +56,19 @@ final class ChunkedCrossEntropy {
    * @param features [rows, features], not recording gradients (detached)
    * @param head detached weight and bias
    * @param targets [rows]: each row's label
+   * @param scale the gradients are those of {@code scale} x the summed loss (1 / rows: the mean's)
+   * @param headGradients whether to compute the weight's and bias's gradients (a frozen head's are
+   *     not needed: a third of the work)
    * @param blockElements logits per block; a block has at least one row
    * @return arrays in {@code features}' manager
    */
-  static Result compute(NDArray features, LabelHead head, long[] targets, long blockElements) {
+  public static Result compute(
+      NDArray features,
+      LabelHead head,
+      long[] targets,
+      float scale,
+      boolean headGradients,
+      long blockElements) {
     long rows = features.getShape().get(0);
     if (targets.length != rows) {
       throw new IllegalArgumentException("%d targets for %d rows".formatted(targets.length, rows));
@@ -62,10 +76,10 @@ final class ChunkedCrossEntropy {
     long labels = head.labels();
     int block = (int) Math.max(1, Math.min(rows, blockElements / labels));
     NDManager manager = features.getManager();
-    NDArray weightGrad = manager.zeros(head.weight().getShape());
-    NDArray biasGrad = manager.zeros(head.bias().getShape());
+    NDArray weightGrad = headGradients ? manager.zeros(head.weight().getShape()) : null;
+    NDArray biasGrad = headGradients ? manager.zeros(head.bias().getShape()) : null;
     NDList featureGrads = new NDList();
-    double lossSum = 0;
+    float[] rowLosses = new float[targets.length];
     for (int start = 0; start < rows; start += block) {
       int end = (int) Math.min(rows, start + (long) block);
       try (NDManager blockManager = manager.newSubManager()) {
@@ -73,8 +87,7 @@ final class ChunkedCrossEntropy {
         x.attach(blockManager);
         NDArray logits = head.apply(x); // [n, labels]
         NDArray probs = logits.softmax(-1); // [n, labels]
-        // flat indices of each row's target in the row-major [n, labels] block
-        long[] flat = new long[end - start];
+        long[] flat = new long[end - start]; // each row's target in the row-major block
         for (int i = 0; i < flat.length; i++) {
           flat[i] = i * labels + targets[start + i];
         }
@@ -83,27 +96,37 @@ final class ChunkedCrossEntropy {
         NDArray targetProbs = probsFlat.get(targetCells); // [n]
         float[] p = targetProbs.toFloatArray();
         for (int i = 0; i < p.length; i++) {
-          // log(softmax) in one pass fewer than log-softmax then exp; a probability that
+          // log of softmax: one pass fewer than log-softmax then exp; a probability that
           // underflowed
           // to 0 (a logit gap above ~87) takes its exact value from its row's log-softmax
-          lossSum -= p[i] > 0 ? Math.log(p[i]) : exactLogProb(logits, i, targets[start + i]);
+          rowLosses[start + i] =
+              (float) -(p[i] > 0 ? Math.log(p[i]) : exactLogProb(logits, i, targets[start + i]));
         }
+        // probs becomes softmax - one-hot: the gradient of the block's summed loss
         probsFlat.set(targetCells, targetProbs.sub(blockManager.ones(targetProbs.getShape())));
-        // probs now holds softmax - one-hot, the gradient of the block's summed loss
         NDArray featureGrad = probs.matMul(head.weight()); // [n, features]
         featureGrad.attach(manager);
         featureGrads.add(featureGrad);
-        weightGrad.addi(probs.transpose().matMul(x));
-        biasGrad.addi(probs.sum(new int[] {0}));
+        if (headGradients) {
+          weightGrad.addi(probs.transpose().matMul(x));
+          biasGrad.addi(probs.sum(new int[] {0}));
+        }
       }
     }
+    NDArray scaleArray = manager.create(scale);
     NDArray featureGrad =
-        featureGrads.size() == 1 ? featureGrads.get(0) : NDArrays.concat(featureGrads);
-    NDArray perRow = manager.create(1f / rows);
+        (featureGrads.size() == 1 ? featureGrads.get(0) : NDArrays.concat(featureGrads))
+            .muli(scaleArray);
     return new Result(
-        (float) (lossSum / rows),
-        featureGrad.muli(perRow),
-        weightGrad.muli(perRow),
-        biasGrad.muli(perRow));
+        rowLosses,
+        featureGrad,
+        headGradients ? weightGrad.muli(scaleArray) : null,
+        headGradients ? biasGrad.muli(scaleArray) : null);
+  }
+
+  private static double exactLogProb(NDArray logits, int row, long target) {
+    try (NDArray logProbs = logits.get(row).logSoftmax(-1)) {
+      return logProbs.getFloat(target);
+    }
   }
 }

@@ -45,7 +45,30 @@ public final class Trainer implements AutoCloseable {
       TokenEncoder encoder,
       TrainConfig config,
       NDManager root) {
-    this(model, sampler, encoder, config, root, ChunkedCrossEntropy.BLOCK_ELEMENTS);
+    this(model, sampler, encoder, config, root, blockElementsProperty());
+  }
+
+  /**
+   * The system property {@value #BLOCK_PROPERTY}: logits per block of the chunked loss; {@code
+   * whole} takes autograd's path through the whole logits (for {@code iclab bench emergence}'s
+   * comparison of the two).
+   */
+  public static final String BLOCK_PROPERTY = "iclab.emergence.lossBlockElements";
+
+  private static long blockElementsProperty() {
+    String value = System.getProperty(BLOCK_PROPERTY);
+    if (value == null) {
+      return ChunkedCrossEntropy.BLOCK_ELEMENTS;
+    }
+    if (value.equals("whole")) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IclabException(
+          "-D%s must be a number of logits or 'whole', got '%s'".formatted(BLOCK_PROPERTY, value));
+    }
   }
 
   /**
@@ -116,6 +139,8 @@ public final class Trainer implements AutoCloseable {
                   features.stopGradient(),
                   new LabelHead(head.weight().stopGradient(), head.bias().stopGradient()),
                   targets,
+                  1f / targets.length,
+                  true,
                   blockElements);
           // A scalar whose gradients are exactly r's: d/dv sum(v * g) = g. Autograd then carries
           // the
@@ -127,7 +152,7 @@ public final class Trainer implements AutoCloseable {
                   .add(head.weight().mul(r.weightGrad()).sum())
                   .add(head.bias().mul(r.biasGrad()).sum());
           collector.backward(surrogate);
-          loss = r.loss();
+          loss = r.meanLoss();
         } else {
           NDArray logits = model.logits(x, positions, null); // [batch, (pairs + 1,) labels]
           NDArray lossArray =

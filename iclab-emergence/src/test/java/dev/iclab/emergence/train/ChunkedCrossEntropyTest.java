@@ -47,25 +47,38 @@ class ChunkedCrossEntropyTest {
       NDArray bias = m.create(biases);
       ChunkedCrossEntropy.Result chunked =
           ChunkedCrossEntropy.compute(
-              features, new LabelHead(weight, bias), targets, blockElements);
+              features, new LabelHead(weight, bias), targets, 1f / ROWS, true, blockElements);
 
       for (NDArray a : new NDArray[] {features, weight, bias}) {
         a.setRequiresGradient(true);
       }
+      ChunkedCrossEntropy.Result summed =
+          ChunkedCrossEntropy.compute(
+              features, new LabelHead(weight, bias), targets, 1, false, blockElements);
+
       float loss;
+      float[] rowLosses;
       try (GradientCollector collector = m.getEngine().newGradientCollector()) {
-        NDArray mean =
+        NDArray rows =
             features
                 .matMul(weight.transpose())
                 .add(bias)
                 .logSoftmax(-1)
                 .gather(m.create(targets, new Shape(ROWS, 1)), 1)
-                .mean()
                 .neg();
+        NDArray mean = rows.mean();
         collector.backward(mean);
         loss = mean.getFloat();
+        rowLosses = rows.toFloatArray();
       }
-      assertEquals(loss, chunked.loss(), 1e-5 * Math.abs(loss));
+      assertTrue(rowLosses[0] > 150, "row 0's target probability underflows: " + rowLosses[0]);
+      assertEquals(loss, chunked.meanLoss(), 1e-5 * Math.abs(loss));
+      for (int i = 0; i < ROWS; i++) {
+        assertEquals(rowLosses[i], summed.rowLosses()[i], 1e-5 * Math.max(1, rowLosses[i]));
+      }
+      // scale 1 without the head's gradients: the summed loss's feature gradient, ROWS x the mean's
+      assertTrue(summed.weightGrad() == null && summed.biasGrad() == null);
+      assertClose(features.getGradient().mul(ROWS), summed.featureGrad());
       assertClose(features.getGradient(), chunked.featureGrad());
       assertClose(weight.getGradient(), chunked.weightGrad());
       assertClose(bias.getGradient(), chunked.biasGrad());
@@ -83,11 +96,12 @@ class ChunkedCrossEntropyTest {
       // zero logits: every label equally likely, loss ln(labels)
       assertEquals(
           Math.log(LABELS),
-          ChunkedCrossEntropy.compute(features, head, new long[] {0, 9}, 1).loss(),
+          ChunkedCrossEntropy.compute(features, head, new long[] {0, 9}, 1, false, 1)
+              .rowLosses()[1],
           1e-5);
       assertThrows(
           IllegalArgumentException.class,
-          () -> ChunkedCrossEntropy.compute(features, head, new long[] {0}, 1));
+          () -> ChunkedCrossEntropy.compute(features, head, new long[] {0}, 1, false, 1));
     }
   }
 
