@@ -48,9 +48,21 @@ public final class ChunkedCrossEntropy {
     }
   }
 
-  /** Whether the logits of {@code rows} rows are larger than one block of {@code blockElements}. */
+  /**
+   * Logits that fit in this machine's per-core cache (1M floats, 4 MB): below it autograd's passes
+   * over the whole logits cost little, and keeping its path leaves small heads' results (the quick
+   * preset's 32 labels) bit for bit as they were.
+   */
+  static final long CACHED_ELEMENTS = 1L << 20;
+
+  /**
+   * Whether the chunked loss pays for {@code rows} rows: their logits are larger than a cache or a
+   * block.
+   *
+   * @param blockElements logits per block; 0: never (autograd through the whole logits)
+   */
   public static boolean pays(long rows, long labels, long blockElements) {
-    return rows * labels > blockElements;
+    return blockElements > 0 && rows * labels > Math.min(CACHED_ELEMENTS, blockElements);
   }
 
   /**

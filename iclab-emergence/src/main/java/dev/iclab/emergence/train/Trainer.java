@@ -61,7 +61,7 @@ public final class Trainer implements AutoCloseable {
       return ChunkedCrossEntropy.BLOCK_ELEMENTS;
     }
     if (value.equals("whole")) {
-      return Long.MAX_VALUE;
+      return 0;
     }
     try {
       return Long.parseLong(value);
@@ -72,8 +72,8 @@ public final class Trainer implements AutoCloseable {
   }
 
   /**
-   * {@code blockElements}: logits per block of the chunked loss ({@link ChunkedCrossEntropy}); a
-   * step whose logits fit in one block takes autograd's path. {@code Long.MAX_VALUE}: always.
+   * {@code blockElements}: logits per block of the chunked loss ({@link ChunkedCrossEntropy}), for
+   * a step where it {@link ChunkedCrossEntropy#pays}; 0: autograd through the whole logits always.
    */
   Trainer(
       SequenceModel model,

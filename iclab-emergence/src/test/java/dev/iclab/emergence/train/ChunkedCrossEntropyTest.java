@@ -86,9 +86,11 @@ class ChunkedCrossEntropyTest {
   }
 
   @Test
-  void aBlockHoldsWholeRowsAndOnlyAWideHeadPays() {
+  void onlyAWideHeadPaysAndABlockHoldsWholeRows() {
     assertTrue(ChunkedCrossEntropy.pays(1152, 65_536, ChunkedCrossEntropy.BLOCK_ELEMENTS));
+    assertTrue(ChunkedCrossEntropy.pays(128, 65_536, ChunkedCrossEntropy.BLOCK_ELEMENTS));
     assertTrue(!ChunkedCrossEntropy.pays(128, 32, ChunkedCrossEntropy.BLOCK_ELEMENTS));
+    assertTrue(!ChunkedCrossEntropy.pays(1152, 65_536, 0), "0: never");
     try (NDManager m = Tensors.newManager()) {
       NDArray features = m.zeros(new Shape(2, FEATURES));
       LabelHead head =

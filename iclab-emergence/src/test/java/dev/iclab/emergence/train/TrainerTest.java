@@ -89,8 +89,8 @@ class TrainerTest {
    * No native memory growth: after warm-up the model manager (weights + optimizer moments) and the
    * root manager hold exactly as many arrays after 300 more steps, gradient handles included.
    */
-  @ParameterizedTest(name = "logits per loss block: {0}")
-  @ValueSource(longs = {Long.MAX_VALUE, CHUNKED})
+  @ParameterizedTest(name = "logits per loss block: {0} (0: the whole logits through autograd)")
+  @ValueSource(longs = {0, CHUNKED})
   void nativeArraysDoNotAccumulateOverManySteps(long blockElements) {
     Setup s = setup(Architecture.TRANSFORMER, TokenFormat.INTERLEAVED);
     try (NDManager root = Tensors.newManager();
@@ -114,8 +114,8 @@ class TrainerTest {
    * A learning rate of 1e30 makes Adam's first update move every weight by about 1e30, so the next
    * forward overflows and its loss is not finite: that step must leave the weights as they were.
    */
-  @ParameterizedTest(name = "logits per loss block: {0}")
-  @ValueSource(longs = {Long.MAX_VALUE, CHUNKED})
+  @ParameterizedTest(name = "logits per loss block: {0} (0: the whole logits through autograd)")
+  @ValueSource(longs = {0, CHUNKED})
   void aStepWithANonFiniteLossLeavesTheWeightsUnchanged(long blockElements) {
     Setup s = setup(Architecture.TRANSFORMER, TokenFormat.INTERLEAVED);
     TrainConfig explosive =
@@ -145,7 +145,7 @@ class TrainerTest {
     Setup s = setup(arch, TokenFormat.INTERLEAVED);
     float[][] losses = new float[2][4];
     float[][] weights = new float[2][];
-    long[] blockElements = {Long.MAX_VALUE, CHUNKED};
+    long[] blockElements = {0, CHUNKED};
     for (int run = 0; run < 2; run++) {
       try (NDManager root = Tensors.newManager();
           SequenceModel model = SequenceModel.create(s.model(), root, 3);
