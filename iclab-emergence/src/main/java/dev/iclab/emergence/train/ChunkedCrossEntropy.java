@@ -25,6 +25,13 @@ public final class ChunkedCrossEntropy {
   /** Logits per block: 8M floats (32 MB), the fastest of 4M-16M measured at 65,536 labels. */
   public static final long BLOCK_ELEMENTS = 1L << 23;
 
+  /**
+   * Logits that fit in this machine's per-core cache (1M floats, 4 MB): below it autograd's passes
+   * over the whole logits cost little, and keeping its path leaves small heads' results (the quick
+   * preset's 32 labels) bit for bit as they were.
+   */
+  static final long CACHED_ELEMENTS = 1L << 20;
+
   private ChunkedCrossEntropy() {}
 
   /**
@@ -47,13 +54,6 @@ public final class ChunkedCrossEntropy {
       return (float) (sum / rowLosses.length);
     }
   }
-
-  /**
-   * Logits that fit in this machine's per-core cache (1M floats, 4 MB): below it autograd's passes
-   * over the whole logits cost little, and keeping its path leaves small heads' results (the quick
-   * preset's 32 labels) bit for bit as they were.
-   */
-  static final long CACHED_ELEMENTS = 1L << 20;
 
   /**
    * Whether the chunked loss pays for {@code rows} rows: their logits are larger than a cache or a
@@ -119,9 +119,9 @@ public final class ChunkedCrossEntropy {
         NDArray targetProbs = probsFlat.get(targetCells); // [n]
         float[] p = targetProbs.toFloatArray();
         for (int i = 0; i < p.length; i++) {
-          // log of softmax: one pass fewer than log-softmax then exp; a probability that
+          // log of softmax: one pass fewer than log-softmax then exp. A probability that
           // underflowed
-          // to 0 (a logit gap above ~87) takes its exact value from its row's log-softmax
+          // to 0 (a logit gap above ~87) takes its exact value from its row's log-softmax.
           rowLosses[start + i] =
               (float) -(p[i] > 0 ? Math.log(p[i]) : exactLogProb(logits, i, targets[start + i]));
         }
