@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.recurrent.RNN;
 import dev.iclab.tensor.AttentionObserver;
-import dev.iclab.tensor.Ops;
 
 /**
  * An LSTM or a vanilla (tanh) RNN: a linear embedding to {@code width}, {@code layers} stacked
@@ -18,8 +17,7 @@ final class Recurrent extends AbstractSequenceModel {
   private final int hidden;
   private final InputEmbedding embedding;
   private final NDList cellParams; // per layer: w_ih [g * hidden, in], w_hh, b_ih, b_hh
-  private final NDArray headWeight; // [labels, hidden]
-  private final NDArray headBias; // [labels]
+  private final LabelHead head; // [labels, hidden]
 
   Recurrent(ModelConfig config, NDManager manager, long seed) {
     super(config, manager, seed);
@@ -37,8 +35,10 @@ final class Recurrent extends AbstractSequenceModel {
       cellParams.add(params.constant(p + "b_ih", 0f, (long) gates * hidden));
       cellParams.add(params.constant(p + "b_hh", 0f, (long) gates * hidden));
     }
-    headWeight = params.normal("head.weight", std, config.labels(), hidden);
-    headBias = params.constant("head.bias", 0f, config.labels());
+    head =
+        new LabelHead(
+            params.normal("head.weight", std, config.labels(), hidden),
+            params.constant("head.bias", 0f, config.labels()));
   }
 
   /** Hidden size of a recurrent model matching the transformer's parameter count. */
@@ -74,7 +74,16 @@ final class Recurrent extends AbstractSequenceModel {
   }
 
   @Override
-  public NDArray logits(NDArray inputs, int positions, AttentionObserver observer) {
+  public LabelHead head() {
+    return head;
+  }
+
+  @Override
+  public NDArray features(
+      NDArray inputs, int positions, AttentionObserver observer, RowProjections projections) {
+    if (projections != null) {
+      throw new UnsupportedOperationException(config.arch().flag() + " has no attention");
+    }
     NDManager step = inputs.getManager();
     long batch = inputs.getShape().get(0);
     NDArray x = embedding.apply(inputs); // [batch, tokens, width]
@@ -105,7 +114,6 @@ final class Recurrent extends AbstractSequenceModel {
                     true,
                     false,
                     true);
-    NDArray states = Predictions.select(out.get(0), positions); // [batch, (predictions,) hidden]
-    return Ops.linear(states, headWeight, headBias); // [batch, (predictions,) labels]
+    return Predictions.select(out.get(0), positions); // [batch, (predictions,) hidden]
   }
 }

@@ -15,15 +15,31 @@ public interface SequenceModel extends AutoCloseable {
   ParameterStore parameters();
 
   /**
-   * Label logits.
+   * What the label head reads: the final hidden state at the predicted positions.
    *
    * @param inputs [batch, tokens, inputDim], in a per-step manager
    * @param positions which token positions to predict from: {@code -1} for the last (query) only,
    *     or a step such as 2 (every item token of the interleaved format)
    * @param observer attention hooks, or null (recurrent models never call it)
+   * @param projections every row's own attention projections ({@link RowProjections}), or null for
+   *     the model's own
+   * @return [batch, features] for the query only, else [batch, predictions, features]
+   * @throws UnsupportedOperationException for projections on a model without attention
+   */
+  NDArray features(
+      NDArray inputs, int positions, AttentionObserver observer, RowProjections projections);
+
+  /** The label head that turns {@link #features} into logits. */
+  LabelHead head();
+
+  /**
+   * Label logits: the {@link #head} applied to the {@link #features}.
+   *
    * @return [batch, labels] for the query only, else [batch, predictions, labels]
    */
-  NDArray logits(NDArray inputs, int positions, AttentionObserver observer);
+  default NDArray logits(NDArray inputs, int positions, AttentionObserver observer) {
+    return logits(inputs, positions, observer, null);
+  }
 
   /**
    * Label logits with every row's own attention projections ({@link RowProjections}); {@code null}
@@ -33,10 +49,7 @@ public interface SequenceModel extends AutoCloseable {
    */
   default NDArray logits(
       NDArray inputs, int positions, AttentionObserver observer, RowProjections projections) {
-    if (projections == null) {
-      return logits(inputs, positions, observer);
-    }
-    throw new UnsupportedOperationException(config().arch().flag() + " has no attention");
+    return head().apply(features(inputs, positions, observer, projections));
   }
 
   /** The model-level manager (for the optimizer's state). */

@@ -22,8 +22,7 @@ final class Transformer extends AbstractSequenceModel {
   private final Block[] blocks;
   private final NDArray finalNormWeight; // [width]
   private final NDArray finalNormBias; // [width]
-  private final NDArray headWeight; // [labels, width]
-  private final NDArray headBias; // [labels]
+  private final LabelHead head;
 
   private record Block(
       NDArray norm1Weight, // [width]
@@ -66,17 +65,19 @@ final class Transformer extends AbstractSequenceModel {
     }
     finalNormWeight = params.constant("final_norm.weight", 1f, w);
     finalNormBias = params.constant("final_norm.bias", 0f, w);
-    headWeight = params.normal("head.weight", 1 / Math.sqrt(w), config.labels(), w);
-    headBias = params.constant("head.bias", 0f, config.labels());
+    head =
+        new LabelHead(
+            params.normal("head.weight", 1 / Math.sqrt(w), config.labels(), w),
+            params.constant("head.bias", 0f, config.labels()));
   }
 
   @Override
-  public NDArray logits(NDArray inputs, int positions, AttentionObserver observer) {
-    return logits(inputs, positions, observer, null);
+  public LabelHead head() {
+    return head;
   }
 
   @Override
-  public NDArray logits(
+  public NDArray features(
       NDArray inputs, int positions, AttentionObserver observer, RowProjections projections) {
     if (projections != null && projections.weights().size() != blocks.length) {
       throw new IllegalArgumentException(
@@ -122,7 +123,6 @@ final class Transformer extends AbstractSequenceModel {
       x = x.add(Ops.linear(up, b.downWeight, b.downBias)); // [batch, tokens, width]
     }
     x = Predictions.select(x, positions); // [batch, width] or [batch, predictions, width]
-    x = Ops.layerNorm(x, finalNormWeight, finalNormBias, LN_EPS);
-    return Ops.linear(x, headWeight, headBias); // [batch, (predictions,) labels]
+    return Ops.layerNorm(x, finalNormWeight, finalNormBias, LN_EPS);
   }
 }

@@ -13,13 +13,15 @@ import dev.iclab.emergence.data.Batch;
 import dev.iclab.emergence.data.SequenceSampler;
 import dev.iclab.emergence.data.TokenEncoder;
 import dev.iclab.emergence.data.TokenFormat;
+import dev.iclab.emergence.model.LabelHead;
 import dev.iclab.emergence.model.SequenceModel;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Trains a {@link SequenceModel} on batches from a {@link SequenceSampler}: cross-entropy on the
- * query label (optionally on every label), Adam with warm-up and global-norm clipping.
+ * query label (optionally on every label), Adam with warm-up and global-norm clipping. A wide
+ * head's loss (one label per class) goes a block of rows at a time ({@link ChunkedCrossEntropy}).
  *
  * <p>Every step runs in its own child manager inside an {@link NDScope}, so all temporaries,
  * gradient handles included, are freed when it ends; the model manager only ever holds the weights
@@ -30,12 +32,20 @@ import java.util.List;
  * The caller decides when too many such steps mean the run diverged.
  */
 public final class Trainer implements AutoCloseable {
+  /**
+   * The system property {@value #BLOCK_PROPERTY}: logits per block of the chunked loss; {@code
+   * whole} takes autograd's path through the whole logits (for {@code iclab bench emergence}'s
+   * comparison of the two).
+   */
+  public static final String BLOCK_PROPERTY = "iclab.emergence.lossBlockElements";
+
   private final SequenceModel model;
   private final SequenceSampler sampler;
   private final TokenEncoder encoder;
   private final TrainConfig config;
   private final NDManager root;
   private final Adam adam;
+  private final long blockElements;
 
   public Trainer(
       SequenceModel model,
@@ -43,6 +53,36 @@ public final class Trainer implements AutoCloseable {
       TokenEncoder encoder,
       TrainConfig config,
       NDManager root) {
+    this(model, sampler, encoder, config, root, blockElementsProperty());
+  }
+
+  private static long blockElementsProperty() {
+    String value = System.getProperty(BLOCK_PROPERTY);
+    if (value == null) {
+      return ChunkedCrossEntropy.BLOCK_ELEMENTS;
+    }
+    if (value.equals("whole")) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IclabException(
+          "-D%s must be a number of logits or 'whole', got '%s'".formatted(BLOCK_PROPERTY, value));
+    }
+  }
+
+  /**
+   * {@code blockElements}: logits per block of the chunked loss ({@link ChunkedCrossEntropy}), for
+   * a step where it {@link ChunkedCrossEntropy#pays}; 0: autograd through the whole logits always.
+   */
+  Trainer(
+      SequenceModel model,
+      SequenceSampler sampler,
+      TokenEncoder encoder,
+      TrainConfig config,
+      NDManager root,
+      long blockElements) {
     if (config.lossOnAllLabels() && encoder.format() != TokenFormat.INTERLEAVED) {
       throw new IclabException(
           "the loss on every label needs the interleaved token format (a paired token already holds its label); pass --loss-all-labels false (the paper-cpu preset turns it on) or use --format interleaved");
@@ -53,6 +93,7 @@ public final class Trainer implements AutoCloseable {
     this.config = config;
     this.root = root;
     this.adam = new Adam(model.parameters().arrays(), model.manager());
+    this.blockElements = blockElements;
   }
 
   /**
@@ -81,23 +122,13 @@ public final class Trainer implements AutoCloseable {
     try (NDScope scope = new NDScope();
         NDManager stepManager = root.newSubManager()) {
       NDArray x = stepManager.create(inputs, new Shape(batch.size(), tokens, encoder.inputDim()));
-      Shape targetShape =
-          all ? new Shape(batch.size(), predictions, 1) : new Shape(batch.size(), 1);
-      NDArray targetIndex = stepManager.create(targets, targetShape);
-      // -1/N as an array of the step, so that the loss (mean cross-entropy) needs no division by a
-      // Java number, whose scalar DJL would free before backward needs it (Ops.scale).
-      NDArray minusMean = stepManager.create(-1f / (batch.size() * predictions));
       float loss;
       try (GradientCollector collector = stepManager.getEngine().newGradientCollector()) {
-        NDArray logits = model.logits(x, all ? 2 : -1, null); // [batch, (pairs + 1,) labels]
-        NDArray lossArray =
-            logits
-                .logSoftmax(-1)
-                .gather(targetIndex, all ? 2 : 1) // [batch, (predictions,) 1]
-                .sum()
-                .mul(minusMean);
-        collector.backward(lossArray);
-        loss = lossArray.getFloat();
+        int positions = all ? 2 : -1;
+        loss =
+            ChunkedCrossEntropy.pays(targets.length, model.head().labels(), blockElements)
+                ? chunkedLoss(x, positions, targets, collector)
+                : wholeLoss(x, positions, targets, predictions, collector);
       }
       List<NDArray> grads = new ArrayList<>(params.size());
       NDArray squaredNorm = null;
@@ -123,6 +154,54 @@ public final class Trainer implements AutoCloseable {
       }
       return loss;
     }
+  }
+
+  /** Backpropagates the mean cross-entropy through autograd over the whole logits. */
+  private float wholeLoss(
+      NDArray x, int positions, long[] targets, int predictions, GradientCollector collector) {
+    NDManager step = x.getManager();
+    long batch = x.getShape().get(0);
+    Shape targetShape = positions < 0 ? new Shape(batch, 1) : new Shape(batch, predictions, 1);
+    NDArray targetIndex = step.create(targets, targetShape);
+    // -1/N as an array of the step, so that the loss (mean cross-entropy) needs no division by a
+    // Java number, whose scalar DJL would free before backward needs it (Ops.scale).
+    NDArray minusMean = step.create(-1f / targets.length);
+    NDArray logits = model.logits(x, positions, null); // [batch, (predictions,) labels]
+    NDArray lossArray =
+        logits
+            .logSoftmax(-1)
+            .gather(targetIndex, positions < 0 ? 1 : 2) // [batch, (predictions,) 1]
+            .sum()
+            .mul(minusMean);
+    collector.backward(lossArray);
+    return lossArray.getFloat();
+  }
+
+  /**
+   * Backpropagates the mean cross-entropy with the head's loss and gradients computed a block of
+   * rows at a time ({@link ChunkedCrossEntropy}); autograd carries them through the rest.
+   */
+  private float chunkedLoss(NDArray x, int positions, long[] targets, GradientCollector collector) {
+    LabelHead head = model.head();
+    NDArray features = model.features(x, positions, null, null);
+    features = features.reshape(targets.length, features.getShape().tail()); // [rows, features]
+    ChunkedCrossEntropy.Result r =
+        ChunkedCrossEntropy.compute(
+            features.stopGradient(),
+            new LabelHead(head.weight().stopGradient(), head.bias().stopGradient()),
+            targets,
+            1f / targets.length,
+            true,
+            blockElements);
+    // a scalar whose gradients are exactly r's: d/dv sum(v * g) = g
+    NDArray surrogate =
+        features
+            .mul(r.featureGrad())
+            .sum()
+            .add(head.weight().mul(r.weightGrad()).sum())
+            .add(head.bias().mul(r.biasGrad()).sum());
+    collector.backward(surrogate);
+    return r.meanLoss();
   }
 
   /** The optimizer's state, for checkpoints. */

@@ -8,9 +8,11 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.iclab.analysis.SettingRecord;
+import dev.iclab.emergence.model.LabelHead;
 import dev.iclab.emergence.model.ParameterStore;
 import dev.iclab.emergence.model.RowProjections;
 import dev.iclab.emergence.model.SequenceModel;
+import dev.iclab.emergence.train.ChunkedCrossEntropy;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,12 +33,19 @@ public final class BatchedKvFineTuner implements AutoCloseable {
   private final List<float[]> baseBiases = new ArrayList<>(); // per layer, [3 width]
   private final NDArray weightMask; // [3 width, 1]: 0 on Q rows, 1 on K and V rows
   private final NDArray biasMask; // [3 width]
+  private final long blockElements;
 
   /**
    * @param seed the frozen copy's initialisation seed (overwritten by the base's weights at once)
    */
   public BatchedKvFineTuner(SequenceModel base, NDManager root, long seed) {
+    this(base, root, seed, ChunkedCrossEntropy.BLOCK_ELEMENTS);
+  }
+
+  /** {@code blockElements}: logits per block of the chunked loss ({@link ChunkedCrossEntropy}). */
+  BatchedKvFineTuner(SequenceModel base, NDManager root, long seed, long blockElements) {
     this.root = root;
+    this.blockElements = blockElements;
     this.frozen = SequenceModel.create(base.config(), root, seed);
     ParameterStore from = base.parameters();
     ParameterStore to = frozen.parameters();
@@ -91,13 +100,9 @@ public final class BatchedKvFineTuner implements AutoCloseable {
         try (NDScope scope = new NDScope();
             NDManager step = root.newSubManager()) {
           NDArray inputs = step.create(x, new Shape(rows, from.tokens(), from.inputDim()));
-          NDArray target = step.create(targets, new Shape(rows, 1));
           float[] losses;
           try (GradientCollector collector = step.getEngine().newGradientCollector()) {
-            NDArray logits = frozen.logits(inputs, -1, null, copies.projections); // [rows, labels]
-            NDArray rowLosses = logits.logSoftmax(-1).gather(target, 1).neg(); // [rows, 1]
-            collector.backward(rowLosses.sum());
-            losses = rowLosses.toFloatArray();
+            losses = backwardRowLosses(inputs, targets, copies.projections, collector);
           }
           for (int r = 0; r < rows; r++) {
             copies.losses[r][d] = losses[r];
@@ -111,6 +116,29 @@ public final class BatchedKvFineTuner implements AutoCloseable {
       copies.close();
       throw e;
     }
+  }
+
+  /**
+   * Backpropagates the sum of the rows' cross-entropies into the copies' projections and returns
+   * the row losses. A wide head (one label per class) takes the chunked loss, which never holds the
+   * whole [rows, labels] logits; the frozen head itself needs no gradient.
+   */
+  private float[] backwardRowLosses(
+      NDArray inputs, long[] targets, RowProjections projections, GradientCollector collector) {
+    NDArray features = frozen.features(inputs, -1, null, projections); // [rows, width]
+    LabelHead head = frozen.head();
+    if (ChunkedCrossEntropy.pays(
+        targets.length, head.labels(), ChunkedCrossEntropy.BLOCK_ELEMENTS)) {
+      ChunkedCrossEntropy.Result r =
+          ChunkedCrossEntropy.compute(
+              features.stopGradient(), head, targets, 1, false, ChunkedCrossEntropy.BLOCK_ELEMENTS);
+      collector.backward(features.mul(r.featureGrad()).sum()); // d/dF sum(F * g) = g
+      return r.rowLosses();
+    }
+    NDArray target = inputs.getManager().create(targets, new Shape(targets.length, 1));
+    NDArray rowLosses = head.apply(features).logSoftmax(-1).gather(target, 1).neg(); // [rows, 1]
+    collector.backward(rowLosses.sum());
+    return rowLosses.toFloatArray();
   }
 
   private static void update(List<NDArray> params, NDArray mask, NDArray rates, NDManager step) {

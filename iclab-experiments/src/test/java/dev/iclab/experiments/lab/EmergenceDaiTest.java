@@ -38,6 +38,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Dai et al.'s comparison on tiny emergence runs of a few steps. */
 class EmergenceDaiTest {
@@ -121,10 +123,12 @@ class EmergenceDaiTest {
   /**
    * Batched fine-tuning equals the copies trained one at a time (the reference {@link
    * LabKvFineTuner}): the same losses, weights, label scores and recorded attention outputs within
-   * float rounding, for rows of different episodes and rates, in batches of any size.
+   * float rounding, for rows of different episodes and rates, in batches of any size; with the loss
+   * through autograd and with the chunked loss of wide heads (here one row per block).
    */
-  @Test
-  void batchedFineTuningEqualsOneCopyAtATime() {
+  @ParameterizedTest(name = "logits per loss block: {0} (0: the whole logits through autograd)")
+  @ValueSource(longs = {0, 40})
+  void batchedFineTuningEqualsOneCopyAtATime(long blockElements) {
     RunSetup setup = RunSetup.of(spec);
     int n = 6;
     LabEpisodes episodes = LabEpisodes.of(setup, n, setup.seeds().eval());
@@ -137,7 +141,7 @@ class EmergenceDaiTest {
       List<SettingRecord> inTwos = new ArrayList<>();
       double[][] batchedLosses;
       List<float[]> batchedWeights = new ArrayList<>();
-      try (BatchedKvFineTuner ft = new BatchedKvFineTuner(model, root, 7)) {
+      try (BatchedKvFineTuner ft = new BatchedKvFineTuner(model, root, 7, blockElements)) {
         try (BatchedKvFineTuner.Copies copies = ft.train(episodes, rows, rates)) {
           batched = copies.probe(episodes, rows, true);
           batchedLosses = copies.losses();
