@@ -56,14 +56,26 @@ public final class Dense {
     return adapter == null ? applyBase(x) : adapter.apply(x, this);
   }
 
+  /**
+   * {@link #apply(NDArray)}; with {@code overwrite} (outside autograd) and no adapter, the bias is
+   * added to the product in place instead of into a new array (the same values).
+   */
+  public NDArray apply(NDArray x, boolean overwrite) {
+    return overwrite && adapter == null ? product(x, true) : apply(x);
+  }
+
   /** The projection with the stored weights only. */
   public NDArray applyBase(NDArray x) {
+    return product(x, false);
+  }
+
+  private NDArray product(NDArray x, boolean overwrite) {
     NDArray weight = weight();
     if (!inputMajor) {
       return Ops.linear(x, weight, bias);
     }
     NDArray y = x.matMul(weight); // [..., out]
-    return bias == null ? y : y.add(bias);
+    return bias == null ? y : overwrite ? y.addi(bias) : y.add(bias);
   }
 
   /** Sets (or with null removes) the adapter. */
