@@ -320,7 +320,9 @@ public abstract class DecoderModel implements CausalLM {
       return Ops.linear(hidden, head, null);
     }
     NDArray flat = hidden.reshape(rows, shape.get(2)); // [rows, h]
-    return head.matMul(flat.transpose()) // [vocab, rows]
+    NDArray product = head.matMul(flat.transpose()); // [vocab, rows], in the head's manager
+    product.attach(step.scope()); // so that the pass's scope frees it
+    return product
         .transpose()
         .reshape(shape.get(0), shape.get(1), head.getShape().get(0)); // [batch, rows, vocab]
   }
