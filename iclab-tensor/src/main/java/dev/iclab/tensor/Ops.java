@@ -87,6 +87,23 @@ public final class Ops {
     return x.mul(inner.getNDArrayInternal().sigmoid());
   }
 
+  /**
+   * {@link #activation}, overwriting {@code x} and its own intermediate results instead of
+   * allocating new arrays for each step; the same values. Only for arrays nothing else reads
+   * afterwards, outside autograd (a recorded graph keeps intermediate results for the backward
+   * pass).
+   */
+  public static NDArray activationOverwriting(String name, NDArray x) {
+    return switch (name) {
+      case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> {
+        NDArray inner = x.square().muli(GELU_CUBIC).addi(GELU_LINEAR).muli(x);
+        yield x.muli(inner.getNDArrayInternal().sigmoid());
+      }
+      case "silu", "swish" -> x.muli(Activation.sigmoid(x));
+      default -> activation(name, x);
+    };
+  }
+
   /** Activation names {@link #activation} accepts. */
   public static boolean isSupportedActivation(String name) {
     return switch (name) {
@@ -154,6 +171,24 @@ public final class Ops {
       int layer,
       int queryOffset,
       AttentionObserver observer) {
+    return attention(q, k, v, mask, scale, layer, queryOffset, observer, false);
+  }
+
+  /**
+   * {@link #attention(NDArray, NDArray, NDArray, NDArray, double, int, int, AttentionObserver)};
+   * with {@code overwrite} (outside autograd, no observer of this layer) the mask is added to the
+   * scores in place, saving an array of [batch, heads, queries, keys].
+   */
+  public static NDArray attention(
+      NDArray q,
+      NDArray k,
+      NDArray v,
+      NDArray mask,
+      double scale,
+      int layer,
+      int queryOffset,
+      AttentionObserver observer,
+      boolean overwrite) {
     long heads = q.getShape().get(1);
     long kvHeads = k.getShape().get(1);
     if (heads % kvHeads != 0) {
@@ -168,9 +203,11 @@ public final class Ops {
     if (scale != 1) { // callers that scale q beforehand save a pass over the scores
       scores = scale(scores, (float) scale);
     }
-    NDArray masked = mask == null ? scores : scores.add(mask);
+    boolean observed = observer != null && observer.observes(layer);
+    NDArray masked =
+        mask == null ? scores : overwrite && !observed ? scores.addi(mask) : scores.add(mask);
     NDArray probs = masked.softmax(-1); // [batch, heads, queries, keys]
-    if (observer != null && observer.observes(layer)) {
+    if (observed) {
       observer.onAttention(layer, queryOffset, scores, probs);
     }
     return probs.matMul(v); // [batch, heads, queries, headDim]

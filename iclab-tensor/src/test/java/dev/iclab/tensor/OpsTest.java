@@ -122,6 +122,41 @@ class OpsTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"gelu", "gelu_new", "silu", "relu"})
+  void overwritingActivationGivesTheSameValues(String name) {
+    float[] x = new float[257];
+    Random random = new Random(5);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (random.nextGaussian() * 3);
+    }
+    try (NDManager scope = manager.newSubManager()) {
+      float[] expected = Ops.activation(name, scope.create(x)).toFloatArray();
+      NDArray input = scope.create(x);
+      float[] got = Ops.activationOverwriting(name, input).toFloatArray();
+      assertArrayEquals(expected, got, 0f, name); // the same steps, bit for bit
+    }
+  }
+
+  @Test
+  void overwritingAttentionGivesTheSameOutput() {
+    Random random = new Random(9);
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray q = scope.randomNormal(new Shape(1, 2, 5, 4));
+      NDArray k = scope.randomNormal(new Shape(1, 2, 8, 4));
+      NDArray v = scope.randomNormal(new Shape(1, 2, 8, 4));
+      float[] mask = new float[5 * 8];
+      for (int i = 0; i < mask.length; i++) {
+        mask[i] = random.nextBoolean() ? 0f : Ops.MASKED;
+      }
+      NDArray m = scope.create(mask, new Shape(1, 1, 5, 8));
+      float[] expected = Ops.attention(q, k, v, m, 0.5, 0, 3, null).toFloatArray();
+      float[] got = Ops.attention(q, k, v, m, 0.5, 0, 3, null, true).toFloatArray();
+      assertArrayEquals(expected, got, 0f);
+      assertArrayEquals(mask, m.toFloatArray(), 0f);
+    }
+  }
+
   /** Abramowitz-Stegun 7.1.26 is too coarse; use a series/continued fraction good to 1e-12. */
   private static double erf(double x) {
     double t = Math.abs(x);

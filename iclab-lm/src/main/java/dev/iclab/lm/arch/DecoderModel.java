@@ -17,6 +17,7 @@ import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.AttentionObserver;
 import dev.iclab.tensor.MomentumAttention;
 import dev.iclab.tensor.Ops;
+import dev.iclab.tensor.Tensors;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,7 +58,8 @@ public abstract class DecoderModel implements CausalLM {
       Rotary.Tables rotaryTables, // null without rotary embedding
       NDArray momentumWeights, // [batch or 1, 1, seq, past + seq], null for standard attention
       boolean extendsCache, // false for a token tree: the cache is read only
-      TreeAttention treeAttention) { // a token tree's chunked attention, or null for the dense one
+      TreeAttention treeAttention, // a token tree's chunked attention, or null for the dense one
+      boolean overwrites) { // a layer may overwrite its own intermediate results (see below)
 
     /** Appends to the cache when there is one; returns {keys, values} to attend to. */
     public NDArray[] remember(int layer, NDArray k, NDArray v) {
@@ -202,6 +204,10 @@ public abstract class DecoderModel implements CausalLM {
               ? MomentumAttention.weights(scope, seq, past, mask, attention.eta())
               : tree.momentumWeights(scope, slidingWindow(), attention.eta());
     }
+    // A token-tree pass outside autograd with no observer (packed scoring) writes its layers'
+    // intermediate results in place: fewer and smaller allocations (same values).
+    boolean overwrites =
+        tree != null && options.observer() == null && !Tensors.recordingGradients();
     Step step =
         new Step(
             scope,
@@ -213,7 +219,8 @@ public abstract class DecoderModel implements CausalLM {
             tables,
             momentum,
             tree == null,
-            chunked);
+            chunked,
+            overwrites);
     return new DecoderPass(this, step, addPositions(step, hidden), seq, prefix, options);
   }
 
@@ -289,16 +296,48 @@ public abstract class DecoderModel implements CausalLM {
     } else {
       kv = step.remember(layer, k, v); // [batch, kvHeads, past + seq, headDim] each
       attended =
-          Ops.attention(scaled, kv[0], kv[1], step.mask(), 1, layer, step.past(), step.observer());
+          Ops.attention(
+              scaled,
+              kv[0],
+              kv[1],
+              step.mask(),
+              1,
+              layer,
+              step.past(),
+              step.observer(),
+              step.overwrites());
     }
     if (step.momentumWeights() != null) {
       attended =
           attended.add(MomentumAttention.term(step.momentumWeights(), kv[1], q.getShape().get(1)));
     }
     NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, seq, -1); // [b, seq, h * d]
-    NDArray out = output.apply(merged); // [batch, seq, hidden]
+    NDArray out = output.apply(merged, step.overwrites()); // [batch, seq, hidden]
     step.observeOutput(layer, out);
     return out;
+  }
+
+  /** Up to this many rows, a packed pass's vocabulary projection runs weight-major. */
+  private static final int FEW_ROWS = 32;
+
+  /**
+   * The vocabulary projection: hidden [batch, rows, h] times head [vocab, h] transposed, [batch,
+   * rows, vocab]. A packed-scoring pass ({@link Step#overwrites}) with 2 to {@value #FEW_ROWS}
+   * scored rows computes it as head x hidden^T instead: for a handful of rows the usual form read
+   * GPT-2's 50257 x 768 head much more slowly (one thread, 8 rows: 37-43 ms against 25-29 ms).
+   */
+  protected static NDArray vocabulary(Step step, NDArray hidden, NDArray head) {
+    Shape shape = hidden.getShape();
+    long rows = shape.get(0) * shape.get(1);
+    if (!step.overwrites() || rows < 2 || rows > FEW_ROWS) {
+      return Ops.linear(hidden, head, null);
+    }
+    NDArray flat = hidden.reshape(rows, shape.get(2)); // [rows, h]
+    NDArray product = head.matMul(flat.transpose()); // [vocab, rows], in the head's manager
+    product.attach(step.scope()); // so that the pass's scope frees it
+    return product
+        .transpose()
+        .reshape(shape.get(0), shape.get(1), head.getShape().get(0)); // [batch, rows, vocab]
   }
 
   /** [batch, seq, heads * headDim] -> [batch, heads, seq, headDim]. */

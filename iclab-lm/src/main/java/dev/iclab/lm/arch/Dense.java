@@ -1,6 +1,9 @@
 package dev.iclab.lm.arch;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.iclab.tensor.Ops;
 
@@ -56,14 +59,62 @@ public final class Dense {
     return adapter == null ? applyBase(x) : adapter.apply(x, this);
   }
 
+  /**
+   * {@link #apply(NDArray)}; with {@code overwrite} (a packed pass outside autograd) and no
+   * adapter, the bias is added to the product in place instead of into a new array (the same
+   * values), and a large widening product of a few rows fewer than {@link #MIN_ROWS} runs on that
+   * many.
+   */
+  public NDArray apply(NDArray x, boolean overwrite) {
+    return overwrite && adapter == null ? product(x, true) : apply(x);
+  }
+
   /** The projection with the stored weights only. */
   public NDArray applyBase(NDArray x) {
+    return product(x, false);
+  }
+
+  /**
+   * A packed pass's widening Conv1D products (out > in, at least {@value #LARGE} weights) with
+   * {@code 3/4} of this many rows or more, but fewer, run on this many rows (zeros appended, their
+   * results dropped): on the CPU the benchmarks ran on (Xeon with AVX-512, the engine's MKL, one
+   * thread) the product of GPT-2-small's [768, 3072] weight, read from memory as in a pass, cost
+   * 58-78 us a row below 192 rows and 37-52 us a row from 192 rows on, so 168 rows padded to 192
+   * are cheaper than 168 (docs/BENCHMARKS.md, packed scoring). Rows are independent, so the kept
+   * rows are those of the unpadded product within float rounding.
+   */
+  static final int MIN_ROWS = 192;
+
+  private static final long LARGE = 1L << 20;
+
+  private NDArray product(NDArray x, boolean overwrite) {
     NDArray weight = weight();
     if (!inputMajor) {
       return Ops.linear(x, weight, bias);
     }
-    NDArray y = x.matMul(weight); // [..., out]
-    return bias == null ? y : y.add(bias);
+    NDArray y = overwrite && padsRows(x) ? paddedProduct(x, weight) : x.matMul(weight);
+    return bias == null ? y : overwrite ? y.addi(bias) : y.add(bias); // [..., out]
+  }
+
+  private boolean padsRows(NDArray x) {
+    long rows = x.size() / inFeatures();
+    return outFeatures() > inFeatures()
+        && inFeatures() * outFeatures() >= LARGE
+        && rows >= MIN_ROWS * 3 / 4
+        && rows < MIN_ROWS;
+  }
+
+  /** x [..., in] times weight [in, out] on {@link #MIN_ROWS} rows: [..., out]. */
+  private NDArray paddedProduct(NDArray x, NDArray weight) {
+    Shape shape = x.getShape();
+    long in = inFeatures();
+    long rows = x.size() / in;
+    NDArray zeros = x.getManager().zeros(new Shape(MIN_ROWS - rows, in), x.getDataType());
+    NDArray padded = NDArrays.concat(new NDList(x.reshape(rows, in), zeros), 0); // [MIN_ROWS, in]
+    NDArray y = padded.matMul(weight).get(new NDIndex(":{}", rows)); // [rows, out], contiguous
+    long[] out = shape.getShape();
+    out[out.length - 1] = outFeatures();
+    return y.reshape(new Shape(out));
   }
 
   /** Sets (or with null removes) the adapter. */

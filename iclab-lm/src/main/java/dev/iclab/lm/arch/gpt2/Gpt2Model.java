@@ -81,8 +81,10 @@ final class Gpt2Model extends DecoderModel {
     Block block = blocks[index];
     int heads = config().numHeads();
     int headDim = config().headDim();
+    // Overwrites only arrays this layer made (no adapter's output), never x.
+    boolean overwrite = step.overwrites();
     NDArray h = Ops.layerNorm(x, block.norm1Weight, block.norm1Bias, gpt2.layerNormEps());
-    NDList qkv = block.qkv.apply(h).split(3, 2); // 3 x [batch, seq, hidden]
+    NDList qkv = block.qkv.apply(h, overwrite).split(3, 2); // 3 x [batch, seq, hidden]
     NDArray q = splitHeads(qkv.get(0), heads, headDim); // [batch, heads, seq, headDim]
     NDArray k = splitHeads(qkv.get(1), heads, headDim); // [batch, heads, seq, headDim]
     NDArray v = splitHeads(qkv.get(2), heads, headDim); // [batch, heads, seq, headDim]
@@ -90,15 +92,26 @@ final class Gpt2Model extends DecoderModel {
     if (gpt2.scaleByInverseLayer()) {
       scale /= index + 1;
     }
-    x = x.add(attend(index, step, q, k, v, scale, block.attentionOut)); // [batch, seq, hidden]
+    NDArray attended = attend(index, step, q, k, v, scale, block.attentionOut);
+    x = owned(overwrite, block.attentionOut) ? attended.addi(x) : x.add(attended); // [b, seq, h]
     NDArray m = Ops.layerNorm(x, block.norm2Weight, block.norm2Bias, gpt2.layerNormEps());
-    m = Ops.activation(gpt2.activation(), block.up.apply(m)); // [batch, seq, inner]
-    return x.add(block.down.apply(m)); // [batch, seq, hidden]
+    m = block.up.apply(m, overwrite); // [batch, seq, inner]
+    m =
+        owned(overwrite, block.up)
+            ? Ops.activationOverwriting(gpt2.activation(), m)
+            : Ops.activation(gpt2.activation(), m);
+    NDArray down = block.down.apply(m, overwrite); // [batch, seq, hidden]
+    return owned(overwrite, block.down) ? down.addi(x) : x.add(down);
+  }
+
+  /** Whether a projection's output is a new array of this pass that may be overwritten. */
+  private static boolean owned(boolean overwrite, Dense projection) {
+    return overwrite && projection.adapter() == null;
   }
 
   @Override
   protected NDArray logits(Step step, NDArray hidden) {
     NDArray normed = Ops.layerNorm(hidden, finalNormWeight, finalNormBias, gpt2.layerNormEps());
-    return Ops.linear(normed, head, null); // [batch, seq, vocab]
+    return vocabulary(step, normed, head); // [batch, seq, vocab]
   }
 }

@@ -100,6 +100,6 @@ final class LlamaModel extends DecoderModel {
 
   @Override
   protected NDArray logits(Step step, NDArray hidden) {
-    return Ops.linear(Ops.rmsNorm(hidden, finalNorm, llama.rmsNormEps()), head, null);
+    return vocabulary(step, Ops.rmsNorm(hidden, finalNorm, llama.rmsNormEps()), head);
   }
 }

@@ -99,6 +99,6 @@ final class NeoxModel extends DecoderModel {
   @Override
   protected NDArray logits(Step step, NDArray hidden) {
     NDArray normed = Ops.layerNorm(hidden, finalNormWeight, finalNormBias, neox.layerNormEps());
-    return Ops.linear(normed, head, null); // [batch, seq, vocab]
+    return vocabulary(step, normed, head); // [batch, seq, vocab]
   }
 }
