@@ -317,29 +317,6 @@ public abstract class DecoderModel implements CausalLM {
     return out;
   }
 
-  /** Up to this many rows, a packed pass's vocabulary projection runs weight-major. */
-  private static final int FEW_ROWS = 32;
-
-  /**
-   * The vocabulary projection: hidden [batch, rows, h] times head [vocab, h] transposed, [batch,
-   * rows, vocab]. A packed-scoring pass ({@link Step#overwrites}) with 2 to {@value #FEW_ROWS}
-   * scored rows computes it as head x hidden^T instead: for a handful of rows the usual form read
-   * GPT-2's 50257 x 768 head much more slowly (one thread, 8 rows: 37-43 ms against 25-29 ms).
-   */
-  protected static NDArray vocabulary(Step step, NDArray hidden, NDArray head) {
-    Shape shape = hidden.getShape();
-    long rows = shape.get(0) * shape.get(1);
-    if (!step.overwrites() || rows < 2 || rows > FEW_ROWS) {
-      return Ops.linear(hidden, head, null);
-    }
-    NDArray flat = hidden.reshape(rows, shape.get(2)); // [rows, h]
-    NDArray product = head.matMul(flat.transpose()); // [vocab, rows], in the head's manager
-    product.attach(step.scope()); // so that the pass's scope frees it
-    return product
-        .transpose()
-        .reshape(shape.get(0), shape.get(1), head.getShape().get(0)); // [batch, rows, vocab]
-  }
-
   /** [batch, seq, heads * headDim] -> [batch, heads, seq, headDim]. */
   protected static NDArray splitHeads(NDArray x, int heads, int headDim) {
     long batch = x.getShape().get(0);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.iclab.lm.arch.DecoderModel;
 import dev.iclab.lm.arch.Dense;
 import dev.iclab.lm.arch.ProjectionListener;
+import dev.iclab.lm.arch.Vocabulary;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.Ops;
@@ -112,6 +113,6 @@ final class Gpt2Model extends DecoderModel {
   @Override
   protected NDArray logits(Step step, NDArray hidden) {
     NDArray normed = Ops.layerNorm(hidden, finalNormWeight, finalNormBias, gpt2.layerNormEps());
-    return vocabulary(step, normed, head); // [batch, seq, vocab]
+    return Vocabulary.project(step.scope(), step.overwrites(), normed, head); // [batch, seq, vocab]
   }
 }

@@ -6,6 +6,7 @@ import dev.iclab.lm.arch.DecoderModel;
 import dev.iclab.lm.arch.Dense;
 import dev.iclab.lm.arch.ProjectionListener;
 import dev.iclab.lm.arch.Rotary;
+import dev.iclab.lm.arch.Vocabulary;
 import dev.iclab.lm.config.ModelConfig;
 import dev.iclab.lm.weights.Checkpoint;
 import dev.iclab.tensor.Ops;
@@ -100,6 +101,7 @@ final class LlamaModel extends DecoderModel {
 
   @Override
   protected NDArray logits(Step step, NDArray hidden) {
-    return vocabulary(step, Ops.rmsNorm(hidden, finalNorm, llama.rmsNormEps()), head);
+    return Vocabulary.project(
+        step.scope(), step.overwrites(), Ops.rmsNorm(hidden, finalNorm, llama.rmsNormEps()), head);
   }
 }
