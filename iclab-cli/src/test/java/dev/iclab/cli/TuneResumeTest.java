@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iclab.lm.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,6 +109,12 @@ class TuneResumeTest {
     assertEquals(1, changed.exitCode());
     assertTrue(changed.err().contains("was made with other settings"), changed.err());
     assertTrue(changed.err().contains("lr"), changed.err());
+
+    // a run begun before --recompute existed has no such key in its run.json: it still resumes
+    Path runJson = killed.resolve("run.json");
+    ObjectNode saved = (ObjectNode) Json.MAPPER.readTree(runJson.toFile());
+    ((ObjectNode) saved.path("config").path("training_flags")).remove("recompute");
+    Json.MAPPER.writeValue(runJson.toFile(), saved);
 
     CliRun resumed = run(args(data, killed, "--resume", "--json"));
     assertEquals(0, resumed.exitCode(), resumed.err());

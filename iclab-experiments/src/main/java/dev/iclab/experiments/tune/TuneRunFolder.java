@@ -23,8 +23,12 @@ final class TuneRunFolder implements AutoCloseable {
   static final String RUN = RunFolder.RUN;
   static final String SUMMARY = "tune_summary.json";
   static final String METRICS = "metrics.jsonl";
+  // --recompute changes what a step keeps in memory, not what it computes (dropout's masks aside):
+  // a resumed run may switch it, and a run begun before the flag existed (no such key) resumes.
   private static final RunFolder.Kind KIND =
-      RunFolder.Kind.finishedBy(SUMMARY).refusingFinishedResume();
+      RunFolder.Kind.finishedBy(SUMMARY)
+          .withMutable("config.training_flags.recompute")
+          .refusingFinishedResume();
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
