@@ -78,10 +78,10 @@ public final class Dense {
    * A packed pass's widening Conv1D products (out > in, at least {@value #LARGE} weights) with
    * {@code 3/4} of this many rows or more, but fewer, run on this many rows (zeros appended, their
    * results dropped): on the CPU the benchmarks ran on (Xeon with AVX-512, the engine's MKL, one
-   * thread) the product of GPT-2-small's [768, 3072] weight, read from memory as in a pass, cost
-   * 58-78 us a row below 192 rows and 37-52 us a row from 192 rows on, so 168 rows padded to 192
-   * are cheaper than 168 (docs/BENCHMARKS.md, packed scoring). Rows are independent, so the kept
-   * rows are those of the unpadded product within float rounding.
+   * thread) the product of GPT-2-small's [768, 3072] weight, read from memory as in a pass, was
+   * markedly cheaper per row from 192 rows on than below, so 168 rows padded to 192 cost less than
+   * 168 (docs/BENCHMARKS.md, packed scoring: `bench icl`). Rows are independent, so the kept rows
+   * are those of the unpadded product within float rounding.
    */
   static final int MIN_ROWS = 192;
 
