@@ -74,12 +74,24 @@ public final class IclEvaluator {
   public record Scores(List<ContinuationScore> candidates, boolean prefixReused) {}
 
   public Tokens tokenize(Prompt prompt) {
-    List<String> continuations = new ArrayList<>();
-    for (int label = 0; label < prompt.labelWords().size(); label++) {
-      continuations.add(prompt.continuation(label));
+    return tokenizeAll(List.of(prompt)).get(0);
+  }
+
+  /** {@link #tokenize} of each prompt, their texts encoded together. */
+  public List<Tokens> tokenizeAll(List<Prompt> prompts) {
+    List<String> texts = new ArrayList<>(prompts.size());
+    List<List<String>> continuations = new ArrayList<>(prompts.size());
+    for (Prompt prompt : prompts) {
+      texts.add(prompt.text());
+      List<String> own = new ArrayList<>();
+      for (int label = 0; label < prompt.labelWords().size(); label++) {
+        own.add(prompt.continuation(label));
+      }
+      continuations.add(own);
     }
-    ContinuationTokens t = ContinuationTokens.of(tokenizer, prompt.text(), continuations);
-    return new Tokens(t.context(), t.continuations(), t.boundaryMerge());
+    return ContinuationTokens.ofAll(tokenizer, texts, continuations).stream()
+        .map(t -> new Tokens(t.context(), t.continuations(), t.boundaryMerge()))
+        .toList();
   }
 
   /** Scores the whole prompt from scratch. */
@@ -129,8 +141,9 @@ public final class IclEvaluator {
     List<Integer> rows = new ArrayList<>();
     List<ScoreRequest> requests = new ArrayList<>();
     int cached = prefix.length();
+    List<Tokens> tokens = tokenizeAll(prompts);
     for (int i = 0; i < prompts.size(); i++) {
-      Tokens t = tokenize(prompts.get(i));
+      Tokens t = tokens.get(i);
       int[] context = t.context();
       if (prefix.startsWith(context)) {
         rows.add(i);
@@ -158,8 +171,7 @@ public final class IclEvaluator {
       return prompts.stream().map(this::scoreNaive).toList();
     }
     List<ScoreRequest> requests = new ArrayList<>();
-    for (Prompt prompt : prompts) {
-      Tokens t = tokenize(prompt);
+    for (Tokens t : tokenizeAll(prompts)) {
       requests.add(new ScoreRequest(t.context(), t.candidates()));
     }
     return padded.score(requests).stream().map(s -> new Scores(s, false)).toList();

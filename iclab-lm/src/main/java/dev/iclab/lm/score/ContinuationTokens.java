@@ -24,25 +24,52 @@ public record ContinuationTokens(
   /** Tokenizes {@code context} once and each of {@code continuations} after it. */
   public static ContinuationTokens of(
       Tokenizer tokenizer, String context, List<String> continuations) {
-    String trimmed = context.stripTrailing();
-    String moved = context.substring(trimmed.length());
-    int[] contextIds = tokenizer.encode(trimmed);
-    List<int[]> tokens = new ArrayList<>();
-    boolean[] merged = new boolean[continuations.size()];
-    for (int i = 0; i < merged.length; i++) {
-      String continuation = moved + continuations.get(i);
-      int[] whole = tokenizer.encode(trimmed + continuation);
-      merged[i] =
-          whole.length < contextIds.length
-              || !Arrays.equals(Arrays.copyOf(whole, contextIds.length), contextIds);
-      int[] own =
-          Arrays.copyOfRange(whole, Math.min(contextIds.length, whole.length), whole.length);
-      if (own.length == 0) {
-        own = tokenizer.encode(continuation, false);
-        merged[i] = true;
-      }
-      tokens.add(own);
+    return ofAll(tokenizer, List.of(context), List.of(continuations)).get(0);
+  }
+
+  /**
+   * {@link #of} for each context and its continuations, with all the texts encoded in one {@link
+   * Tokenizer#encodeAll} call.
+   */
+  public static List<ContinuationTokens> ofAll(
+      Tokenizer tokenizer, List<String> contexts, List<List<String>> continuations) {
+    if (contexts.size() != continuations.size()) {
+      throw new IllegalArgumentException(
+          contexts.size() + " contexts but " + continuations.size() + " continuation lists");
     }
-    return new ContinuationTokens(contextIds, tokens, merged);
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < contexts.size(); i++) {
+      String trimmed = contexts.get(i).stripTrailing();
+      String moved = contexts.get(i).substring(trimmed.length());
+      texts.add(trimmed);
+      for (String continuation : continuations.get(i)) {
+        texts.add(trimmed + moved + continuation);
+      }
+    }
+    List<int[]> encoded = tokenizer.encodeAll(texts, true);
+    List<ContinuationTokens> out = new ArrayList<>(contexts.size());
+    int at = 0;
+    for (int i = 0; i < contexts.size(); i++) {
+      String moved = contexts.get(i).substring(contexts.get(i).stripTrailing().length());
+      int[] contextIds = encoded.get(at++);
+      List<String> own = continuations.get(i);
+      List<int[]> tokens = new ArrayList<>();
+      boolean[] merged = new boolean[own.size()];
+      for (int j = 0; j < own.size(); j++) {
+        int[] whole = encoded.get(at++);
+        merged[j] =
+            whole.length < contextIds.length
+                || !Arrays.equals(Arrays.copyOf(whole, contextIds.length), contextIds);
+        int[] ids =
+            Arrays.copyOfRange(whole, Math.min(contextIds.length, whole.length), whole.length);
+        if (ids.length == 0) {
+          ids = tokenizer.encode(moved + own.get(j), false);
+          merged[j] = true;
+        }
+        tokens.add(ids);
+      }
+      out.add(new ContinuationTokens(contextIds, tokens, merged));
+    }
+    return out;
   }
 }

@@ -2,6 +2,7 @@ package dev.iclab.lm.tokenizer;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iclab.IclabException;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -108,7 +110,50 @@ public final class HfTokenizer implements Tokenizer {
   @Override
   public int[] encode(String text, boolean addSpecialTokens) {
     Objects.requireNonNull(text, "text");
-    return toInts(tokenizer.encode(text, addSpecialTokens, false).getIds());
+    long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
+    return idsOf(encoding);
+  }
+
+  /**
+   * One call into the library for all the texts, which it encodes on its own threads; only the ids
+   * are read back (DJL's {@code Encoding} also copies every token's string, mask and offsets, which
+   * took about as long as the encoding itself on a 400-token prompt).
+   */
+  @Override
+  public List<int[]> encodeAll(List<String> texts, boolean addSpecialTokens) {
+    for (String text : texts) {
+      Objects.requireNonNull(text, "text");
+    }
+    if (texts.size() < 2) {
+      return texts.stream().map(text -> encode(text, addSpecialTokens)).toList();
+    }
+    long[] encodings =
+        TokenizersLibrary.LIB.batchEncode(
+            tokenizer.getHandle(), texts.toArray(String[]::new), addSpecialTokens);
+    List<int[]> all = new ArrayList<>(encodings.length);
+    int next = 0;
+    try {
+      for (; next < encodings.length; next++) {
+        all.add(idsOf(encodings[next]));
+      }
+    } finally {
+      for (int i = next + 1; i < encodings.length; i++) {
+        TokenizersLibrary.LIB.deleteEncoding(encodings[i]);
+      }
+    }
+    return all;
+  }
+
+  /**
+   * The ids of a native encoding, which is freed. The texts go to the library as they are: the
+   * wrapper's own preparation (prefix space, lower case, accents) is off in {@link #DJL_OPTIONS}.
+   */
+  private static int[] idsOf(long encoding) {
+    try {
+      return toInts(TokenizersLibrary.LIB.getTokenIds(encoding));
+    } finally {
+      TokenizersLibrary.LIB.deleteEncoding(encoding);
+    }
   }
 
   @Override

@@ -27,6 +27,14 @@ public interface Tokenizer extends AutoCloseable {
   int[] encode(String text, boolean addSpecialTokens);
 
   /**
+   * {@link #encode(String, boolean)} of each text, in order. An implementation may encode them
+   * together (the Rust library spreads a batch over its threads); the ids are the same.
+   */
+  default List<int[]> encodeAll(List<String> texts, boolean addSpecialTokens) {
+    return texts.stream().map(text -> encode(text, addSpecialTokens)).toList();
+  }
+
+  /**
    * Encodes {@code text} without special tokens and reports where each token came from.
    *
    * @see Encoding for the offset convention

@@ -41,6 +41,15 @@ public record VocabularyCheck(Tokenizer tokenizer, int modelVocabulary, Path dir
   }
 
   @Override
+  public List<int[]> encodeAll(List<String> texts, boolean addSpecialTokens) {
+    List<int[]> all = tokenizer.encodeAll(texts, addSpecialTokens);
+    for (int i = 0; i < all.size(); i++) {
+      check(all.get(i), texts.get(i));
+    }
+    return all;
+  }
+
+  @Override
   public Encoding encodeWithOffsets(String text) {
     Encoding encoding = tokenizer.encodeWithOffsets(text);
     check(encoding.ids(), text);

@@ -106,6 +106,34 @@ class HfTokenizerTest {
   }
 
   @Test
+  void encodeAllGivesEachTextItsOwnIdsUnpaddedAndUntruncated() throws IOException {
+    List<TokenizerCase> cases = gpt2Cases();
+    List<String> texts = new ArrayList<>(cases.stream().map(TokenizerCase::text).toList());
+    texts.add(" hello".repeat(2000)); // 2000 tokens: neither truncated nor a padding length
+    try (HfTokenizer tokenizer = HfTokenizer.load(SharedAssets.require("models/gpt2-tokenizer"))) {
+      List<int[]> all = tokenizer.encodeAll(texts, false);
+      assertEquals(texts.size(), all.size());
+      for (TokenizerCase c : cases) {
+        assertArrayEquals(c.ids(), all.get(c.index()), () -> "ids of " + quoted(c.text()));
+      }
+      assertEquals(2000, all.get(cases.size()).length);
+      assertArrayEquals(tokenizer.encode("a b"), tokenizer.encodeAll(List.of("a b"), true).get(0));
+      assertEquals(List.of(), tokenizer.encodeAll(List.of(), true));
+    }
+    Path model = SharedAssets.require("models/tinystories-656k");
+    try (HfTokenizer stories = HfTokenizer.load(model)) {
+      List<String> prompts = List.of("Once upon a time", "", "The dog ran. It was happy.");
+      List<int[]> withBos = stories.encodeAll(prompts, true);
+      List<int[]> without = stories.encodeAll(prompts, false);
+      for (int i = 0; i < prompts.size(); i++) {
+        assertArrayEquals(stories.encode(prompts.get(i), true), withBos.get(i));
+        assertArrayEquals(stories.encode(prompts.get(i), false), without.get(i));
+        assertEquals(1, withBos.get(i)[0], "BOS first");
+      }
+    }
+  }
+
+  @Test
   void longTextIsNotTruncatedTo512Tokens() {
     try (HfTokenizer tokenizer = HfTokenizer.load(SharedAssets.require("models/gpt2-tokenizer"))) {
       int[] ids = tokenizer.encode(" hello".repeat(2000));
