@@ -7,7 +7,10 @@ import dev.iclab.lm.arch.CausalLM;
 import dev.iclab.lm.arch.ForwardOptions;
 import dev.iclab.lm.cache.KvCache;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Scores the continuations of many contexts that share one cached prefix, packed side by side into
@@ -16,8 +19,10 @@ import java.util.List;
  * ForwardOptions#tree token tree}), so every token sees the prefix, its own query and its own
  * continuation only, at the position it has in its own prompt. The projections run as one large
  * matrix product over all the queries' tokens, attention to the prefix is one product per layer,
- * and the vocabulary projection runs only on the rows whose next token is scored. Equal to {@link
- * Scorer#score} on each whole prompt within float rounding, momentum attention included.
+ * and the vocabulary projection runs only on the rows whose next token is scored. In a short pass
+ * the queries' common starts are shared (a trie, {@link #plan}): tokens with the same ids after the
+ * same tokens run once. Equal to {@link Scorer#score} on each whole prompt within float rounding,
+ * momentum attention included.
  */
 public final class PackedScorer {
   /**
@@ -26,6 +31,13 @@ public final class PackedScorer {
    * one thread: 2.2 ms of CPU per token for passes of 336 and of 672 tokens, 2.6 ms for 168).
    */
   public static final int DEFAULT_TOKENS_PER_PASS = 512;
+
+  /**
+   * Passes of fewer chain tokens than this share their queries' common tokens (a trie). Longer
+   * passes keep one chain per query: a shared token is an ancestor of tokens far after it, which
+   * rules out the chunked attention those passes use (it looks back one query's length only).
+   */
+  public static final int SHARED_NODES_BELOW = 256;
 
   private final CausalLM model;
   private final int tokensPerPass;
@@ -87,30 +99,59 @@ public final class PackedScorer {
     return n;
   }
 
-  /** One forward pass over {@code queries}, packed into {@code length} tokens. */
+  /** One forward pass over {@code queries}, whose chains hold {@code length} tokens. */
   private List<List<ContinuationScore>> pass(
       KvCache prefix, List<ScoreRequest> queries, int length) {
-    int[] ids = new int[length];
-    int[] parents = new int[length];
+    Plan plan = plan(queries, length);
+    int rows = plan.outputRows().length;
+    float[] picked;
+    try (NDManager scope = model.manager().newSubManager()) {
+      ForwardOptions options =
+          ForwardOptions.withCache(prefix).tree(plan.parents()).outputRows(plan.outputRows());
+      int[] ids = plan.ids();
+      NDArray logits = model.forward(scope, scope.create(ids, new Shape(1, ids.length)), options);
+      picked =
+          logits
+              .reshape(rows, -1)
+              .logSoftmax(-1) // [rows, vocab]
+              .gather(scope.create(plan.targets(), new Shape(rows, plan.width())), 1)
+              .toFloatArray(); // [rows, width]
+    }
+    return collect(queries, picked, plan.width());
+  }
+
+  /**
+   * A pass's token tree: {@code ids} and {@code parents} (-1: right after the prefix); the rows
+   * whose next-token log-probabilities are read and, per row, {@code width} target ids (padded with
+   * the row's last). A query's first row scores each continuation's first token; every later
+   * continuation token has its own row.
+   */
+  record Plan(int[] ids, int[] parents, int[] outputRows, long[] targets, int width) {}
+
+  /**
+   * Lays {@code queries} (with {@code chainTokens} tokens as chains) out as one pass. Below {@link
+   * #SHARED_NODES_BELOW} chain tokens the tokens form a trie: a token with the same parent and id
+   * as an earlier one is that token (same context, same position, so the same keys, values and
+   * output), so the template's words that open every query ("\nSentiment:" after the prefix) and
+   * any other common start run once.
+   */
+  static Plan plan(List<ScoreRequest> queries, int chainTokens) {
+    TokenLayout layout = new TokenLayout(chainTokens, chainTokens < SHARED_NODES_BELOW);
     List<Integer> outputRows = new ArrayList<>();
     List<int[]> rowTargets = new ArrayList<>(); // the tokens scored at each output row
-    int at = 0;
     for (ScoreRequest q : queries) {
-      for (int t = 0; t < q.context().length; t++) {
-        ids[at] = q.context()[t];
-        parents[at] = t == 0 ? -1 : at - 1;
-        at++;
+      int last = -1;
+      for (int token : q.context()) {
+        last = layout.add(last, token);
       }
-      int last = at - 1;
       outputRows.add(last);
       rowTargets.add(q.continuations().stream().mapToInt(c -> c[0]).toArray());
       for (int[] c : q.continuations()) {
+        int at = last;
         for (int t = 0; t + 1 < c.length; t++) {
-          ids[at] = c[t];
-          parents[at] = t == 0 ? last : at - 1;
+          at = layout.add(at, c[t]);
           outputRows.add(at);
           rowTargets.add(new int[] {c[t + 1]});
-          at++;
         }
       }
     }
@@ -120,24 +161,53 @@ public final class PackedScorer {
     for (int r = 0; r < rows; r++) {
       int[] t = rowTargets.get(r);
       for (int k = 0; k < width; k++) {
-        targets[r * width + k] = t[Math.min(k, t.length - 1)]; // padded with its last target
+        targets[r * width + k] = t[Math.min(k, t.length - 1)];
       }
     }
-    float[] picked;
-    try (NDManager scope = model.manager().newSubManager()) {
-      ForwardOptions options =
-          ForwardOptions.withCache(prefix)
-              .tree(parents)
-              .outputRows(outputRows.stream().mapToInt(Integer::intValue).toArray());
-      NDArray logits = model.forward(scope, scope.create(ids, new Shape(1, length)), options);
-      picked =
-          logits
-              .reshape(rows, -1)
-              .logSoftmax(-1) // [rows, vocab]
-              .gather(scope.create(targets, new Shape(rows, width)), 1) // [rows, width]
-              .toFloatArray();
+    return new Plan(
+        layout.ids(),
+        layout.parents(),
+        outputRows.stream().mapToInt(Integer::intValue).toArray(),
+        targets,
+        width);
+  }
+
+  /** A pass's tokens in order, each with its parent (-1: right after the prefix). */
+  private static final class TokenLayout {
+    private final boolean shared;
+    private final Map<Long, Integer> nodes = new HashMap<>();
+    private final int[] ids;
+    private final int[] parents;
+    private int size;
+
+    TokenLayout(int capacity, boolean shared) {
+      this.shared = shared;
+      this.ids = new int[capacity];
+      this.parents = new int[capacity];
     }
-    return collect(queries, picked, width);
+
+    /** The index of {@code token} after {@code parent}: an earlier identical one when shared. */
+    int add(int parent, int token) {
+      long key = ((long) parent << 32) | (token & 0xffffffffL);
+      if (shared) {
+        Integer existing = nodes.get(key);
+        if (existing != null) {
+          return existing;
+        }
+        nodes.put(key, size);
+      }
+      ids[size] = token;
+      parents[size] = parent;
+      return size++;
+    }
+
+    int[] ids() {
+      return Arrays.copyOf(ids, size);
+    }
+
+    int[] parents() {
+      return Arrays.copyOf(parents, size);
+    }
   }
 
   /** Reads each continuation's log-probabilities from the picked [rows, width] values. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -147,6 +148,98 @@ class PackedScorerTest {
         withConfig(name, c -> AttentionVariant.momentum(0.9).writeTo(c)); // eta 0.9: Dai's default
     try (CausalLM model = ModelLoader.standard().load(dir)) {
       assertPackedEqualsNaive(model, name + " momentum", 1024);
+    }
+  }
+
+  /**
+   * Queries as an ICL template makes them: a common head ("\nSentiment:"), one query twice, one
+   * that is the start of another, and candidates sharing their first tokens.
+   */
+  private static List<ScoreRequest> sharingQueries() {
+    int[] head = {50, 51, 52};
+    Random random = new Random(5);
+    List<ScoreRequest> queries = new ArrayList<>();
+    for (int q = 0; q < 6; q++) {
+      int[] tail = random.ints(1 + random.nextInt(6), 2, 250).toArray();
+      queries.add(
+          new ScoreRequest(
+              concat(head, tail),
+              List.of(
+                  new int[] {12, 40 + q}, new int[] {12, 41 + q}, new int[] {12}, new int[] {9})));
+    }
+    queries.add(queries.get(2)); // the same query twice
+    int[] start = queries.get(3).context();
+    queries.add(
+        new ScoreRequest(
+            Arrays.copyOf(start, start.length - 1), queries.get(3).continuations())); // its start
+    queries.add(new ScoreRequest(new int[] {77}, List.of(new int[] {12, 40}, new int[] {9})));
+    return queries;
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "tinystories-656k",
+        "synthetic/gpt2-tiny",
+        "synthetic/neox-tiny",
+        "synthetic/qwen2-tiny",
+        "synthetic/mistral-tiny"
+      })
+  void sharedStartsRunOnceAndScoreAsEachWholePrompt(String name) {
+    List<ScoreRequest> queries = sharingQueries();
+    int chains = 0;
+    for (ScoreRequest q : queries) {
+      chains += q.context().length + q.continuations().stream().mapToInt(c -> c.length - 1).sum();
+    }
+    PackedScorer.Plan plan = PackedScorer.plan(queries, chains);
+    // One token per distinct path from the prefix: every start of a context, and every start of a
+    // context followed by a continuation's tokens but its last.
+    java.util.Set<List<Integer>> paths = new java.util.HashSet<>();
+    for (ScoreRequest q : queries) {
+      List<Integer> path = new ArrayList<>();
+      for (int token : q.context()) {
+        path.add(token);
+        paths.add(List.copyOf(path));
+      }
+      for (int[] c : q.continuations()) {
+        List<Integer> branch = new ArrayList<>(path);
+        for (int t = 0; t + 1 < c.length; t++) {
+          branch.add(c[t]);
+          paths.add(List.copyOf(branch));
+        }
+      }
+    }
+    assertEquals(paths.size(), plan.ids().length, "one token per distinct path");
+    assertTrue(chains - plan.ids().length >= 3 * 8, "the head runs once, not 9 times");
+    assertEquals(
+        chains,
+        PackedScorer.plan(queries, PackedScorer.SHARED_NODES_BELOW).ids().length,
+        "a long pass keeps one chain per query");
+    try (CausalLM model = ModelLoader.standard().load(TestModels.model(name))) {
+      Scorer naive = new Scorer(model);
+      try (NDManager scope = model.manager().newSubManager();
+          KvCache cache = model.newCache(scope)) {
+        model.forward(
+            scope,
+            scope.create(PREFIX, new Shape(1, PREFIX.length)),
+            ForwardOptions.withCache(cache).lastOnly(true));
+        for (int[] prefix : List.of(PREFIX, new int[0])) {
+          List<List<ContinuationScore>> scores =
+              new PackedScorer(model).score(prefix.length == 0 ? null : cache, queries);
+          for (int q = 0; q < queries.size(); q++) {
+            List<ContinuationScore> expected =
+                naive.score(
+                    concat(prefix, queries.get(q).context()), queries.get(q).continuations());
+            for (int c = 0; c < expected.size(); c++) {
+              assertArrayEquals(
+                  expected.get(c).tokenLogProbs(),
+                  scores.get(q).get(c).tokenLogProbs(),
+                  1e-4f,
+                  "%s prefix %d query %d candidate %d".formatted(name, prefix.length, q, c));
+            }
+          }
+        }
+      }
     }
   }
 
