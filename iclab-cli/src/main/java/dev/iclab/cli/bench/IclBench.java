@@ -20,12 +20,16 @@ import dev.iclab.icl.run.EvalConfig;
 import dev.iclab.lm.LanguageModel;
 import dev.iclab.lm.cache.CachedPrefix;
 import dev.iclab.lm.score.ContinuationScore;
+import dev.iclab.lm.score.PackedScorer;
+import dev.iclab.lm.score.ScoreRequest;
+import dev.iclab.lm.tokenizer.Tokenizer;
 import dev.iclab.tensor.Tensors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -215,6 +219,7 @@ public final class IclBench extends CliCommand {
       node.put("queries_reusing_prefix", reused);
       node.put("eval_default_batch_size", EvalConfig.DEFAULT_BATCH_SIZE);
       node.put("eval_default_passes_timed", defaultSeconds.length);
+      putPassTokens(node, evaluator, lm.requireTokenizer(), prompts);
       double defaultMedian = median(defaultSeconds);
       putPath(node, "eval_default_", "eval_default_", defaultMedian, naiveMedian, prefixMedian, n);
       node.put("eval_default_max_abs_score_diff", defaultMaxDiff);
@@ -340,6 +345,24 @@ public final class IclBench extends CliCommand {
 
   private static final java.lang.management.ThreadMXBean THREADS =
       java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /**
+   * The tokens of the standard queries' one pass after the cached prefix: laid out as one chain per
+   * query, and as the pass holds them (common starts shared, {@link PackedScorer#plan}).
+   */
+  private static void putPassTokens(
+      ObjectNode node, IclEvaluator evaluator, Tokenizer tokenizer, List<Prompt> prompts) {
+    int cached = tokenizer.encode(prompts.get(0).prefixText()).length - 1;
+    List<ScoreRequest> requests = new ArrayList<>();
+    for (IclEvaluator.Tokens t : evaluator.tokenizeAll(prompts)) {
+      requests.add(
+          new ScoreRequest(
+              Arrays.copyOfRange(t.context(), cached, t.context().length), t.candidates()));
+    }
+    int chains = requests.stream().mapToInt(PackedScorer::packedLength).sum();
+    node.put("eval_default_chain_tokens", chains);
+    node.put("eval_default_pass_tokens", PackedScorer.plan(requests, chains).ids().length);
+  }
 
   /** CPU time of all the process's threads (JIT and GC included), in nanoseconds. */
   private static long processCpuNanos() {

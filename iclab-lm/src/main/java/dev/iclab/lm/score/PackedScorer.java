@@ -90,8 +90,10 @@ public final class PackedScorer {
     return out;
   }
 
-  /** Tokens a request adds to a pass: its context's, and each continuation's but the last. */
-  private static int packedLength(ScoreRequest request) {
+  /**
+   * Tokens a request adds to a pass as a chain: its context's, each continuation's but the last.
+   */
+  public static int packedLength(ScoreRequest request) {
     int n = request.context().length;
     for (int[] c : request.continuations()) {
       n += c.length - 1;
@@ -126,7 +128,7 @@ public final class PackedScorer {
    * the row's last). A query's first row scores each continuation's first token; every later
    * continuation token has its own row.
    */
-  record Plan(int[] ids, int[] parents, int[] outputRows, long[] targets, int width) {}
+  public record Plan(int[] ids, int[] parents, int[] outputRows, long[] targets, int width) {}
 
   /**
    * Lays {@code queries} (with {@code chainTokens} tokens as chains) out as one pass. Below {@link
@@ -135,7 +137,7 @@ public final class PackedScorer {
    * output), so the template's words that open every query ("\nSentiment:" after the prefix) and
    * any other common start run once.
    */
-  static Plan plan(List<ScoreRequest> queries, int chainTokens) {
+  public static Plan plan(List<ScoreRequest> queries, int chainTokens) {
     TokenLayout layout = new TokenLayout(chainTokens, chainTokens < SHARED_NODES_BELOW);
     List<Integer> outputRows = new ArrayList<>();
     List<int[]> rowTargets = new ArrayList<>(); // the tokens scored at each output row

@@ -9,20 +9,26 @@ import ai.djl.ndarray.types.Shape;
 import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.ReferenceOutputs;
 import dev.iclab.lm.TestModels;
+import dev.iclab.tensor.Tensors;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
-/** Every shared checkpoint against its float64 reference: logits, per-position top-5. */
+/**
+ * Every shared checkpoint against its float64 reference: logits, per-position top-5. On the device
+ * of the system property {@code iclab.test.device} ({@code cpu} by default; {@code gpu} on a CUDA
+ * machine, docs/BENCHMARKS.md "GPU").
+ */
 class ReferenceLogitsTest {
   static final java.util.List<String> MODELS = TestModels.WITH_REFERENCES;
+  private static final String DEVICE = System.getProperty("iclab.test.device", "cpu");
 
   @ParameterizedTest
   @FieldSource("MODELS")
   void logitsAndTop5MatchReference(String name) {
     Path dir = TestModels.model(name);
     ReferenceOutputs reference = ReferenceOutputs.read(dir);
-    try (CausalLM model = ModelLoader.standard().load(dir);
+    try (CausalLM model = ModelLoader.standard().load(dir, Tensors.device(DEVICE));
         NDManager scope = model.manager().newSubManager()) {
       for (ReferenceOutputs.Case c : reference.cases()) {
         int seq = c.inputIds().length;
