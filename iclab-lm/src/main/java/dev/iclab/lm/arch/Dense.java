@@ -78,12 +78,11 @@ public final class Dense {
    * A packed pass's MLP-widening Conv1D products (out at least 4 in, at least {@value #LARGE}
    * weights) with {@code 3/4} of this many rows or more, but fewer, run on this many rows (zeros
    * appended, their results dropped): on the CPU the benchmarks ran on (Xeon with AVX-512, the
-   * engine's MKL, one thread) the product of GPT-2-small's [768, 3072] {@code c_fc} weight cost
-   * about 42 us per row below 192 rows and 33 from 192 on, so 168 rows padded to 192 cost less than
-   * 168. The [768, 2304] {@code c_attn} product has no such step (about 23-25 us per row from 160
-   * to 404 rows), so padding it only added rows: a packed pass of 168 tokens took 3% less time
-   * without (docs/BENCHMARKS.md, packed scoring). Rows are independent, so the kept rows are those
-   * of the unpadded product within float rounding.
+   * engine's MKL, one thread) the product of GPT-2-small's [768, 3072] {@code c_fc} weight was
+   * markedly cheaper per row from 192 rows on than below, so 168 rows padded to 192 cost less than
+   * 168. The [768, 2304] {@code c_attn} product showed no such step, so padding it only added rows
+   * (docs/BENCHMARKS.md, packed scoring). Rows are independent, so the kept rows are those of the
+   * unpadded product within float rounding.
    */
   static final int MIN_ROWS = 192;
 

@@ -116,8 +116,8 @@ public final class HfTokenizer implements Tokenizer {
 
   /**
    * One call into the library for all the texts, which it encodes on its own threads; only the ids
-   * are read back (DJL's {@code Encoding} also copies every token's string, mask and offsets, which
-   * took about as long as the encoding itself on a 400-token prompt).
+   * are read back (DJL's {@code Encoding} also copies every token's string, masks and offsets,
+   * which no caller of this method reads).
    */
   @Override
   public List<int[]> encodeAll(List<String> texts, boolean addSpecialTokens) {
