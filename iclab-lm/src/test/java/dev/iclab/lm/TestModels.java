@@ -23,6 +23,18 @@ public final class TestModels {
           "synthetic/neox-tiny",
           "synthetic/neox-tiny-sequential");
 
+  /**
+   * One checkpoint of each architecture family (GPT-2 learned positions; rotary NeoX, Mistral with
+   * its window, Qwen2 with biases; Llama's TinyStories).
+   */
+  public static final List<String> ONE_PER_ARCHITECTURE =
+      List.of(
+          "tinystories-656k",
+          "synthetic/gpt2-tiny",
+          "synthetic/neox-tiny",
+          "synthetic/qwen2-tiny",
+          "synthetic/mistral-tiny");
+
   public static Path model(String name) {
     return SharedAssets.require("models/" + name);
   }

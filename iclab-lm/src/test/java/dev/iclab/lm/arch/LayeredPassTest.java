@@ -11,21 +11,14 @@ import dev.iclab.lm.ModelLoader;
 import dev.iclab.lm.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.FieldSource;
 
 /** A pass taken apart at its layers computes what {@link CausalLM#forward} computes. */
 class LayeredPassTest {
   private static final long[] IDS = {5, 17, 3, 99, 42, 7, 1, 250, 8, 64};
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "tinystories-656k",
-        "synthetic/gpt2-tiny",
-        "synthetic/neox-tiny",
-        "synthetic/mistral-tiny",
-        "synthetic/qwen2-tiny"
-      })
+  @FieldSource("dev.iclab.lm.TestModels#ONE_PER_ARCHITECTURE")
   void layerByLayerEqualsForwardBitForBit(String name) {
     try (CausalLM model = ModelLoader.standard().load(TestModels.model(name), Device.cpu(), false);
         NDManager scope = model.manager().newSubManager()) {

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.FieldSource;
 
 /** The chunked attention of a token tree equals the dense masked attention it replaces. */
 class TreeAttentionTest {
@@ -54,14 +54,7 @@ class TreeAttentionTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "tinystories-656k",
-        "synthetic/gpt2-tiny",
-        "synthetic/neox-tiny",
-        "synthetic/qwen2-tiny",
-        "synthetic/mistral-tiny"
-      })
+  @FieldSource("dev.iclab.lm.TestModels#ONE_PER_ARCHITECTURE")
   void chunkedEqualsDense(String name) {
     Random random = new Random(5);
     try (CausalLM model = ModelLoader.standard().load(TestModels.model(name));

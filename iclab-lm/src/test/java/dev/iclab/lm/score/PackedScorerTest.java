@@ -26,6 +26,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -76,8 +77,12 @@ class PackedScorerTest {
    * pass size.
    */
   private static void assertPackedEqualsNaive(CausalLM model, String what, int... tokensPerPass) {
+    assertPackedEqualsNaive(model, queries(), what, tokensPerPass);
+  }
+
+  private static void assertPackedEqualsNaive(
+      CausalLM model, List<ScoreRequest> queries, String what, int... tokensPerPass) {
     Scorer naive = new Scorer(model);
-    List<ScoreRequest> queries = queries();
     try (NDManager scope = model.manager().newSubManager();
         KvCache cache = model.newCache(scope)) {
       model.forward(
@@ -88,7 +93,8 @@ class PackedScorerTest {
         List<List<ContinuationScore>> expected = new ArrayList<>();
         for (int q = 0; q < queries.size(); q++) {
           expected.add(
-              naive.score(concat(prefix, QUERY_TOKENS[q]), queries.get(q).continuations()));
+              naive.score(
+                  concat(prefix, queries.get(q).context()), queries.get(q).continuations()));
         }
         for (int size : tokensPerPass) {
           List<List<ContinuationScore>> scores =
@@ -177,14 +183,7 @@ class PackedScorerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "tinystories-656k",
-        "synthetic/gpt2-tiny",
-        "synthetic/neox-tiny",
-        "synthetic/qwen2-tiny",
-        "synthetic/mistral-tiny"
-      })
+  @FieldSource("dev.iclab.lm.TestModels#ONE_PER_ARCHITECTURE")
   void sharedStartsRunOnceAndScoreAsEachWholePrompt(String name) {
     List<ScoreRequest> queries = sharingQueries();
     int chains = 0;
@@ -216,30 +215,7 @@ class PackedScorerTest {
         PackedScorer.plan(queries, PackedScorer.SHARED_NODES_BELOW).ids().length,
         "a long pass keeps one chain per query");
     try (CausalLM model = ModelLoader.standard().load(TestModels.model(name))) {
-      Scorer naive = new Scorer(model);
-      try (NDManager scope = model.manager().newSubManager();
-          KvCache cache = model.newCache(scope)) {
-        model.forward(
-            scope,
-            scope.create(PREFIX, new Shape(1, PREFIX.length)),
-            ForwardOptions.withCache(cache).lastOnly(true));
-        for (int[] prefix : List.of(PREFIX, new int[0])) {
-          List<List<ContinuationScore>> scores =
-              new PackedScorer(model).score(prefix.length == 0 ? null : cache, queries);
-          for (int q = 0; q < queries.size(); q++) {
-            List<ContinuationScore> expected =
-                naive.score(
-                    concat(prefix, queries.get(q).context()), queries.get(q).continuations());
-            for (int c = 0; c < expected.size(); c++) {
-              assertArrayEquals(
-                  expected.get(c).tokenLogProbs(),
-                  scores.get(q).get(c).tokenLogProbs(),
-                  1e-4f,
-                  "%s prefix %d query %d candidate %d".formatted(name, prefix.length, q, c));
-            }
-          }
-        }
-      }
+      assertPackedEqualsNaive(model, queries, name + " shared starts", 1024);
     }
   }
 
