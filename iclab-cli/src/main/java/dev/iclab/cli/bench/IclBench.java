@@ -361,7 +361,7 @@ public final class IclBench extends CliCommand {
     }
     int chains = requests.stream().mapToInt(PackedScorer::packedLength).sum();
     node.put("eval_default_chain_tokens", chains);
-    node.put("eval_default_pass_tokens", PackedScorer.plan(requests, chains).ids().length);
+    node.put("eval_default_pass_tokens", PackedScorer.plan(requests).ids().length);
   }
 
   /** CPU time of all the process's threads (JIT and GC included), in nanoseconds. */

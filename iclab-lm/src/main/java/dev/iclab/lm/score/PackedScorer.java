@@ -82,7 +82,7 @@ public final class PackedScorer {
         tokens += packedLength(queries.get(end));
         end++;
       }
-      out.addAll(pass(prefix, queries.subList(start, end), tokens));
+      out.addAll(pass(prefix, queries.subList(start, end)));
       remaining -= tokens;
       passes = Math.max(1, passes - 1);
       start = end;
@@ -101,10 +101,9 @@ public final class PackedScorer {
     return n;
   }
 
-  /** One forward pass over {@code queries}, whose chains hold {@code length} tokens. */
-  private List<List<ContinuationScore>> pass(
-      KvCache prefix, List<ScoreRequest> queries, int length) {
-    Plan plan = plan(queries, length);
+  /** One forward pass over {@code queries}. */
+  private List<List<ContinuationScore>> pass(KvCache prefix, List<ScoreRequest> queries) {
+    Plan plan = plan(queries);
     int rows = plan.outputRows().length;
     float[] picked;
     try (NDManager scope = model.manager().newSubManager()) {
@@ -131,14 +130,20 @@ public final class PackedScorer {
   public record Plan(int[] ids, int[] parents, int[] outputRows, long[] targets, int width) {}
 
   /**
-   * Lays {@code queries} (with {@code chainTokens} tokens as chains) out as one pass. Below {@link
-   * #SHARED_NODES_BELOW} chain tokens the tokens form a trie: a token with the same parent and id
-   * as an earlier one is that token (same context, same position, so the same keys, values and
-   * output), so the template's words that open every query ("\nSentiment:" after the prefix) and
-   * any other common start run once.
+   * Lays {@code queries} out as one pass. Below {@link #SHARED_NODES_BELOW} tokens as chains the
+   * tokens form a trie: a token with the same parent and id as an earlier one is that token (same
+   * context, same position, so the same keys, values and output), so the template's words that open
+   * every query ("\nSentiment:" after the prefix) and any other common start run once.
    */
-  public static Plan plan(List<ScoreRequest> queries, int chainTokens) {
-    TokenLayout layout = new TokenLayout(chainTokens, chainTokens < SHARED_NODES_BELOW);
+  public static Plan plan(List<ScoreRequest> queries) {
+    int chains = queries.stream().mapToInt(PackedScorer::packedLength).sum();
+    return plan(queries, chains < SHARED_NODES_BELOW);
+  }
+
+  /** {@link #plan(List)}, with shared starts or with one chain per query. */
+  static Plan plan(List<ScoreRequest> queries, boolean shared) {
+    int chains = queries.stream().mapToInt(PackedScorer::packedLength).sum();
+    TokenLayout layout = new TokenLayout(chains, shared);
     List<Integer> outputRows = new ArrayList<>();
     List<int[]> rowTargets = new ArrayList<>(); // the tokens scored at each output row
     for (ScoreRequest q : queries) {

@@ -190,7 +190,7 @@ class PackedScorerTest {
     for (ScoreRequest q : queries) {
       chains += q.context().length + q.continuations().stream().mapToInt(c -> c.length - 1).sum();
     }
-    PackedScorer.Plan plan = PackedScorer.plan(queries, chains);
+    PackedScorer.Plan plan = PackedScorer.plan(queries);
     // One token per distinct path from the prefix: every start of a context, and every start of a
     // context followed by a continuation's tokens but its last.
     java.util.Set<List<Integer>> paths = new java.util.HashSet<>();
@@ -211,9 +211,16 @@ class PackedScorerTest {
     assertEquals(paths.size(), plan.ids().length, "one token per distinct path");
     assertTrue(chains - plan.ids().length >= 3 * 8, "the head runs once, not 9 times");
     assertEquals(
-        chains,
-        PackedScorer.plan(queries, PackedScorer.SHARED_NODES_BELOW).ids().length,
-        "a long pass keeps one chain per query");
+        chains, PackedScorer.plan(queries, false).ids().length, "unshared: one chain per query");
+    List<ScoreRequest> many = new ArrayList<>();
+    while (many.stream().mapToInt(PackedScorer::packedLength).sum()
+        < PackedScorer.SHARED_NODES_BELOW) {
+      many.addAll(queries);
+    }
+    assertEquals(
+        many.stream().mapToInt(PackedScorer::packedLength).sum(),
+        PackedScorer.plan(many).ids().length,
+        "a pass of 256 chain tokens or more keeps its chains (for the chunked attention)");
     try (CausalLM model = ModelLoader.standard().load(TestModels.model(name))) {
       assertPackedEqualsNaive(model, queries, name + " shared starts", 1024);
     }
