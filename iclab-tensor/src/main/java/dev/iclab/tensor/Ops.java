@@ -160,24 +160,9 @@ public final class Ops {
    * @param k [batch, kvHeads, keys, headDim]
    * @param v [batch, kvHeads, keys, headDim]
    * @param mask additive mask broadcastable to [batch, heads, queries, keys], or null
+   * @param overwrite outside autograd, with no observer of this layer: the mask is added to the
+   *     scores in place, saving an array of [batch, heads, queries, keys]
    * @return [batch, heads, queries, headDim]
-   */
-  public static NDArray attention(
-      NDArray q,
-      NDArray k,
-      NDArray v,
-      NDArray mask,
-      double scale,
-      int layer,
-      int queryOffset,
-      AttentionObserver observer) {
-    return attention(q, k, v, mask, scale, layer, queryOffset, observer, false);
-  }
-
-  /**
-   * {@link #attention(NDArray, NDArray, NDArray, NDArray, double, int, int, AttentionObserver)};
-   * with {@code overwrite} (outside autograd, no observer of this layer) the mask is added to the
-   * scores in place, saving an array of [batch, heads, queries, keys].
    */
   public static NDArray attention(
       NDArray q,

@@ -150,7 +150,7 @@ class OpsTest {
         mask[i] = random.nextBoolean() ? 0f : Ops.MASKED;
       }
       NDArray m = scope.create(mask, new Shape(1, 1, 5, 8));
-      float[] expected = Ops.attention(q, k, v, m, 0.5, 0, 3, null).toFloatArray();
+      float[] expected = Ops.attention(q, k, v, m, 0.5, 0, 3, null, false).toFloatArray();
       float[] got = Ops.attention(q, k, v, m, 0.5, 0, 3, null, true).toFloatArray();
       assertArrayEquals(expected, got, 0f);
       assertArrayEquals(mask, m.toFloatArray(), 0f);
@@ -253,7 +253,8 @@ class OpsTest {
               scale,
               3,
               past,
-              observer);
+              observer,
+              false);
       assertArrayEquals(expected, out.toFloatArray(), 1e-5f);
     }
     assertEquals(1, observed.size());

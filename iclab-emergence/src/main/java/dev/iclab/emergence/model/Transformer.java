@@ -107,7 +107,15 @@ final class Transformer extends AbstractSequenceModel {
               .transpose(2, 0, 3, 1, 4); // [3, batch, heads, tokens, headDim]
       NDArray attended =
           Ops.attention(
-              qkv.get(0), qkv.get(1), qkv.get(2), mask, 1 / Math.sqrt(headDim), l, 0, observer);
+              qkv.get(0),
+              qkv.get(1),
+              qkv.get(2),
+              mask,
+              1 / Math.sqrt(headDim),
+              l,
+              0,
+              observer,
+              false);
       if (momentum != null) {
         attended = attended.add(MomentumAttention.term(momentum, qkv.get(2), heads));
       }

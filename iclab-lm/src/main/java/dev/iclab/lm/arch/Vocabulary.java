@@ -16,8 +16,8 @@ public final class Vocabulary {
    * hidden [batch, rows, h] times head [vocab, h] transposed: [batch, rows, vocab]. A
    * packed-scoring pass ({@code packed}: {@link DecoderModel.Step#overwrites}) with 2 to {@value
    * #FEW_ROWS} scored rows computes it as head x hidden^T instead: for a handful of rows the usual
-   * form read GPT-2's 50257 x 768 head much more slowly (one thread, 8 rows: 37-43 ms against 25-29
-   * ms).
+   * form read GPT-2's 50257 x 768 head markedly more slowly on the CPU the benchmarks ran on (one
+   * thread).
    *
    * @param scope the pass's manager, which frees the weight-major product
    */

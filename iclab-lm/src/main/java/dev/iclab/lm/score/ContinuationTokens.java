@@ -38,9 +38,11 @@ public record ContinuationTokens(
           contexts.size() + " contexts but " + continuations.size() + " continuation lists");
     }
     List<String> texts = new ArrayList<>();
+    List<String> movedSpace = new ArrayList<>(contexts.size()); // trailing whitespace, per context
     for (int i = 0; i < contexts.size(); i++) {
       String trimmed = contexts.get(i).stripTrailing();
       String moved = contexts.get(i).substring(trimmed.length());
+      movedSpace.add(moved);
       texts.add(trimmed);
       for (String continuation : continuations.get(i)) {
         texts.add(trimmed + moved + continuation);
@@ -50,7 +52,7 @@ public record ContinuationTokens(
     List<ContinuationTokens> out = new ArrayList<>(contexts.size());
     int at = 0;
     for (int i = 0; i < contexts.size(); i++) {
-      String moved = contexts.get(i).substring(contexts.get(i).stripTrailing().length());
+      String moved = movedSpace.get(i);
       int[] contextIds = encoded.get(at++);
       List<String> own = continuations.get(i);
       List<int[]> tokens = new ArrayList<>();

@@ -133,7 +133,8 @@ public final class PackedScorer {
    * Lays {@code queries} out as one pass. Below {@link #SHARED_NODES_BELOW} tokens as chains the
    * tokens form a trie: a token with the same parent and id as an earlier one is that token (same
    * context, same position, so the same keys, values and output), so the template's words that open
-   * every query ("\nSentiment:" after the prefix) and any other common start run once.
+   * every query (the "Sentence:" of each SST-2 query after the prefix's last newline) and any other
+   * common start run once.
    */
   public static Plan plan(List<ScoreRequest> queries) {
     int chains = queries.stream().mapToInt(PackedScorer::packedLength).sum();

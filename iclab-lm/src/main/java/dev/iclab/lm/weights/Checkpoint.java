@@ -279,7 +279,7 @@ public final class Checkpoint implements AutoCloseable {
     NDArray array = host.create(shape, DataType.FLOAT32);
     FloatBuffer out = array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     // The stored values are read in chunks rather than mapped: a mapping would keep the file's
-    // pages resident until the garbage collector dropped it (2.2 GB for a 1.1B BF16 checkpoint).
+    // pages resident until the garbage collector dropped it (the whole file, for a large model).
     int width = entry.dtype() == DType.F64 ? 8 : entry.dtype() == DType.F32 ? 4 : 2;
     ByteBuffer chunk =
         ByteBuffer.allocate((int) Math.min(entry.byteSize(), WIDEN_CHUNK_BYTES))

@@ -158,7 +158,7 @@ class PackedScorerTest {
   }
 
   /**
-   * Queries as an ICL template makes them: a common head ("\nSentiment:"), one query twice, one
+   * Queries as an ICL template makes them: a common head (as "\nSentence:"), one query twice, one
    * that is the start of another, and candidates sharing their first tokens.
    */
   private static List<ScoreRequest> sharingQueries() {
@@ -209,7 +209,9 @@ class PackedScorerTest {
       }
     }
     assertEquals(paths.size(), plan.ids().length, "one token per distinct path");
-    assertTrue(chains - plan.ids().length >= 3 * 8, "the head runs once, not 9 times");
+    assertTrue(
+        chains - plan.ids().length >= 3 * 8,
+        "the head (in 8 queries) and each query's shared candidate token run once");
     assertEquals(
         chains, PackedScorer.plan(queries, false).ids().length, "unshared: one chain per query");
     List<ScoreRequest> many = new ArrayList<>();

@@ -119,8 +119,10 @@ public final class QloraTuner extends AbstractTuner {
    * codes, which stay) come from another C-allocator arena than the FP32 weights, which are loaded
    * and freed one after another on the loading thread. Interleaved in one arena, the long-lived
    * codes fragment it and it keeps the freed FP32 memory resident (./iclab sets
-   * MALLOC_TRIM_THRESHOLD_, so none is returned): the 1.1B bench model measured 3.9-4.1 GB resident
-   * after loading that way, against 1.9 GB with the allocator's defaults.
+   * MALLOC_TRIM_THRESHOLD_, so none is returned): of `bench tune`'s two 1.1B QLoRA phases loaded
+   * that way, one had 3,947 MB resident after loading, the other 1,905 MB
+   * (docs/results/tune/bench-recompute-1b.json, rss_loaded_mb); with the codes made on their own
+   * thread both had 1,836-1,841 MB (bench-recompute-1b-qlora.json).
    */
   private static QuantizedWeight onOwnThread(java.util.function.Supplier<QuantizedWeight> work) {
     QuantizedWeight[] made = {null};
